@@ -1,0 +1,99 @@
+// The D1 schema. drizzle-kit generates migrations/ from this file; the FTS5 index
+// over users (a virtual table drizzle cannot model) lives in a hand-written
+// migration, fed by triggers from `users.search_text`. docs/storage.md explains each table.
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const projects = sqliteTable('projects', {
+  // Integer key used to namespace search tokens per project (see domain/search.ts).
+  seq: integer('seq').primaryKey(),
+  id: text('id').notNull().unique(),
+  name: text('name').notNull().default(''),
+  /** JSON array of allowed browser origins, e.g. ["http://localhost:3000"]. */
+  origins: text('origins').notNull().default('[]'),
+  /** Number of users, maintained in the same batch as every user insert/delete. */
+  userCount: integer('user_count').notNull().default(0),
+  created: integer('created').notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    /** JSON array of scopes, e.g. ["users.read","users.write"]. */
+    scopes: text('scopes').notNull(),
+    /** SHA-256 hex of the secret; the secret itself is never stored. */
+    secretHash: text('secret_hash').notNull().unique(),
+    created: integer('created').notNull(),
+  },
+  (t) => [index('api_keys_project').on(t.projectId)],
+);
+
+export const users = sqliteTable(
+  'users',
+  {
+    // Stable integer rowid: the FTS5 index refers to users by it.
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull().unique(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    /** Lower-cased email: uniqueness and sign-in compare on this. */
+    emailKey: text('email_key').notNull(),
+    name: text('name').notNull().default(''),
+    passwordHash: text('password_hash').notNull(),
+    status: integer('status').notNull().default(0),
+    emailVerification: integer('email_verification', { mode: 'boolean' }).notNull().default(false),
+    registration: integer('registration').notNull(),
+    prefs: text('prefs').notNull().default('{}'),
+    /** Project-namespaced search tokens, copied into users_fts by triggers. */
+    searchText: text('search_text').notNull().default(''),
+  },
+  (t) => [
+    uniqueIndex('users_project_email').on(t.projectId, t.emailKey),
+    index('users_project_registration').on(t.projectId, t.registration, t.id),
+    check('users_prefs_size', sql`length(CAST(${t.prefs} AS BLOB)) <= 65536`),
+    check('users_status', sql`${t.status} IN (0, 1, 2)`),
+  ],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** SHA-256 hex of the session secret; also the KV key of the token. */
+    tokenHash: text('token_hash').notNull().unique(),
+    expire: integer('expire').notNull(),
+    created: integer('created').notNull(),
+    ip: text('ip').notNull().default(''),
+    /** JSON of the parsed User-Agent: {OS, client, device, brand, model}. */
+    device: text('device').notNull(),
+    /** Lower-case ISO country code or "--". */
+    country: text('country').notNull().default('--'),
+  },
+  (t) => [index('sessions_user').on(t.userId, t.created)],
+);
+
+export const auditLogs = sqliteTable(
+  'audit_logs',
+  {
+    seq: integer('seq').primaryKey(),
+    projectId: text('project_id').notNull(),
+    userId: text('user_id').notNull(),
+    event: text('event').notNull(),
+    ip: text('ip').notNull().default(''),
+    time: integer('time').notNull(),
+    device: text('device').notNull(),
+    country: text('country').notNull().default('--'),
+  },
+  (t) => [index('audit_logs_user_time').on(t.userId, t.time, t.seq)],
+);

@@ -1,0 +1,124 @@
+// Queries on users. Everything is scoped by project id: a user id from another
+// project behaves exactly like an unknown one.
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { projects, users } from './schema.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+
+/** The columns a user object is made of; hashes, prefs and search text stay in the database. */
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  emailVerification: users.emailVerification,
+  status: users.status,
+  registration: users.registration,
+  name: users.name,
+};
+export type PublicUserRow = { id: string; email: string; emailVerification: boolean; status: number; registration: number; name: string };
+
+export interface Page {
+  limit: number;
+  offset: number;
+  order: 'ASC' | 'DESC';
+}
+
+/** Inserts a user; the counter and search index follow through triggers in the same statement. */
+export async function insertUser(db: Db, row: NewUserRow): Promise<PublicUserRow> {
+  return (await db.insert(users).values(row).returning(publicColumns).get())!;
+}
+
+export async function findUser(db: Db, projectId: string, id: string): Promise<PublicUserRow | undefined> {
+  return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).get();
+}
+
+export async function findUserForSignIn(db: Db, projectId: string, emailKey: string) {
+  return db
+    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
+    .from(users)
+    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey)))
+    .get();
+}
+
+/** One page in registration order, and the project's total from its counter, in one round trip. */
+export async function listUsers(db: Db, projectId: string, page: Page): Promise<{ sum: number; users: PublicUserRow[] }> {
+  const dir = page.order === 'DESC' ? desc : asc;
+  const [rows, count] = await db.batch([
+    db
+      .select(publicColumns)
+      .from(users)
+      .where(eq(users.projectId, projectId))
+      .orderBy(dir(users.registration), dir(users.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, projectId)),
+  ]);
+  return { sum: count[0]?.sum ?? 0, users: rows };
+}
+
+/** One page of full-text matches and their count; `match` is built by domain/search.ts. */
+export async function searchUsers(
+  db: Db,
+  projectId: string,
+  match: string,
+  page: Page,
+): Promise<{ sum: number; users: PublicUserRow[] }> {
+  const dir = page.order === 'DESC' ? desc : asc;
+  const [rows, count] = await db.batch([
+    db
+      .select(publicColumns)
+      .from(users)
+      .where(and(sql`${users.seq} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${match})`, eq(users.projectId, projectId)))
+      .orderBy(dir(users.registration), dir(users.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ sum: sql<number>`count(*)` }).from(sql`users_fts`).where(sql`users_fts MATCH ${match}`),
+  ]);
+  return { sum: count[0]?.sum ?? 0, users: rows };
+}
+
+export async function findPrefs(db: Db, projectId: string, id: string): Promise<string | undefined> {
+  const row = await db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).get();
+  return row?.prefs;
+}
+
+// A JSON value as text, from a json_each row. Built as text because SQLite drops
+// the JSON subtype of json_each values once they pass through a subquery.
+const valueJson = (alias: string) =>
+  sql.raw(
+    `CASE ${alias}.type WHEN 'object' THEN ${alias}.value WHEN 'array' THEN ${alias}.value WHEN 'true' THEN 'true' ` +
+      `WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' ELSE json_quote(${alias}.value) END`,
+  );
+
+/**
+ * Shallow merge of `patch` (a JSON object) into the stored prefs in one UPDATE, so
+ * concurrent merges of different keys never lose each other. Keeps PHP array_merge's
+ * order: existing keys in place (with new values), new keys appended. Returns the
+ * merged JSON, or undefined for an unknown user. A result over 64 KiB violates the
+ * users_prefs_size CHECK constraint and changes nothing.
+ */
+export async function mergePrefs(db: Db, projectId: string, id: string, patch: string): Promise<string | undefined> {
+  const merged = sql`(
+    SELECT json('{' || coalesce(group_concat(json_quote(k) || ':' || v, ','), '') || '}') FROM (
+      SELECT o.key AS k, CASE WHEN n.key IS NULL THEN ${valueJson('o')} ELSE ${valueJson('n')} END AS v
+        FROM json_each(users.prefs) AS o LEFT JOIN json_each(${patch}) AS n ON n.key = o.key
+      UNION ALL
+      SELECT n.key, ${valueJson('n')} FROM json_each(${patch}) AS n
+        WHERE n.key NOT IN (SELECT key FROM json_each(users.prefs))
+    )
+  )`;
+  const rows = await db.all<{ prefs: string }>(
+    sql`UPDATE users SET prefs = ${merged} WHERE id = ${id} AND project_id = ${projectId} RETURNING prefs`,
+  );
+  return rows[0]?.prefs;
+}
+
+export async function updateStatus(db: Db, projectId: string, id: string, status: number): Promise<PublicUserRow | undefined> {
+  return db
+    .update(users)
+    .set({ status })
+    .where(and(eq(users.id, id), eq(users.projectId, projectId)))
+    .returning(publicColumns)
+    .get();
+}

@@ -1,0 +1,45 @@
+// What an endpoint declares: its route, who may call it, its parameters and its
+// responses. The router, the request pipeline and the OpenAPI document all read
+// these declarations, so they cannot drift apart.
+import type { z } from 'zod';
+import type { Db } from '../db/client.ts';
+import type { Project, Scope } from './auth.ts';
+import type { ParamSpec, ParamValues } from './params.ts';
+
+export type Access =
+  | { kind: 'open' } // no project needed (health, docs)
+  | { kind: 'public' } // a project, no credentials (sign-in)
+  | { kind: 'key'; scope: Scope } // a project and an API key with the scope
+  | { kind: 'session' }; // a project and an end-user session
+
+export interface RequestContext {
+  request: Request;
+  env: Env;
+  exec: ExecutionContext;
+  url: URL;
+  requestId: string;
+  db: Db;
+  /** Path parameters, percent-decoded. */
+  path: Record<string, string>;
+  /** Set for every endpoint whose access is not 'open'. */
+  project: Project;
+}
+
+export interface Endpoint<S extends ParamSpec = ParamSpec> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** itty-router pattern below /v1, e.g. '/users/:userId'. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  /** Query parameters for GET, JSON body fields otherwise. */
+  params: S;
+  responses: Record<number, { description: string; model?: z.ZodType }>;
+  handle(ctx: RequestContext, params: ParamValues<S>): Promise<Response>;
+}
+
+/** Declares an endpoint with its parameter types inferred from `params`. */
+export function endpoint<S extends ParamSpec>(definition: Endpoint<S>): Endpoint<S> {
+  return definition;
+}

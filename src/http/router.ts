@@ -1,0 +1,24 @@
+// The HTTP edge: itty-router v5 matches the route table under /v1; our own error
+// mapper replaces itty's default, which would serialize every field of an error
+// (for a drizzle error: the SQL and its bound values) into the response.
+import { Router } from 'itty-router';
+import { endpoints } from '../routes/index.ts';
+import { errorResponse, toErrorResponse } from './errors.ts';
+import { runEndpoint } from './pipeline.ts';
+
+type Args = [Env, ExecutionContext, string];
+
+export function buildRouter() {
+  const router = Router<Request & { params?: Record<string, string> }, Args>({
+    base: '/v1',
+    catch: (err, _request, _env, _exec, requestId) => toErrorResponse(err, requestId),
+  });
+  for (const endpoint of endpoints) {
+    router[endpoint.method.toLowerCase() as 'get'](endpoint.path, (request, env, exec, requestId) =>
+      runEndpoint(endpoint, request, env, exec, requestId),
+    );
+  }
+  // Unknown routes, and known paths with another method (upstream), are 404.
+  router.all('*', () => errorResponse(404, 'Not Found'));
+  return router;
+}

@@ -1,0 +1,95 @@
+// The Users API (contract §4): server side, API key with users.read / users.write.
+import { endpoint } from '../http/endpoint.ts';
+import { json, rawJson } from '../http/respond.ts';
+import { errorModel } from '../schemas/common.ts';
+import {
+  createUserParams,
+  listUsersParams,
+  prefsModel,
+  updatePrefsParams,
+  updateStatusParams,
+  userListModel,
+  userModel,
+} from '../schemas/users.ts';
+import * as users from '../domain/users.ts';
+
+const read = { kind: 'key', scope: 'users.read' } as const;
+const write = { kind: 'key', scope: 'users.write' } as const;
+const tag = 'users';
+const errors = {
+  400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
+  401: { description: 'Missing or insufficient API key', model: errorModel },
+};
+const notFound = { 404: { description: 'User not found', model: errorModel } };
+
+export const listUsers = endpoint({
+  method: 'GET',
+  path: '/users',
+  operationId: 'listUsers',
+  summary: 'List users',
+  tag,
+  access: read,
+  params: listUsersParams,
+  responses: { 200: { description: 'Users list', model: userListModel }, ...errors },
+  handle: async (ctx, p) => json(await users.listUsers(ctx.db, ctx.project, p.search, { limit: p.limit, offset: p.offset, order: p.orderType })),
+});
+
+export const createUser = endpoint({
+  method: 'POST',
+  path: '/users',
+  operationId: 'createUser',
+  summary: 'Create user',
+  tag,
+  access: write,
+  params: createUserParams,
+  responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'User already registered', model: errorModel } },
+  handle: async (ctx, p) => json(await users.createUser(ctx.db, ctx.project, p), 201),
+});
+
+export const getUser = endpoint({
+  method: 'GET',
+  path: '/users/:userId',
+  operationId: 'getUser',
+  summary: 'Get user',
+  tag,
+  access: read,
+  params: {},
+  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
+  handle: async (ctx) => json(await users.getUser(ctx.db, ctx.project, ctx.path.userId!)),
+});
+
+export const getUserPrefs = endpoint({
+  method: 'GET',
+  path: '/users/:userId/prefs',
+  operationId: 'getUserPrefs',
+  summary: 'Get user preferences',
+  tag,
+  access: read,
+  params: {},
+  responses: { 200: { description: 'Preferences', model: prefsModel }, ...errors, ...notFound },
+  handle: async (ctx) => rawJson(await users.getPrefs(ctx.db, ctx.project, ctx.path.userId!)),
+});
+
+export const updateUserPrefs = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/prefs',
+  operationId: 'updateUserPrefs',
+  summary: 'Update user preferences (shallow merge)',
+  tag,
+  access: write,
+  params: updatePrefsParams,
+  responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...errors, ...notFound },
+  handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.db, ctx.project, ctx.path.userId!, p.prefs)),
+});
+
+export const updateUserStatus = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/status',
+  operationId: 'updateUserStatus',
+  summary: 'Update user status',
+  tag,
+  access: write,
+  params: updateStatusParams,
+  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(await users.updateStatus(ctx.db, ctx.project, ctx.path.userId!, p.status)),
+});

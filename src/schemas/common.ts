@@ -1,0 +1,32 @@
+// Building blocks shared by the endpoint schemas.
+import { z } from 'zod';
+
+/** A well-formed string (no lone surrogates, no NUL) of at most `max` code points, like PHP mb_strlen. */
+export const text = (max: number) =>
+  z
+    .string()
+    .refine((s) => s.isWellFormed() && !s.includes('\0') && codePoints(s) <= max)
+    .meta({ maxLength: max });
+
+/** An integer given as a JSON number or, from a query string, as digits. */
+export const integerInRange = (min: number, max: number) =>
+  z
+    .union([z.int(), z.string().regex(/^\d{1,9}$/).transform(Number)])
+    .pipe(z.int().min(min).max(max))
+    .meta({ type: 'integer', minimum: min, maximum: max });
+
+function codePoints(s: string): number {
+  let count = 0;
+  for (const _ of s) count++;
+  return count;
+}
+
+export const errorModel = z
+  .object({
+    message: z.string(),
+    code: z.int(),
+    version: z.string(),
+  })
+  .meta({ id: 'Error' });
+
+export const successModel = z.object({ result: z.literal('success') }).meta({ id: 'Success' });
