@@ -40,3 +40,11 @@ export function listKeysSql(projectId: string): string {
 export function revokeKeySql(projectId: string, keyId: string): string {
   return `DELETE FROM api_keys WHERE project_id = ${quote(projectId)} AND id = ${quote(keyId)};`;
 }
+
+export function projectExistsSql(projectId: string): string {
+  return `SELECT 1 AS found FROM projects WHERE id = ${quote(projectId)};`;
+}
+
+export function keyExistsSql(projectId: string, keyId: string): string {
+  return `SELECT 1 AS found FROM api_keys WHERE project_id = ${quote(projectId)} AND id = ${quote(keyId)};`;
+}

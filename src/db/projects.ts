@@ -1,5 +1,5 @@
 // Queries on projects and their API keys.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { apiKeys, projects } from './schema.ts';
 
@@ -12,4 +12,14 @@ export async function findProject(db: Db, id: string): Promise<ProjectRow | unde
 
 export async function findApiKeyByHash(db: Db, secretHash: string): Promise<ApiKeyRow | undefined> {
   return db.select().from(apiKeys).where(eq(apiKeys.secretHash, secretHash)).get();
+}
+
+export async function anyProjectAllowsOrigin(db: Db, origin: string): Promise<boolean> {
+  const row = await db
+    .select({ found: sql<number>`1` })
+    .from(projects)
+    .where(sql`EXISTS (SELECT 1 FROM json_each(${projects.origins}) WHERE value = ${origin})`)
+    .limit(1)
+    .get();
+  return row !== undefined;
 }

@@ -25,12 +25,13 @@ export interface Page {
 }
 
 /** Inserts a user; the counter and search index follow through triggers in the same statement. */
-export async function insertUser(db: Db, row: NewUserRow): Promise<PublicUserRow> {
-  return (await db.insert(users).values(row).returning(publicColumns).get())!;
+export function insertUser(db: Db, row: NewUserRow) {
+  return db.insert(users).values(row).returning(publicColumns);
 }
 
-export async function findUser(db: Db, projectId: string, id: string): Promise<PublicUserRow | undefined> {
-  return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).get();
+/** The user as a list of zero or one rows, so that it can take part in a batch. */
+export function findUser(db: Db, projectId: string, id: string) {
+  return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
 }
 
 export async function findUserForSignIn(db: Db, projectId: string, emailKey: string) {
@@ -95,10 +96,10 @@ const valueJson = (alias: string) =>
  * Shallow merge of `patch` (a JSON object) into the stored prefs in one UPDATE, so
  * concurrent merges of different keys never lose each other. Keeps PHP array_merge's
  * order: existing keys in place (with new values), new keys appended. Returns the
- * merged JSON, or undefined for an unknown user. A result over 64 KiB violates the
+ * merged JSON, or no row for an unknown user. A result over 64 KiB violates the
  * users_prefs_size CHECK constraint and changes nothing.
  */
-export async function mergePrefs(db: Db, projectId: string, id: string, patch: string): Promise<string | undefined> {
+export function mergePrefs(db: Db, projectId: string, id: string, patch: string) {
   const merged = sql`(
     SELECT json('{' || coalesce(group_concat(json_quote(k) || ':' || v, ','), '') || '}') FROM (
       SELECT o.key AS k, CASE WHEN n.key IS NULL THEN ${valueJson('o')} ELSE ${valueJson('n')} END AS v
@@ -108,17 +109,13 @@ export async function mergePrefs(db: Db, projectId: string, id: string, patch: s
         WHERE n.key NOT IN (SELECT key FROM json_each(users.prefs))
     )
   )`;
-  const rows = await db.all<{ prefs: string }>(
-    sql`UPDATE users SET prefs = ${merged} WHERE id = ${id} AND project_id = ${projectId} RETURNING prefs`,
-  );
-  return rows[0]?.prefs;
-}
-
-export async function updateStatus(db: Db, projectId: string, id: string, status: number): Promise<PublicUserRow | undefined> {
   return db
     .update(users)
-    .set({ status })
+    .set({ prefs: merged })
     .where(and(eq(users.id, id), eq(users.projectId, projectId)))
-    .returning(publicColumns)
-    .get();
+    .returning({ prefs: users.prefs });
+}
+
+export function updateStatus(db: Db, projectId: string, id: string, status: number) {
+  return db.update(users).set({ status }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
 }

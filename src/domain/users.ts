@@ -1,12 +1,17 @@
 // The user rules: creation (hashing, ids, case-insensitive unique emails), listing
 // and search, prefs and status, and the wire shape of a user.
-import type { Db } from '../db/client.ts';
+import { insertLogIf } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
+import { deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
+import type { Actor } from '../http/actor.ts';
 import type { Project } from '../http/auth.ts';
-import { HttpError, badRequest } from '../http/errors.ts';
+import { HttpError, badRequest, userNotFound } from '../http/errors.ts';
+import { deleteTokens } from '../kv/session-tokens.ts';
+import { auditEntry } from './audit.ts';
 import { newId } from './ids.ts';
+import { nowSeconds, type Stores } from './stores.ts';
 import { hashPassword } from './passwords.ts';
 import { matchExpression, searchText } from './search.ts';
 
@@ -19,8 +24,6 @@ export interface UserListItem {
   name: string;
 }
 export type User = UserListItem & { roles: string[] };
-
-const userNotFound = () => new HttpError(404, 'User not found');
 
 export function toListItem(row: PublicUserRow): UserListItem {
   return {
@@ -39,61 +42,80 @@ export function toUser(row: PublicUserRow): User {
 
 export const emailKey = (email: string) => email.toLowerCase();
 
-export async function createUser(db: Db, project: Project, input: { email: string; password: string; name: string }): Promise<User> {
+export async function createUser(
+  { db }: Stores,
+  project: Project,
+  input: { email: string; password: string; name: string },
+  actor: Actor,
+): Promise<User> {
   const passwordHash = await hashPassword(input.password);
+  const now = nowSeconds();
+  const id = newId();
   try {
-    const row = await queries.insertUser(db, {
-      id: newId(),
-      projectId: project.id,
-      email: input.email,
-      emailKey: emailKey(input.email),
-      name: input.name,
-      passwordHash,
-      status: 0,
-      emailVerification: false,
-      registration: Math.floor(Date.now() / 1000),
-      searchText: searchText(project.seq, input.name, input.email),
-    });
-    return toUser(row);
+    const [[row]] = await db.batch([
+      queries.insertUser(db, {
+        id,
+        projectId: project.id,
+        email: input.email,
+        emailKey: emailKey(input.email),
+        name: input.name,
+        passwordHash,
+        status: 0,
+        emailVerification: false,
+        registration: now,
+        searchText: searchText(project.seq, input.name, input.email),
+      }),
+      insertLogIf(db, auditEntry(project.id, id, 'users.create', actor, now)),
+    ]);
+    return toUser(row!);
   } catch (err) {
     if (isConstraintError(err, 'UNIQUE')) throw new HttpError(409, 'User already registered');
     throw err;
   }
 }
 
-export async function getUser(db: Db, project: Project, userId: string): Promise<User> {
-  const row = await queries.findUser(db, project.id, userId);
+export async function getUser({ db }: Stores, project: Project, userId: string): Promise<User> {
+  const [row] = await queries.findUser(db, project.id, userId);
   if (!row) throw userNotFound();
   return toUser(row);
 }
 
-export async function listUsers(db: Db, project: Project, search: string, page: Page) {
+export async function listUsers({ db }: Stores, project: Project, search: string, page: Page) {
   const match = matchExpression(project.seq, search);
   const result = match === null ? await queries.listUsers(db, project.id, page) : await queries.searchUsers(db, project.id, match, page);
   return { sum: result.sum, users: result.users.map(toListItem) };
 }
 
 /** The stored prefs JSON text, returned byte for byte. */
-export async function getPrefs(db: Db, project: Project, userId: string): Promise<string> {
+export async function getPrefs({ db }: Stores, project: Project, userId: string): Promise<string> {
   const prefs = await queries.findPrefs(db, project.id, userId);
   if (prefs === undefined) throw userNotFound();
   return prefs;
 }
 
-export async function mergePrefs(db: Db, project: Project, userId: string, patch: Record<string, unknown>): Promise<string> {
-  let merged: string | undefined;
+export async function mergePrefs({ db }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
   try {
-    merged = await queries.mergePrefs(db, project.id, userId, JSON.stringify(patch));
+    const [[row]] = await db.batch([
+      queries.mergePrefs(db, project.id, userId, JSON.stringify(patch)),
+      insertLogIf(db, auditEntry(project.id, userId, 'users.update.prefs', actor, nowSeconds())),
+    ]);
+    if (!row) throw userNotFound();
+    return row.prefs;
   } catch (err) {
     if (isConstraintError(err, 'CHECK')) throw badRequest('Invalid prefs: Merged prefs must be at most 64 KiB of JSON');
     throw err;
   }
-  if (merged === undefined) throw userNotFound();
-  return merged;
 }
 
-export async function updateStatus(db: Db, project: Project, userId: string, status: number): Promise<User> {
-  const row = await queries.updateStatus(db, project.id, userId, status);
+/** Blocking (status 2) also ends every session of the user, in the same transaction. */
+export async function updateStatus({ db, kv }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
+  const [[row], , ended] = await db.batch([
+    queries.updateStatus(db, project.id, userId, status),
+    insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
+    // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
+    deleteUserSessionsIf(db, project.id, userId, status === 2),
+  ]);
   if (!row) throw userNotFound();
+  await deleteTokens(kv, ended.map((s) => s.tokenHash));
   return toUser(row);
 }

@@ -2,7 +2,9 @@
 // responses. The router, the request pipeline and the OpenAPI document all read
 // these declarations, so they cannot drift apart.
 import type { z } from 'zod';
-import type { Db } from '../db/client.ts';
+import type { AuthenticatedSession } from '../domain/sessions.ts';
+import type { Stores } from '../domain/stores.ts';
+import type { Actor } from './actor.ts';
 import type { Project, Scope } from './auth.ts';
 import type { ParamSpec, ParamValues } from './params.ts';
 
@@ -18,11 +20,17 @@ export interface RequestContext {
   exec: ExecutionContext;
   url: URL;
   requestId: string;
-  db: Db;
+  stores: Stores;
   /** Path parameters, percent-decoded. */
   path: Record<string, string>;
   /** Set for every endpoint whose access is not 'open'. */
   project: Project;
+  /** Set for endpoints with 'session' access. */
+  session: AuthenticatedSession;
+  /** Who made the request (IP, device, country), parsed on first use. */
+  actor(): Actor;
+  /** The X-Appwrite-Locale language for country names. */
+  locale: string;
 }
 
 export interface Endpoint<S extends ParamSpec = ParamSpec> {

@@ -1,11 +1,18 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
-// project (400) → API key and scope (401) → parameters (400) → the action.
+// project (400) → origin (403) → API key and scope, or session (401; blocked user
+// 401) → parameters (400) → the action. Errors get the CORS headers too, so a
+// browser can read them.
 import { database } from '../db/client.ts';
+import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
+import type { Stores } from '../domain/stores.ts';
+import { actorOf, localeOf, type Actor } from './actor.ts';
 import { requireScope, resolveProject, type Project } from './auth.ts';
 import { readBody, type Body } from './body.ts';
+import { checkOrigin, corsHeaders } from './cors.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
+import { readCredentials } from './session-cookie.ts';
 
 export async function runEndpoint(
   endpoint: Endpoint,
@@ -15,32 +22,46 @@ export async function runEndpoint(
   requestId: string,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const body = await readBody(request);
-  const db = database(env.DB);
-  const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
+  const stores: Stores = { db: database(env.DB), kv: env.SESSIONS };
+  let corsOrigin: string | null = null;
+  let response: Response;
+  try {
+    const body = await readBody(request);
+    const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
 
-  let project: Project | undefined;
-  if (endpoint.access.kind !== 'open') {
-    project = await resolveProject(db, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
-  }
-  if (endpoint.access.kind === 'key') {
-    await requireScope(db, project!, request.headers.get('X-Appwrite-Key'), endpoint.access.scope, url.host);
-  }
+    let project: Project | undefined;
+    let session: AuthenticatedSession | undefined;
+    const access = endpoint.access;
+    if (access.kind !== 'open') {
+      project = await resolveProject(stores.db, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
+      corsOrigin = checkOrigin(request, url, project);
+      if (access.kind === 'key') await requireScope(stores.db, project, request.headers.get('X-Appwrite-Key'), access.scope, url.host);
+      if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
+    }
 
-  if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
-  const params = validateParams(endpoint.params, source);
-  const ctx: RequestContext = {
-    request,
-    env,
-    exec,
-    url,
-    requestId,
-    db,
-    path: decodePath(request.params ?? {}),
-    // Only 'open' endpoints run without a project, and they never read it.
-    project: project as Project,
-  };
-  return endpoint.handle(ctx, params);
+    if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
+    const params = validateParams(endpoint.params, source);
+    let actor: Actor | undefined;
+    const ctx: RequestContext = {
+      request,
+      env,
+      exec,
+      url,
+      requestId,
+      stores,
+      path: decodePath(request.params ?? {}),
+      // Only 'open' endpoints run without a project, and only 'session' ones read the session.
+      project: project as Project,
+      session: session as AuthenticatedSession,
+      actor: () => (actor ??= actorOf(request)),
+      locale: localeOf(request),
+    };
+    response = await endpoint.handle(ctx, params);
+  } catch (err) {
+    response = toErrorResponse(err, requestId);
+  }
+  if (corsOrigin) for (const [name, value] of Object.entries(corsHeaders(corsOrigin))) response.headers.set(name, value);
+  return response;
 }
 
 /** A `project` query or body parameter overrides the header (upstream). */

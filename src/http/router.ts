@@ -2,7 +2,9 @@
 // mapper replaces itty's default, which would serialize every field of an error
 // (for a drizzle error: the SQL and its bound values) into the response.
 import { Router } from 'itty-router';
+import { database } from '../db/client.ts';
 import { endpoints } from '../routes/index.ts';
+import { preflight } from './cors.ts';
 import { errorResponse, toErrorResponse } from './errors.ts';
 import { runEndpoint } from './pipeline.ts';
 
@@ -18,6 +20,7 @@ export function buildRouter() {
       runEndpoint(endpoint, request, env, exec, requestId),
     );
   }
+  router.options('*', (request, env) => preflight(request, database(env.DB)));
   // Unknown routes, and known paths with another method (upstream), are 404.
   router.all('*', () => errorResponse(404, 'Not Found'));
   return router;

@@ -2,7 +2,19 @@
 // module holds its handler; src/http/pipeline.ts runs the checks before it.
 import type { Endpoint } from '../http/endpoint.ts';
 import { health } from './health.ts';
-import { createUser, getUser, getUserPrefs, listUsers, updateUserPrefs, updateUserStatus } from './users.ts';
+import { createSession, deleteAccountSession, getAccount, getAccountSessions } from './account.ts';
+import {
+  createUser,
+  deleteUserSession,
+  deleteUserSessions,
+  getUser,
+  getUserLogs,
+  getUserPrefs,
+  getUserSessions,
+  listUsers,
+  updateUserPrefs,
+  updateUserStatus,
+} from './users.ts';
 
 export const endpoints: Endpoint<any>[] = [
   health,
@@ -12,4 +24,12 @@ export const endpoints: Endpoint<any>[] = [
   getUserPrefs, // GET    /v1/users/:userId/prefs
   updateUserPrefs, // PATCH  /v1/users/:userId/prefs
   updateUserStatus, // PATCH  /v1/users/:userId/status
+  getUserLogs, // GET    /v1/users/:userId/logs
+  getUserSessions, // GET    /v1/users/:userId/sessions
+  deleteUserSessions, // DELETE /v1/users/:userId/sessions
+  deleteUserSession, // DELETE /v1/users/:userId/sessions/:sessionId
+  createSession, // POST   /v1/account/sessions
+  getAccount, // GET    /v1/account
+  getAccountSessions, // GET    /v1/account/sessions
+  deleteAccountSession, // DELETE /v1/account/sessions/:sessionId
 ];

@@ -1,9 +1,11 @@
 // The Users API (contract §4): server side, API key with users.read / users.write.
 import { endpoint } from '../http/endpoint.ts';
 import { json, rawJson } from '../http/respond.ts';
-import { errorModel } from '../schemas/common.ts';
+import { errorModel, successModel } from '../schemas/common.ts';
+import { logListModel, sessionListModel } from '../schemas/sessions.ts';
 import {
   createUserParams,
+  listLogsParams,
   listUsersParams,
   prefsModel,
   updatePrefsParams,
@@ -11,6 +13,8 @@ import {
   userListModel,
   userModel,
 } from '../schemas/users.ts';
+import * as audit from '../domain/audit.ts';
+import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
 
 const read = { kind: 'key', scope: 'users.read' } as const;
@@ -31,7 +35,7 @@ export const listUsers = endpoint({
   access: read,
   params: listUsersParams,
   responses: { 200: { description: 'Users list', model: userListModel }, ...errors },
-  handle: async (ctx, p) => json(await users.listUsers(ctx.db, ctx.project, p.search, { limit: p.limit, offset: p.offset, order: p.orderType })),
+  handle: async (ctx, p) => json(await users.listUsers(ctx.stores, ctx.project, p.search, { limit: p.limit, offset: p.offset, order: p.orderType })),
 });
 
 export const createUser = endpoint({
@@ -43,7 +47,7 @@ export const createUser = endpoint({
   access: write,
   params: createUserParams,
   responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'User already registered', model: errorModel } },
-  handle: async (ctx, p) => json(await users.createUser(ctx.db, ctx.project, p), 201),
+  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor()), 201),
 });
 
 export const getUser = endpoint({
@@ -55,7 +59,7 @@ export const getUser = endpoint({
   access: read,
   params: {},
   responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx) => json(await users.getUser(ctx.db, ctx.project, ctx.path.userId!)),
+  handle: async (ctx) => json(await users.getUser(ctx.stores, ctx.project, ctx.path.userId!)),
 });
 
 export const getUserPrefs = endpoint({
@@ -67,7 +71,7 @@ export const getUserPrefs = endpoint({
   access: read,
   params: {},
   responses: { 200: { description: 'Preferences', model: prefsModel }, ...errors, ...notFound },
-  handle: async (ctx) => rawJson(await users.getPrefs(ctx.db, ctx.project, ctx.path.userId!)),
+  handle: async (ctx) => rawJson(await users.getPrefs(ctx.stores, ctx.project, ctx.path.userId!)),
 });
 
 export const updateUserPrefs = endpoint({
@@ -79,7 +83,7 @@ export const updateUserPrefs = endpoint({
   access: write,
   params: updatePrefsParams,
   responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.db, ctx.project, ctx.path.userId!, p.prefs)),
+  handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.stores, ctx.project, ctx.path.userId!, p.prefs, ctx.actor())),
 });
 
 export const updateUserStatus = endpoint({
@@ -91,5 +95,59 @@ export const updateUserStatus = endpoint({
   access: write,
   params: updateStatusParams,
   responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => json(await users.updateStatus(ctx.db, ctx.project, ctx.path.userId!, p.status)),
+  handle: async (ctx, p) => json(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status, ctx.actor())),
+});
+
+export const getUserLogs = endpoint({
+  method: 'GET',
+  path: '/users/:userId/logs',
+  operationId: 'getUserLogs',
+  summary: 'Get user logs (newest first)',
+  tag,
+  access: read,
+  params: listLogsParams,
+  responses: { 200: { description: 'Audit log entries', model: logListModel }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, p.limit, p.offset, ctx.locale)),
+});
+
+export const getUserSessions = endpoint({
+  method: 'GET',
+  path: '/users/:userId/sessions',
+  operationId: 'getUserSessions',
+  summary: 'Get user sessions',
+  tag,
+  access: read,
+  params: {},
+  responses: { 200: { description: 'Sessions', model: sessionListModel }, ...errors, ...notFound },
+  handle: async (ctx) => json(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.locale)),
+});
+
+export const deleteUserSessions = endpoint({
+  method: 'DELETE',
+  path: '/users/:userId/sessions',
+  operationId: 'deleteUserSessions',
+  summary: 'Delete all user sessions',
+  tag,
+  access: write,
+  params: {},
+  responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...errors, ...notFound },
+  handle: async (ctx) => {
+    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
+    return json({ result: 'success' });
+  },
+});
+
+export const deleteUserSession = endpoint({
+  method: 'DELETE',
+  path: '/users/:userId/sessions/:sessionId',
+  operationId: 'deleteUserSession',
+  summary: 'Delete user session (succeeds for an unknown session too)',
+  tag,
+  access: write,
+  params: {},
+  responses: { 200: { description: 'The session ended', model: successModel }, ...errors, ...notFound },
+  handle: async (ctx) => {
+    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
+    return json({ result: 'success' });
+  },
 });

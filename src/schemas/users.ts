@@ -80,3 +80,8 @@ export const userModel = z.object({ ...user, roles: z.array(z.string()) }).meta(
 export const userListItemModel = z.object(user).meta({ id: 'UserListItem' });
 export const userListModel = z.object({ sum: z.int(), users: z.array(userListItemModel) }).meta({ id: 'UserList' });
 export const prefsModel = z.record(z.string(), z.unknown()).meta({ id: 'Prefs' });
+
+export const listLogsParams = {
+  limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Maximum number of entries, newest first (upstream: 10).', 10),
+  offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Entries to skip, for paging through the history.', 0),
+};

@@ -1,0 +1,40 @@
+// Queries on the audit trail (each user's logs).
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { auditLogs, users } from './schema.ts';
+
+export type AuditRow = typeof auditLogs.$inferSelect;
+export type NewAuditRow = Omit<AuditRow, 'seq'>;
+
+/**
+ * Writes the entry only if the user exists in the project (and `condition` holds),
+ * so a batch can log an action in the same transaction without reading first.
+ */
+export function insertLogIf(db: Db, row: NewAuditRow, condition?: SQL) {
+  return db.insert(auditLogs).select(
+    db
+      .select({
+        // drizzle's insert-select names every column in table order; NULL lets SQLite assign the rowid.
+        seq: sql`NULL`.as('seq'),
+        projectId: users.projectId,
+        userId: users.id,
+        event: sql`${row.event}`.as('event'),
+        ip: sql`${row.ip}`.as('ip'),
+        time: sql`${row.time}`.as('time'),
+        device: sql`${row.device}`.as('device'),
+        country: sql`${row.country}`.as('country'),
+      })
+      .from(users)
+      .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), condition)),
+  );
+}
+
+export function listLogs(db: Db, projectId: string, userId: string, limit: number, offset: number) {
+  return db
+    .select()
+    .from(auditLogs)
+    .where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)))
+    .orderBy(desc(auditLogs.time), desc(auditLogs.seq))
+    .limit(limit)
+    .offset(offset);
+}

@@ -1,0 +1,142 @@
+// Sessions: sign-in, the check of every session-authenticated request, listing and
+// ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
+// the hash of its secret (the fast path); the secret itself is handed out once.
+import { sql } from 'drizzle-orm';
+import { insertLogIf } from '../db/audit.ts';
+import { sessions } from '../db/schema.ts';
+import * as queries from '../db/sessions.ts';
+import type { SessionRow } from '../db/sessions.ts';
+import { findUser, findUserForSignIn, type PublicUserRow } from '../db/users.ts';
+import type { Actor } from '../http/actor.ts';
+import type { Project } from '../http/auth.ts';
+import { HttpError, unauthorized, userNotFound } from '../http/errors.ts';
+import { deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
+import { auditEntry } from './audit.ts';
+import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
+import { geoFor } from './geo.ts';
+import { newId } from './ids.ts';
+import { decoyHash, verifyPassword } from './passwords.ts';
+import type { DeviceInfo } from './user-agent.ts';
+import { nowSeconds, type Stores } from './stores.ts';
+import { emailKey } from './users.ts';
+
+/** What the session cookie carries: base64(JSON {id: userId, secret}). */
+export interface SessionCredentials {
+  userId: string;
+  secret: string;
+}
+
+export interface AuthenticatedSession {
+  sessionId: string;
+  user: PublicUserRow;
+}
+
+const invalidCredentials = () => unauthorized('Invalid credentials');
+const blocked = () => unauthorized('Invalid credentials. User is blocked');
+const sessionExists = (sessionId: string) => sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`;
+
+export async function signIn(
+  { db, kv }: Stores,
+  project: Project,
+  email: string,
+  password: string,
+  actor: Actor,
+  lifetimeSeconds: number,
+): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
+  const now = nowSeconds();
+  const user = await findUserForSignIn(db, project.id, emailKey(email));
+  // An unknown email costs the same hashing work as a wrong password: no account enumeration.
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+  if (!user) throw invalidCredentials();
+  if (!valid) {
+    await insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.failed', actor, now));
+    throw invalidCredentials();
+  }
+  if (user.status === 2) throw blocked();
+
+  const secret = randomHex(32);
+  const session: SessionRow = {
+    id: newId(),
+    projectId: project.id,
+    userId: user.id,
+    tokenHash: sha256Hex(secret),
+    expire: now + lifetimeSeconds,
+    created: now,
+    ip: actor.ip,
+    device: JSON.stringify(actor.device),
+    country: actor.country,
+  };
+  const [inserted] = await db.batch([
+    queries.insertSessionIfActive(db, session),
+    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), sessionExists(session.id)),
+  ]);
+  // No row: the user was blocked between the password check and the insert.
+  if (inserted.length === 0) throw blocked();
+  try {
+    await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
+  } catch (err) {
+    // Never leave a D1 session that no token can reach, nor report one as created.
+    await queries.deleteUserSession(db, project.id, user.id, session.id);
+    throw err;
+  }
+  return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
+}
+
+/** Checks a session token: KV finds the session, D1 confirms it is still live. */
+export async function authenticate({ db, kv }: Stores, project: Project, credentials: SessionCredentials | null): Promise<AuthenticatedSession> {
+  const guest = () => unauthorized('Guest (role: guest) missing scope (account)');
+  if (!credentials) throw guest();
+  const now = nowSeconds();
+  const tokenHash = sha256Hex(credentials.secret);
+  const record = await getToken(kv, tokenHash);
+  if (!record || record.userId !== credentials.userId || record.projectId !== project.id || record.expire <= now) throw guest();
+  const live = await queries.findLiveSession(db, project.id, record.sessionId, now);
+  if (!live || !constantTimeEqual(live.tokenHash, tokenHash)) throw guest();
+  if (live.user.status === 2) throw blocked();
+  return { sessionId: record.sessionId, user: live.user };
+}
+
+function toSessionModel(row: SessionRow, locale: string) {
+  const device = JSON.parse(row.device) as DeviceInfo;
+  return { $id: row.id, ip: row.ip, ...device, geo: geoFor(row.country, locale) };
+}
+
+export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession, locale: string) {
+  const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds());
+  return rows.map((row) => ({ ...toSessionModel(row, locale), current: row.id === session.sessionId }));
+}
+
+/** Ends one of the caller's own sessions (`current` names the one in use). */
+export async function endOwnSession({ db, kv }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
+  const id = sessionId === 'current' ? session.sessionId : sessionId;
+  const userId = session.user.id;
+  const [, deleted] = await db.batch([
+    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), sessionExists(id)),
+    queries.deleteUserSession(db, project.id, userId, id),
+  ]);
+  if (deleted.length === 0) throw new HttpError(404, 'Session not found');
+  await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+  return { endedCurrent: id === session.sessionId };
+}
+
+export async function listUserSessions({ db }: Stores, project: Project, userId: string, locale: string) {
+  const [[user], rows] = await db.batch([
+    findUser(db, project.id, userId),
+    queries.listUserSessions(db, project.id, userId, nowSeconds()),
+  ]);
+  if (!user) throw userNotFound();
+  return rows.map((row) => toSessionModel(row, locale));
+}
+
+/** Users API: ends one session (sessionId) or all of them; succeeds for an unknown session. */
+export async function deleteUserSessions({ db, kv }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+  const [[user], , deleted] = await db.batch([
+    findUser(db, project.id, userId),
+    insertLogIf(db, auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds())),
+    sessionId === undefined
+      ? queries.deleteUserSessions(db, project.id, userId)
+      : queries.deleteUserSession(db, project.id, userId, sessionId),
+  ]);
+  if (!user) throw userNotFound();
+  await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+}

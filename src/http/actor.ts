@@ -1,0 +1,25 @@
+// Who performed a request, as recorded on sessions and audit entries: the client IP
+// (Cloudflare's CF-Connecting-IP; never X-Forwarded-For, which clients can forge),
+// the parsed User-Agent and the country from Cloudflare's request.cf data.
+import { parseUserAgent, type DeviceInfo } from '../domain/user-agent.ts';
+
+export interface Actor {
+  ip: string;
+  device: DeviceInfo;
+  /** ISO-3166 alpha-2 as Cloudflare reports it, or "--". */
+  country: string;
+}
+
+export function actorOf(request: Request): Actor {
+  const cf = (request as { cf?: { country?: unknown } }).cf;
+  return {
+    ip: (request.headers.get('CF-Connecting-IP') ?? '').slice(0, 64),
+    device: parseUserAgent(request.headers.get('User-Agent')),
+    country: typeof cf?.country === 'string' ? cf.country : '--',
+  };
+}
+
+/** The X-Appwrite-Locale header chooses the language of country names. */
+export function localeOf(request: Request): string {
+  return request.headers.get('X-Appwrite-Locale') || 'en';
+}

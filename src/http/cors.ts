@@ -1,0 +1,59 @@
+// CORS for the browser SDK (contract §7). Which origins may call a project is that
+// project's configuration; a preflight carries no project header, so it is answered
+// for an origin that any project allows, and the real request is then checked
+// against its own project's origins.
+import type { Db } from '../db/client.ts';
+import { anyProjectAllowsOrigin } from '../db/projects.ts';
+import { TtlCache } from '../domain/ttl-cache.ts';
+import { AUTH_CACHE_TTL_MS, type Project } from './auth.ts';
+import { HttpError } from './errors.ts';
+
+const ALLOW_HEADERS = [
+  'Origin', 'Cookie', 'Set-Cookie', 'X-Requested-With', 'Content-Type', 'Access-Control-Allow-Origin',
+  'Access-Control-Request-Headers', 'Accept', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale',
+  'X-Appwrite-Mode', 'X-SDK-Version', 'X-Fallback-Cookies', 'Cache-Control', 'Expires', 'Pragma',
+].join(', ');
+
+export function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Credentials': 'true',
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
+    'Access-Control-Allow-Headers': ALLOW_HEADERS,
+    'Access-Control-Expose-Headers': 'X-Fallback-Cookies',
+    Vary: 'Origin',
+  };
+}
+
+const preflightCache = new TtlCache<boolean>(AUTH_CACHE_TTL_MS);
+
+export async function preflight(request: Request, db: Db): Promise<Response> {
+  const origin = request.headers.get('Origin');
+  let allowed = false;
+  if (origin && origin.length <= 2048) {
+    allowed = preflightCache.get(origin) ?? (await anyProjectAllowsOrigin(db, origin));
+    preflightCache.set(origin, allowed);
+  }
+  return new Response(null, { status: 200, headers: allowed && origin ? corsHeaders(origin) : { Vary: 'Origin' } });
+}
+
+/**
+ * The origin to answer with CORS headers, or null for requests without one.
+ * A browser origin the project does not allow is refused, unless the call is a
+ * server's (an API key), which CORS does not concern.
+ */
+export function checkOrigin(request: Request, url: URL, project: Project): string | null {
+  const origin = request.headers.get('Origin');
+  if (!origin || origin === url.origin || project.origins.includes(origin)) return origin;
+  if (request.headers.has('X-Appwrite-Key')) return null;
+  const host = safeHost(origin);
+  throw new HttpError(403, `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console`);
+}
+
+function safeHost(origin: string): string {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return 'unknown';
+  }
+}

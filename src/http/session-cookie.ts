@@ -1,0 +1,87 @@
+// The session cookie as the Appwrite 0.6 SDKs know it: `a_session_<projectId>` (and
+// `_legacy`) holding base64(JSON {id: userId, secret}), or, where browsers refuse
+// third-party cookies, the same value echoed back in the X-Fallback-Cookies header.
+import type { SessionCredentials } from '../domain/sessions.ts';
+
+const cookieName = (projectId: string) => `a_session_${projectId}`;
+
+export function encodeCredentials(credentials: SessionCredentials): string {
+  return btoa(JSON.stringify({ id: credentials.userId, secret: credentials.secret }));
+}
+
+function decodeCredentials(value: string | undefined): SessionCredentials | null {
+  if (!value || value.length > 1024) return null;
+  try {
+    const parsed: unknown = JSON.parse(atob(decodeURIComponent(value)));
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { id, secret } = parsed as { id?: unknown; secret?: unknown };
+    return typeof id === 'string' && typeof secret === 'string' ? { userId: id, secret } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Credentials from the cookie, the legacy cookie, or the X-Fallback-Cookies header, in that order. */
+export function readCredentials(request: Request, projectId: string): SessionCredentials | null {
+  const cookies = parseCookies(request.headers.get('Cookie') ?? '');
+  const name = cookieName(projectId);
+  return (
+    decodeCredentials(cookies.get(name)) ??
+    decodeCredentials(cookies.get(`${name}_legacy`)) ??
+    decodeCredentials(fallbackCookies(request.headers.get('X-Fallback-Cookies'))[name])
+  );
+}
+
+function parseCookies(header: string): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+function fallbackCookies(header: string | null): Record<string, string | undefined> {
+  if (!header || header.length > 4096) return {};
+  try {
+    const parsed: unknown = JSON.parse(header);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Set-Cookie values for a new session (upstream sets both; only the main one is SameSite=None). */
+export function sessionCookies(projectId: string, value: string, expire: number, secure: boolean): string[] {
+  const attributes = `Expires=${new Date(expire * 1000).toUTCString()}; Path=/; HttpOnly${secure ? '; Secure' : ''}`;
+  const encoded = encodeURIComponent(value);
+  return [`${cookieName(projectId)}_legacy=${encoded}; ${attributes}`, `${cookieName(projectId)}=${encoded}; ${attributes}; SameSite=None`];
+}
+
+export function expiredCookies(projectId: string, secure: boolean): string[] {
+  return sessionCookies(projectId, '', 0, secure);
+}
+
+/**
+ * The login response also carries X-Fallback-Cookies when the request has no Origin
+ * or a cross-site one, where the browser will not send the cookie back.
+ */
+export function needsFallback(request: Request, url: URL): boolean {
+  const origin = request.headers.get('Origin');
+  if (!origin) return true;
+  try {
+    return site(new URL(origin).hostname) !== site(url.hostname);
+  } catch {
+    return true;
+  }
+}
+
+/** The registrable domain, approximated as the last two labels (IP addresses and localhost as they are). */
+function site(hostname: string): string {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(':')) return hostname;
+  return hostname.split('.').slice(-2).join('.');
+}
+
+export function fallbackHeader(projectId: string, value: string): string {
+  return JSON.stringify({ [cookieName(projectId)]: value });
+}

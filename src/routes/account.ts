@@ -1,0 +1,92 @@
+// The Account API (contract §5): the end user's own side, authenticated by the
+// session cookie or X-Fallback-Cookies. Sessions begin here.
+import { endpoint } from '../http/endpoint.ts';
+import { json, noContent } from '../http/respond.ts';
+import { HttpError } from '../http/errors.ts';
+import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
+import { errorModel } from '../schemas/common.ts';
+import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
+import { userModel } from '../schemas/users.ts';
+import * as sessions from '../domain/sessions.ts';
+import { toUser } from '../domain/users.ts';
+
+const tag = 'account';
+const session = { kind: 'session' } as const;
+const errors = {
+  400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
+  401: { description: 'No valid session, or the user is blocked', model: errorModel },
+};
+
+/** Session lifetime from configuration (upstream: one year). */
+function lifetime(env: Env): number {
+  const seconds = Number(env.SESSION_LIFETIME);
+  if (!Number.isInteger(seconds) || seconds < 60) throw new HttpError(500, 'SESSION_LIFETIME must be a whole number of seconds ≥ 60');
+  return seconds;
+}
+
+export const createSession = endpoint({
+  method: 'POST',
+  path: '/account/sessions',
+  operationId: 'createSession',
+  summary: 'Sign in with email and password',
+  tag,
+  access: { kind: 'public' },
+  params: createSessionParams,
+  responses: {
+    201: { description: 'Session created; the cookie a_session_<projectId> is set', model: createdSessionModel },
+    400: errors[400],
+    401: { description: 'Invalid credentials, or the user is blocked', model: errorModel },
+  },
+  handle: async (ctx, p) => {
+    const created = await sessions.signIn(ctx.stores, ctx.project, p.email, p.password, ctx.actor(), lifetime(ctx.env));
+    const value = encodeCredentials(created.credentials);
+    const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
+    for (const cookie of sessionCookies(ctx.project.id, value, created.expire, ctx.url.protocol === 'https:')) {
+      response.headers.append('Set-Cookie', cookie);
+    }
+    if (needsFallback(ctx.request, ctx.url)) response.headers.set('X-Fallback-Cookies', fallbackHeader(ctx.project.id, value));
+    return response;
+  },
+});
+
+export const getAccount = endpoint({
+  method: 'GET',
+  path: '/account',
+  operationId: 'getAccount',
+  summary: 'Get the signed-in user',
+  tag,
+  access: session,
+  params: {},
+  responses: { 200: { description: 'User', model: userModel }, ...errors },
+  handle: async (ctx) => json(toUser(ctx.session.user)),
+});
+
+export const getAccountSessions = endpoint({
+  method: 'GET',
+  path: '/account/sessions',
+  operationId: 'getAccountSessions',
+  summary: "List the signed-in user's sessions",
+  tag,
+  access: session,
+  params: {},
+  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionListModel }, ...errors },
+  handle: async (ctx) => json(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session, ctx.locale)),
+});
+
+export const deleteAccountSession = endpoint({
+  method: 'DELETE',
+  path: '/account/sessions/:sessionId',
+  operationId: 'deleteAccountSession',
+  summary: 'Sign out one session (`current` for the one in use)',
+  tag,
+  access: session,
+  params: {},
+  responses: { 204: { description: 'Session ended' }, ...errors, 404: { description: 'Session not found', model: errorModel } },
+  handle: async (ctx) => {
+    const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId!, ctx.actor());
+    if (!endedCurrent) return noContent();
+    const headers = new Headers({ 'X-Fallback-Cookies': '[]' });
+    for (const cookie of expiredCookies(ctx.project.id, ctx.url.protocol === 'https:')) headers.append('Set-Cookie', cookie);
+    return noContent(headers);
+  },
+});
