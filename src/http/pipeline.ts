@@ -3,6 +3,7 @@
 // 401) → parameters (400) → the action. Errors get the CORS headers too, so a
 // browser can read them.
 import { database } from '../db/client.ts';
+import { meteredD1 } from '../db/metering.ts';
 import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
 import type { Stores } from '../domain/stores.ts';
 import { actorOf, localeOf, type Actor } from './actor.ts';
@@ -22,7 +23,8 @@ export async function runEndpoint(
   requestId: string,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const stores: Stores = { db: database(env.DB), kv: env.SESSIONS };
+  const meter = env.METER_ROWS_READ === 'true' ? { rowsRead: 0 } : undefined;
+  const stores: Stores = { db: database(meter ? meteredD1(env.DB, meter) : env.DB), kv: env.SESSIONS };
   let corsOrigin: string | null = null;
   let response: Response;
   try {
@@ -61,6 +63,7 @@ export async function runEndpoint(
     response = toErrorResponse(err, requestId);
   }
   if (corsOrigin) for (const [name, value] of Object.entries(corsHeaders(corsOrigin))) response.headers.set(name, value);
+  if (meter) response.headers.set('X-D1-Rows-Read', String(meter.rowsRead));
   return response;
 }
 
