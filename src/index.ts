@@ -1,5 +1,6 @@
-// The Worker entry: every request gets an id (echoed as X-Request-Id) and goes
-// through the router; requests outside /v1 are 404 too.
+// The Worker entry: every request gets an id (echoed as X-Request-Id), goes through
+// the router, and leaves one structured log line (never secrets: no keys, cookies
+// or bodies). Requests outside /v1 are 404 too.
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 
@@ -7,9 +8,23 @@ const router = buildRouter();
 
 export default {
   async fetch(request, env, exec): Promise<Response> {
+    const started = Date.now();
     const requestId = crypto.randomUUID();
-    const response: Response = (await router.fetch(request, env, exec, requestId)) ?? errorResponse(404, 'Not Found');
+    const routed = request as Request & { route?: string };
+    const response: Response = (await router.fetch(routed, env, exec, requestId)) ?? errorResponse(404, 'Not Found');
     response.headers.set('X-Request-Id', requestId);
+    if (env.LOG_REQUESTS !== 'false') {
+      console.log(
+        JSON.stringify({
+          requestId,
+          method: request.method,
+          route: routed.route ?? null,
+          status: response.status,
+          durationMs: Date.now() - started,
+          project: request.headers.get('X-Appwrite-Project')?.slice(0, 64) ?? null,
+        }),
+      );
+    }
     return response;
   },
 } satisfies ExportedHandler<Env>;

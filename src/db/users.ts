@@ -66,15 +66,19 @@ export async function searchUsers(
   page: Page,
 ): Promise<{ sum: number; users: PublicUserRow[] }> {
   const dir = page.order === 'DESC' ? desc : asc;
+  // The count filters by project like the page does: the token prefix alone does not
+  // isolate projects, since FTS5 splits words at some marks that JavaScript keeps
+  // inside words, so a crafted name can index a token in another project's namespace.
+  const matches = () => and(sql`${users.seq} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${match})`, eq(users.projectId, projectId));
   const [rows, count] = await db.batch([
     db
       .select(publicColumns)
       .from(users)
-      .where(and(sql`${users.seq} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${match})`, eq(users.projectId, projectId)))
+      .where(matches())
       .orderBy(dir(users.registration), dir(users.id))
       .limit(page.limit)
       .offset(page.offset),
-    db.select({ sum: sql<number>`count(*)` }).from(sql`users_fts`).where(sql`users_fts MATCH ${match}`),
+    db.select({ sum: sql<number>`count(*)` }).from(users).where(matches()),
   ]);
   return { sum: count[0]?.sum ?? 0, users: rows };
 }

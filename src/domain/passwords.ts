@@ -3,6 +3,7 @@
 // without invalidating existing hashes. Never WebCrypto PBKDF2: production Workers
 // cap it at 100 000 iterations.
 import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { HttpError } from '../http/errors.ts';
 import { constantTimeEqual } from './crypto.ts';
 
 export interface Argon2Params {
@@ -17,7 +18,7 @@ export const DEFAULT_PARAMS: Argon2Params = { m: 7168, t: 5, p: 1 };
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 // Yield to the event loop while hashing so one hash does not stall the isolate's other requests.
-const ASYNC_TICK_MS = 10;
+const ASYNC_TICK_MS = 25;
 
 export async function hashPassword(password: string, params: Argon2Params = DEFAULT_PARAMS): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
@@ -35,12 +36,45 @@ export async function verifyPassword(password: string, phc: string): Promise<boo
 /** A hash of a random password: verifying against it costs what a real check costs. */
 let decoy: Promise<string> | undefined;
 export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(crypto.randomUUID());
+  decoy ??= hashPassword(crypto.randomUUID()).catch((err: unknown) => {
+    decoy = undefined; // e.g. refused while the isolate was busy: try again next time
+    throw err;
+  });
   return decoy;
 }
 
-function derive(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
-  return argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
+async function derive(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
+  await acquireHashSlot();
+  try {
+    return await argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
+  } finally {
+    releaseHashSlot();
+  }
+}
+
+// Each hash holds ~7 MiB and ~150 ms of CPU. An isolate (128 MB, shared by its
+// concurrent requests) runs at most MAX_CONCURRENT_HASHES at once and queues a few
+// more; beyond that the request is refused, so one busy API key cannot starve or
+// exhaust the isolate.
+const MAX_CONCURRENT_HASHES = 2;
+const MAX_QUEUED_HASHES = 16;
+let running = 0;
+const queued: Array<() => void> = [];
+
+async function acquireHashSlot(): Promise<void> {
+  if (running < MAX_CONCURRENT_HASHES) {
+    running++;
+    return;
+  }
+  if (queued.length >= MAX_QUEUED_HASHES) throw new HttpError(429, 'Too many requests');
+  // The releasing hash hands its slot over directly, so `running` never overshoots.
+  await new Promise<void>((resolve) => queued.push(resolve));
+}
+
+function releaseHashSlot(): void {
+  const next = queued.shift();
+  if (next) next();
+  else running--;
 }
 
 const PHC = /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;

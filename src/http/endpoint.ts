@@ -7,6 +7,7 @@ import type { Stores } from '../domain/stores.ts';
 import type { Actor } from './actor.ts';
 import type { Project, Scope } from './auth.ts';
 import type { ParamSpec, ParamValues } from './params.ts';
+import type { RateLimitRule } from './rate-limit.ts';
 
 export type Access =
   | { kind: 'open' } // no project needed (health, docs)
@@ -43,6 +44,8 @@ export interface Endpoint<S extends ParamSpec = ParamSpec> {
   access: Access;
   /** Query parameters for GET, JSON body fields otherwise. */
   params: S;
+  /** Abuse limits, checked after credentials and before parameters. */
+  rateLimits?: RateLimitRule[];
   responses: Record<number, { description: string; model?: z.ZodType }>;
   handle(ctx: RequestContext, params: ParamValues<S>): Promise<Response>;
 }

@@ -1,6 +1,6 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
 // project (400) → origin (403) → API key and scope, or session (401; blocked user
-// 401) → parameters (400) → the action. Errors get the CORS headers too, so a
+// 401) → rate limits (429) → parameters (400) → the action. Errors get the CORS headers too, so a
 // browser can read them.
 import { database } from '../db/client.ts';
 import { meteredD1 } from '../db/metering.ts';
@@ -13,6 +13,7 @@ import { checkOrigin, corsHeaders } from './cors.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
+import { enforceRateLimits } from './rate-limit.ts';
 import { readCredentials } from './session-cookie.ts';
 
 export async function runEndpoint(
@@ -41,9 +42,14 @@ export async function runEndpoint(
       if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
     }
 
+    let actor: Actor | undefined;
+    const actorOnce = () => (actor ??= actorOf(request));
+    if (endpoint.rateLimits) {
+      await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source });
+    }
+
     if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
     const params = validateParams(endpoint.params, source);
-    let actor: Actor | undefined;
     const ctx: RequestContext = {
       request,
       env,
@@ -55,7 +61,7 @@ export async function runEndpoint(
       // Only 'open' endpoints run without a project, and only 'session' ones read the session.
       project: project as Project,
       session: session as AuthenticatedSession,
-      actor: () => (actor ??= actorOf(request)),
+      actor: actorOnce,
       locale: localeOf(request),
     };
     response = await endpoint.handle(ctx, params);

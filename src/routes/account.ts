@@ -3,6 +3,7 @@
 import { endpoint } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
 import { HttpError } from '../http/errors.ts';
+import { perEmail, perIp } from '../http/rate-limit.ts';
 import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
 import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
@@ -32,10 +33,12 @@ export const createSession = endpoint({
   tag,
   access: { kind: 'public' },
   params: createSessionParams,
+  rateLimits: [perEmail('SIGN_IN_EMAIL_LIMITER'), perIp('SIGN_IN_IP_LIMITER')],
   responses: {
     201: { description: 'Session created; the cookie a_session_<projectId> is set', model: createdSessionModel },
     400: errors[400],
     401: { description: 'Invalid credentials, or the user is blocked', model: errorModel },
+    429: { description: 'Too many sign-ins for this email or from this IP', model: errorModel },
   },
   handle: async (ctx, p) => {
     const created = await sessions.signIn(ctx.stores, ctx.project, p.email, p.password, ctx.actor(), lifetime(ctx.env));
@@ -81,6 +84,7 @@ export const deleteAccountSession = endpoint({
   tag,
   access: session,
   params: {},
+  rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 204: { description: 'Session ended' }, ...errors, 404: { description: 'Session not found', model: errorModel } },
   handle: async (ctx) => {
     const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId!, ctx.actor());

@@ -1,5 +1,6 @@
 // The Users API (contract §4): server side, API key with users.read / users.write.
 import { endpoint } from '../http/endpoint.ts';
+import { perIp } from '../http/rate-limit.ts';
 import { json, rawJson } from '../http/respond.ts';
 import { errorModel, successModel } from '../schemas/common.ts';
 import { logListModel, sessionListModel } from '../schemas/sessions.ts';
@@ -130,6 +131,7 @@ export const deleteUserSessions = endpoint({
   tag,
   access: write,
   params: {},
+  rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...errors, ...notFound },
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
@@ -145,6 +147,7 @@ export const deleteUserSession = endpoint({
   tag,
   access: write,
   params: {},
+  rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 200: { description: 'The session ended', model: successModel }, ...errors, ...notFound },
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);

@@ -1,11 +1,15 @@
 // Building blocks shared by the endpoint schemas.
 import { z } from 'zod';
 
-/** A well-formed string (no lone surrogates, no NUL) of at most `max` code points, like PHP mb_strlen. */
-export const text = (max: number) =>
+/**
+ * A well-formed string (no lone surrogates, no NUL unless `allowNul`) of at most `max`
+ * code points, like PHP mb_strlen. NUL is refused in what gets stored; a value that is
+ * only read (a search term) may hold one, as upstream accepted it.
+ */
+export const text = (max: number, { allowNul = false }: { allowNul?: boolean } = {}) =>
   z
     .string()
-    .refine((s) => s.isWellFormed() && !s.includes('\0') && codePoints(s) <= max)
+    .refine((s) => s.isWellFormed() && (allowNul || !s.includes('\0')) && codePoints(s) <= max)
     .meta({ maxLength: max });
 
 /** An integer given as a JSON number or, from a query string, as digits. */

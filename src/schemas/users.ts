@@ -13,7 +13,7 @@ const passwordBytes = (s: string) => new TextEncoder().encode(s).length;
 export const userIdPath = { userId: z.string().meta({ description: 'User unique ID.' }) };
 
 export const listUsersParams = {
-  search: optional(text(256), 'Value must be a string and no longer than 256 chars', 'Search term to filter your list results.', ''),
+  search: optional(text(256, { allowNul: true }), 'Value must be a string and no longer than 256 chars', 'Search term to filter your list results.', ''),
   limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Results limit value. By default will return maximum 25 results. Maximum of 100 results allowed per request.', 25),
   offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Results offset. The default value is 0. Use this param to manage pagination.', 0),
   orderType: optional(z.enum(['ASC', 'DESC']), 'Value must be one of (ASC, DESC)', 'Order result by ASC or DESC order.', 'ASC' as 'ASC' | 'DESC'),
