@@ -4,6 +4,7 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { sessions, users } from './schema.ts';
+import { publicColumns } from './users.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -35,14 +36,7 @@ export async function findLiveSession(db: Db, projectId: string, sessionId: stri
   return db
     .select({
       tokenHash: sessions.tokenHash,
-      user: {
-        id: users.id,
-        email: users.email,
-        emailVerification: users.emailVerification,
-        status: users.status,
-        registration: users.registration,
-        name: users.name,
-      },
+      user: publicColumns,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))

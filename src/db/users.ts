@@ -8,7 +8,7 @@ export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 
 /** The columns a user object is made of; hashes, prefs and search text stay in the database. */
-const publicColumns = {
+export const publicColumns = {
   id: users.id,
   email: users.email,
   emailVerification: users.emailVerification,
