@@ -34,6 +34,15 @@ export function findUser(db: Db, projectId: string, id: string) {
   return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
 }
 
+export async function emailTaken(db: Db, projectId: string, emailKey: string): Promise<boolean> {
+  const row = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey)))
+    .get();
+  return row !== undefined;
+}
+
 export async function findUserForSignIn(db: Db, projectId: string, emailKey: string) {
   return db
     .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })

@@ -33,7 +33,8 @@ export interface AuthenticatedSession {
 
 const invalidCredentials = () => unauthorized('Invalid credentials');
 const blocked = () => unauthorized('Invalid credentials. User is blocked');
-const sessionExists = (sessionId: string) => sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`;
+const sessionOf = (userId: string, sessionId: string) =>
+  sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
 
 export async function signIn(
   { db, kv }: Stores,
@@ -68,7 +69,7 @@ export async function signIn(
   };
   const [inserted] = await db.batch([
     queries.insertSessionIfActive(db, session),
-    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), sessionExists(session.id)),
+    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), sessionOf(user.id, session.id)),
   ]);
   // No row: the user was blocked between the password check and the insert.
   if (inserted.length === 0) throw blocked();
@@ -111,7 +112,7 @@ export async function endOwnSession({ db, kv }: Stores, project: Project, sessio
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
   const [, deleted] = await db.batch([
-    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), sessionExists(id)),
+    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), sessionOf(userId, id)),
     queries.deleteUserSession(db, project.id, userId, id),
   ]);
   if (deleted.length === 0) throw new HttpError(404, 'Session not found');

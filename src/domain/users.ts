@@ -41,6 +41,7 @@ export function toUser(row: PublicUserRow): User {
 }
 
 export const emailKey = (email: string) => email.toLowerCase();
+const alreadyRegistered = () => new HttpError(409, 'User already registered');
 
 export async function createUser(
   { db }: Stores,
@@ -48,6 +49,9 @@ export async function createUser(
   input: { email: string; password: string; name: string },
   actor: Actor,
 ): Promise<User> {
+  // Checked before hashing so a duplicate costs no hash (upstream checks first too);
+  // the unique index still settles a race between two creates.
+  if (await queries.emailTaken(db, project.id, emailKey(input.email))) throw alreadyRegistered();
   const passwordHash = await hashPassword(input.password);
   const now = nowSeconds();
   const id = newId();
@@ -69,7 +73,7 @@ export async function createUser(
     ]);
     return toUser(row!);
   } catch (err) {
-    if (isConstraintError(err, 'UNIQUE')) throw new HttpError(409, 'User already registered');
+    if (isConstraintError(err, 'UNIQUE')) throw alreadyRegistered();
     throw err;
   }
 }
