@@ -49,11 +49,11 @@ export async function signIn(
   // An unknown email costs the same hashing work as a wrong password: no account enumeration.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   if (!user) throw invalidCredentials();
-  if (!valid) {
+  if (!valid || user.status === 2) {
+    // The audit trail shows refused sign-ins of existing users, blocked ones included.
     await insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.failed', actor, now));
-    throw invalidCredentials();
+    throw valid ? blocked() : invalidCredentials();
   }
-  if (user.status === 2) throw blocked();
 
   const secret = randomHex(32);
   const session: SessionRow = {

@@ -76,10 +76,16 @@ export function needsFallback(request: Request, url: URL): boolean {
   }
 }
 
-/** The registrable domain, approximated as the last two labels (IP addresses and localhost as they are). */
+/**
+ * The registrable domain, approximated without a public-suffix list: the last two
+ * labels, or three under country-code second levels like co.uk and com.au. IP
+ * addresses and single labels (localhost) stand as they are.
+ */
 function site(hostname: string): string {
   if (/^[\d.]+$/.test(hostname) || hostname.includes(':')) return hostname;
-  return hostname.split('.').slice(-2).join('.');
+  const labels = hostname.split('.');
+  const countrySecondLevel = labels.length > 2 && labels.at(-1)!.length === 2 && labels.at(-2)!.length <= 3;
+  return labels.slice(countrySecondLevel ? -3 : -2).join('.');
 }
 
 export function fallbackHeader(projectId: string, value: string): string {
