@@ -225,9 +225,10 @@ describe('blocking through updateStatus', () => {
     expect(await account(fresh)).toMatchObject({ status: 200, body: { $id: user.$id, status: 1 } });
     expect((await account(old)).status).toBe(401);
     expect(ids(await users.getSessions(user.$id))).toEqual([fresh.id]);
-    expect(events(await users.getLogs(user.$id)).slice(0, 3)).toEqual([
+    expect(events(await users.getLogs(user.$id)).slice(0, 4)).toEqual([
       'account.sessions.create',
       'users.update.status',
+      'account.sessions.failed',
       'users.update.status',
     ]);
   });
