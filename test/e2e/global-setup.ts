@@ -1,5 +1,6 @@
 // One real `wrangler dev` for the whole end-to-end run, on a throw-away state directory,
-// with a project and API keys made by the operator CLI exactly as an operator would.
+// with a project and API keys made by the operator CLI exactly as an operator would, and
+// the web page the browser tests load, on an origin the project allows.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { ROOT, bin } from '../../scripts/lib/tools.ts';
+import { startPageServer, type PageServer } from './browser/page-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +20,8 @@ declare module 'vitest' {
     /** users.read + users.write */
     key: string;
     readKey: string;
+    /** The browser tests' page, on an origin the project allows (a site other than the API's). */
+    pageOrigin: string;
   }
 }
 
@@ -28,6 +32,7 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETC
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'edge-users-e2e-'));
   let server: ChildProcess | undefined;
+  let pageServer: PageServer | undefined;
   const removeStateDir = () => rmSync(stateDir, { recursive: true, force: true });
   // Last resort if vitest exits without running the teardown (e.g. on Ctrl-C).
   const onExit = () => {
@@ -38,15 +43,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const teardown = async () => {
     process.off('exit', onExit);
     if (server) await stop(server);
+    await pageServer?.close();
     removeStateDir();
   };
   try {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}/v1`;
     server = startServer(port, stateDir);
+    pageServer = await startPageServer();
     // wrangler dev boots while the CLI sets up the database (the Worker opens D1 only on the first
     // test request). Both finish before any teardown, so no CLI run outlives the state directory.
-    const [credentials, health] = await Promise.allSettled([createCredentials(stateDir), waitForHealth(server, endpoint)]);
+    const [credentials, health] = await Promise.allSettled([createCredentials(stateDir, pageServer.origin), waitForHealth(server, endpoint)]);
     if (credentials.status === 'rejected') throw credentials.reason;
     if (health.status === 'rejected') throw health.reason;
     const { projectId, key, readKey } = credentials.value;
@@ -55,6 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('projectId', projectId);
     project.provide('key', key);
     project.provide('readKey', readKey);
+    project.provide('pageOrigin', pageServer.origin);
     return teardown;
   } catch (err) {
     await teardown();
@@ -73,10 +81,10 @@ function startServer(port: number, stateDir: string): ChildProcess {
 }
 
 /** A project with a read-write and a read-only key, made with the operator CLI. */
-async function createCredentials(stateDir: string) {
+async function createCredentials(stateDir: string, pageOrigin: string) {
   // The CLI applies the pending migrations to the state directory before its first write.
   const projectId = `e2e${randomBytes(6).toString('hex')}`;
-  await admin('project', 'create', projectId, '--name', 'E2E', '--origin', 'http://localhost', '--persist-to', stateDir);
+  await admin('project', 'create', projectId, '--name', 'E2E', '--origin', 'http://localhost', '--origin', pageOrigin, '--persist-to', stateDir);
   const key = await admin('key', 'create', projectId, '--scopes', 'users.read,users.write', '--persist-to', stateDir);
   const readKey = await admin('key', 'create', projectId, '--scopes', 'users.read', '--persist-to', stateDir);
   return { projectId, key: key.secret as string, readKey: readKey.secret as string };
