@@ -1,13 +1,14 @@
 // `npm test`: the whole suite. Installs dependencies on a fresh clone, checks the
-// generated binding types are current, type-checks, bundles the Worker as a
-// production deploy would (catching bundling and config mistakes),
-// runs the Workers-runtime tests, then the end-to-end tests against a real
-// `wrangler dev` driven by the old Appwrite SDKs.
+// generated binding types are current, type-checks, lints the OpenAPI document,
+// bundles the Worker as a production deploy would (catching bundling and config
+// mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
+// real `wrangler dev` driven by the old Appwrite SDKs and headless Chromium.
 import { ROOT, bin, ensureDependencies, run } from './lib/tools.ts';
 
 ensureDependencies();
 run(bin('wrangler'), ['types', '--strict-vars=false', '--check']);
 run(bin('tsc'), ['--noEmit', '-p', ROOT]);
+run(process.execPath, ['scripts/validate-openapi.ts']);
 run(bin('wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', '.tmp/dry-run']);
 run(bin('vitest'), ['run']);
 run(bin('vitest'), ['run', '--config', 'test/e2e/vitest.config.ts']);

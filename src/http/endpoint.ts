@@ -9,6 +9,9 @@ import type { Project, Scope } from './auth.ts';
 import type { ParamSpec, ParamValues } from './params.ts';
 import type { RateLimitRule } from './rate-limit.ts';
 
+/** Where the route table is mounted: every endpoint path is below it. */
+export const API_BASE = '/v1';
+
 export type Access =
   | { kind: 'open' } // no project needed (health, docs)
   | { kind: 'public' } // a project, no credentials (sign-in)
@@ -36,7 +39,7 @@ export interface RequestContext {
 
 export interface Endpoint<S extends ParamSpec = ParamSpec> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** itty-router pattern below /v1, e.g. '/users/:userId'. */
+  /** itty-router pattern below API_BASE, e.g. '/users/:userId'. */
   path: string;
   operationId: string;
   summary: string;

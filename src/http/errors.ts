@@ -9,12 +9,13 @@ export const SERVICE_VERSION: string = pkg.version;
 const SHOWN = new Set([400, 401, 403, 404, 409, 412, 413, 429]);
 
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
+    this.status = status;
+    this.headers = headers;
   }
 }
 

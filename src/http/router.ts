@@ -5,6 +5,7 @@ import { Router } from 'itty-router';
 import { database } from '../db/client.ts';
 import { endpoints } from '../routes/index.ts';
 import { preflight } from './cors.ts';
+import { API_BASE } from './endpoint.ts';
 import { errorResponse, toErrorResponse } from './errors.ts';
 import { runEndpoint } from './pipeline.ts';
 
@@ -12,7 +13,7 @@ type Args = [Env, ExecutionContext, string];
 
 export function buildRouter() {
   const router = Router<Request & { params?: Record<string, string> }, Args>({
-    base: '/v1',
+    base: API_BASE,
     catch: (err, _request, _env, _exec, requestId) => toErrorResponse(err, requestId),
   });
   for (const endpoint of endpoints) {

@@ -25,6 +25,12 @@ function codePoints(s: string): number {
   return count;
 }
 
+/** The path parameters, by the names the routes give them ('/users/:userId'). Any string is accepted. */
+export const pathParams: Record<string, z.ZodType> = {
+  userId: z.string().meta({ description: 'User unique ID.' }),
+  sessionId: z.string().meta({ description: 'Session unique ID. On the Account API, `current` stands for the session in use.' }),
+};
+
 export const errorModel = z
   .object({
     message: z.string(),

@@ -10,8 +10,6 @@ const EMAIL = /^(?=.{3,254}$)(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A
 /** Passwords are 6–32 bytes of UTF-8, as upstream's strlen() rule. */
 const passwordBytes = (s: string) => new TextEncoder().encode(s).length;
 
-export const userIdPath = { userId: z.string().meta({ description: 'User unique ID.' }) };
-
 export const listUsersParams = {
   search: optional(text(256, { allowNul: true }), 'Value must be a string and no longer than 256 chars', 'Search term to filter your list results.', ''),
   limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Results limit value. By default will return maximum 25 results. Maximum of 100 results allowed per request.', 25),

@@ -1,0 +1,149 @@
+// The OpenAPI 3.1 document, generated from the route table: the declarations that
+// route and validate requests (src/routes/, src/schemas/) are the ones described.
+import type { z } from 'zod';
+import { API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
+import { SERVICE_VERSION } from '../http/errors.ts';
+import type { Param } from '../http/params.ts';
+import { endpoints } from '../routes/index.ts';
+import { errorModel, pathParams } from '../schemas/common.ts';
+import { componentSchemas, schemaOf, type JsonSchema } from './json-schema.ts';
+
+type Responses = Endpoint['responses'];
+
+const SECURITY_SCHEMES = {
+  Project: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Project', description: 'The project ID. A `project` query or body parameter overrides it.' },
+  Key: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Key', description: "A secret API key of the project; the operation's description names the scope it needs." },
+  Session: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'a_session_<projectId>',
+    description:
+      'The session cookie set by `POST /v1/account/sessions`, named after the project. Cross-site clients send it in the ' +
+      '`X-Fallback-Cookies` header instead: `{"a_session_<projectId>": "<value>"}`, as that sign-in response returns it.',
+  },
+};
+
+const REQUEST_ID = { $ref: '#/components/headers/RequestId' };
+
+let document: JsonSchema | undefined;
+
+/**
+ * Built on first use, once per isolate: the route table lists the route serving this
+ * document, so nothing here may run while the modules are still loading.
+ */
+export function openApiDocument(): JsonSchema {
+  return (document ??= build(endpoints));
+}
+
+function build(table: Endpoint[]): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint);
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Users API',
+      version: SERVICE_VERSION,
+      description:
+        'The Appwrite 0.6 Users API, and the Account sign-in that creates sessions, on Cloudflare Workers. ' +
+        'Errors are `{"message", "code", "version"}` with `code` equal to the HTTP status.',
+    },
+    servers: [{ url: '/', description: 'This deployment' }],
+    tags: [...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: SECURITY_SCHEMES,
+      headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
+    },
+  };
+}
+
+/** '/users/:userId' → '/v1/users/{userId}' */
+function openApiPath(pattern: string): string {
+  return API_BASE + pattern.replace(/:(\w+)/g, '{$1}');
+}
+
+function operation(endpoint: Endpoint): JsonSchema {
+  const { method, access } = endpoint;
+  const params = Object.entries(endpoint.params);
+  const parameters = [...pathParameters(endpoint.path), ...(method === 'GET' ? params.map(queryParameter) : [])];
+  return {
+    operationId: endpoint.operationId,
+    summary: endpoint.summary,
+    tags: [endpoint.tag],
+    ...(access.kind === 'key' && { description: `Needs an API key with the \`${access.scope}\` scope.` }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(method !== 'GET' && params.length > 0 && { requestBody: requestBody(params) }),
+    responses: responses(endpoint),
+    security: security(access),
+  };
+}
+
+function pathParameters(pattern: string): JsonSchema[] {
+  return [...pattern.matchAll(/:(\w+)/g)].map(([, name]) => {
+    const schema = pathParams[name!];
+    if (!schema) throw new Error(`Path parameter "${name}" of ${pattern} is not described in src/schemas/common.ts (pathParams)`);
+    const { description, ...json } = schemaOf(schema, 'input');
+    return { name, in: 'path', required: true, description, schema: json };
+  });
+}
+
+function queryParameter([name, param]: [string, Param]): JsonSchema {
+  return { name, in: 'query', required: !param.fallback, description: paramDescription(name, param), schema: paramSchema(param) };
+}
+
+function requestBody(params: Array<[string, Param]>): JsonSchema {
+  const properties = Object.fromEntries(params.map(([name, param]) => [name, { ...paramSchema(param), description: paramDescription(name, param) }]));
+  const required = params.filter(([, param]) => !param.fallback).map(([name]) => name);
+  const schema = { type: 'object', properties, ...(required.length > 0 && { required }) };
+  return { required: required.length > 0, content: { 'application/json': { schema } } };
+}
+
+function paramSchema(param: Param): JsonSchema {
+  return { ...schemaOf(param.schema, 'input'), ...(param.fallback && { default: param.fallback.value }) };
+}
+
+/** The description, and the error an invalid value gets (src/http/params.ts). */
+function paramDescription(name: string, param: Param): string {
+  return `${param.description}\n\nAn invalid value is refused with 400 \`Invalid ${name}: ${param.rule}\`.`;
+}
+
+function responses(endpoint: Endpoint): JsonSchema {
+  const all: Responses = { ...pipelineResponses(endpoint), ...endpoint.responses };
+  return Object.fromEntries(Object.entries(all).map(([status, { description, model }]) => [status, response(Number(status), description, model)]));
+}
+
+/** What src/http/pipeline.ts can answer before the endpoint runs; an endpoint's own declaration of a status wins. */
+function pipelineResponses({ method, access, rateLimits }: Endpoint): Responses {
+  const responses: Responses = {};
+  if (access.kind !== 'open') {
+    responses[400] = { description: 'Missing or unknown project, or an invalid parameter' };
+    responses[403] = { description: 'A browser origin the project does not allow' };
+  }
+  if (method !== 'GET') responses[413] = { description: 'Request body too large' };
+  if (rateLimits) responses[429] = { description: 'Too many requests' };
+  responses[500] = { description: 'Server Error (the details only in the logs, under the request id)' };
+  return responses;
+}
+
+function response(status: number, description: string, model: z.ZodType | undefined): JsonSchema {
+  const schema = model ?? (status >= 400 ? errorModel : undefined);
+  return {
+    description,
+    headers: { 'X-Request-Id': REQUEST_ID },
+    ...(schema && { content: { 'application/json': { schema: schemaOf(schema, 'output') } } }),
+  };
+}
+
+function security(access: Access): Array<Record<string, string[]>> {
+  switch (access.kind) {
+    case 'open':
+      return [];
+    case 'public':
+      return [{ Project: [] }];
+    case 'key':
+      return [{ Project: [], Key: [access.scope] }];
+    case 'session':
+      return [{ Project: [], Session: [] }];
+  }
+}

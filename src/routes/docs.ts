@@ -1,0 +1,70 @@
+// The API reference (contract §8): the OpenAPI document, and a page rendering it with
+// Swagger UI. The page's scripts and styles are static assets under /docs/ (wrangler.toml
+// [assets]; scripts/docs-assets.ts copies Swagger UI there), so the page needs no CDN
+// and, with no inline script, a strict Content-Security-Policy holds.
+import { z } from 'zod';
+import { API_BASE, endpoint } from '../http/endpoint.ts';
+import { rawJson } from '../http/respond.ts';
+import { openApiDocument } from '../openapi/document.ts';
+
+const open = { kind: 'open' } as const;
+const tag = 'docs';
+
+const openApiModel = z
+  .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document.' });
+
+let serialized: string | undefined;
+
+export const getOpenApi = endpoint({
+  method: 'GET',
+  path: '/openapi.json',
+  operationId: 'getOpenApi',
+  summary: 'This API as an OpenAPI 3.1 document',
+  tag,
+  access: open,
+  params: {},
+  responses: { 200: { description: 'The document', model: openApiModel } },
+  handle: async () => rawJson((serialized ??= JSON.stringify(openApiDocument()))),
+});
+
+// Swagger UI's stylesheet draws its icons from data: URLs.
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Users API reference</title>
+<link rel="icon" type="image/png" href="/docs/swagger-ui/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/swagger-ui/swagger-ui.css">
+<script src="/docs/swagger-ui/swagger-ui-bundle.js" defer></script>
+<script src="/docs/init.js" defer></script>
+</head>
+<body>
+<div id="swagger-ui" data-openapi="${API_BASE}${getOpenApi.path}"></div>
+</body>
+</html>
+`;
+
+export const getDocs = endpoint({
+  method: 'GET',
+  path: '/docs',
+  operationId: 'getDocs',
+  summary: 'API reference page (HTML)',
+  tag,
+  access: open,
+  params: {},
+  responses: { 200: { description: 'An HTML page rendering GET /v1/openapi.json' } },
+  handle: async () => new Response(PAGE, { headers: { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Security-Policy': CSP } }),
+});
