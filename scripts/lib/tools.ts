@@ -4,6 +4,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATABASE = 'DB';
@@ -57,4 +60,60 @@ export function execute<T = Record<string, unknown>>(sql: string, target: Target
   });
   const results = JSON.parse(out) as Array<{ results: T[] }>;
   return results.at(-1)?.results ?? [];
+}
+
+/** The local state directory wrangler uses for --persist-to (default .wrangler/state). */
+export function localStateDir(persistTo?: string): string {
+  return resolve(ROOT, persistTo ?? join('.wrangler', 'state'));
+}
+
+/**
+ * Opens the local D1 database's sqlite file (the one Miniflare keeps under
+ * <state>/v3/d1/miniflare-D1DatabaseObject/) directly with node:sqlite. The file is
+ * the one holding `projectId`, or else the only one with the migrated schema.
+ * No `wrangler dev` may be writing to the same state while it is open.
+ */
+export async function openLocalD1(
+  persistTo: string | undefined,
+  projectId?: string,
+  options: { readOnly?: boolean } = {},
+): Promise<{ db: DatabaseSync; path: string }> {
+  const { DatabaseSync } = await importSqlite();
+  const dir = join(localStateDir(persistTo), 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite') : [];
+  const candidates: Array<{ path: string; hasProject: boolean; mtime: number }> = [];
+  for (const file of files) {
+    const path = join(dir, file);
+    const probe = new DatabaseSync(path, { readOnly: true });
+    try {
+      const hasUsers = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
+      if (!hasUsers) continue;
+      const hasProject = projectId !== undefined && probe.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId) !== undefined;
+      candidates.push({ path, hasProject, mtime: statSync(path).mtimeMs });
+    } finally {
+      probe.close();
+    }
+  }
+  const withProject = candidates.filter((c) => c.hasProject);
+  const pool = withProject.length > 0 ? withProject : candidates;
+  if (pool.length === 0) throw new Error(`no migrated local D1 database under ${dir}`);
+  if (pool.length > 1 && withProject.length === 0) throw new Error(`several local D1 databases under ${dir}; pass a project id`);
+  const path = pool.sort((a, b) => b.mtime - a.mtime)[0]!.path;
+  return { db: new DatabaseSync(path, { readOnly: options.readOnly ?? false }), path };
+}
+
+/** node:sqlite (Node ≥ 22.13 without a flag), without its "experimental" warning. */
+async function importSqlite(): Promise<typeof import('node:sqlite')> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes('SQLite')) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await import('node:sqlite');
+  } catch (err) {
+    throw new Error(`node:sqlite is unavailable (Node ${process.version}; it needs Node ≥ 22.13): ${String(err)}`);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

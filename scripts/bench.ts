@@ -1,0 +1,812 @@
+// `npm run bench`: load-tests the service against a floor Worker on this machine.
+//
+//   npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--keep]
+//
+// In a fresh temporary state directory (never the developer's .wrangler/state) it
+// seeds a project with N users (scripts/seed.ts) and an API key, then starts two
+// `wrangler dev` processes on free 127.0.0.1 ports: the service (with
+// METER_ROWS_READ=true, so every response carries X-D1-Rows-Read) and the floor
+// Worker of scripts/bench/ (one D1 primary-key read per GET /users/:id) on the same
+// D1 database file. Each scenario runs with bounded keep-alive load against the
+// service and then the same time of get-user load against the floor, and is
+// reported as a ratio of that floor run. Also measured: the bundle size (gzip), the
+// argon2id hash time in workerd, and the rows read by the API-key check. The table
+// goes to stdout, everything to bench-results/<timestamp>.json. Every process
+// started here is ended (by process group) before it exits, also on Ctrl-C.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { createKeySql } from '../src/db/admin-sql.ts';
+import { ROOT, bin, ensureDependencies, execute, openLocalD1, type Target } from './lib/tools.ts';
+
+const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--keep]';
+const PROJECT = 'bench';
+const PASSWORD = 'bench-password-1';
+const LIMIT = 25;
+const OFFSET = 2000;
+/** A word of one of the seeded email domains (acme.test, about 6% of users). */
+const EMAIL_FRAGMENT = 'acme';
+/** Name prefixes of 2–3 letters, taken in turn. */
+const NAME_PREFIXES = ['jo', 'mar', 'ka', 'da', 'chr', 'li', 'an', 'el'];
+/** The whole run is abandoned (and cleaned up) past this. */
+const HARD_TIMEOUT_MS = 10 * 60_000;
+
+// ---------------------------------------------------------------- processes
+
+interface Server {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  log: string;
+}
+
+const servers: Server[] = [];
+/** The temporary state directory, removed on any exit unless --keep. */
+let scratch: string | undefined;
+const removeScratch = () => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+};
+
+/** Starts `wrangler dev` in its own process group, output to a log file. */
+function startWrangler(name: string, args: string[], log: string, port: number): Server {
+  const out = openSync(log, 'a');
+  const child = spawn(bin('wrangler'), ['dev', ...args], {
+    cwd: ROOT,
+    detached: true, // its own process group: wrangler, workerd and esbuild end together
+    stdio: ['ignore', out, out],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  closeSync(out);
+  const server = { name, child, port, log };
+  servers.push(server);
+  return server;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to each started process group, then SIGKILL to any still there after 5 s. */
+async function stopAll(): Promise<void> {
+  const groups = servers.map((s) => s.child.pid).filter((pid): pid is number => pid !== undefined);
+  for (const pgid of groups) if (groupAlive(pgid)) process.kill(-pgid, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (groups.some(groupAlive) && Date.now() < deadline) await sleep(100);
+  for (const pgid of groups) if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+  const killedAt = Date.now();
+  while (groups.some(groupAlive) && Date.now() - killedAt < 2000) await sleep(50);
+  const left = groups.filter(groupAlive);
+  if (left.length > 0) console.error(`bench: process groups still alive after SIGKILL: ${left.join(', ')}`);
+  servers.length = 0;
+}
+
+/** Last resort on a synchronous exit path. */
+function killAllNow(): void {
+  for (const s of servers) if (s.child.pid !== undefined && groupAlive(s.child.pid)) process.kill(-s.child.pid, 'SIGKILL');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(server: Server, path: string, expect: number, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) break;
+    try {
+      const res = await once({ port: server.port, method: 'GET', path });
+      if (res.status === expect) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${server.name} did not start; its log (${server.log}):\n${tail(server.log)}`);
+}
+
+function tail(file: string, lines = 30): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '';
+}
+
+// ------------------------------------------------------------ CPU of a group
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) used so far by every live process of a process group (Linux /proc). */
+function groupCpuSeconds(pgid: number | undefined): number | null {
+  if (pgid === undefined || !existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLK_TCK;
+}
+
+// ---------------------------------------------------------------------- HTTP
+
+interface Req {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+interface Res {
+  status: number;
+  rowsRead: number | null;
+  body: string;
+}
+
+let agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+
+function once(req: Req & { port: number }): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const r = http.request(
+      {
+        host: '127.0.0.1',
+        port: req.port,
+        method: req.method,
+        path: req.path,
+        agent,
+        headers: { ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}), ...req.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const rows = res.headers['x-d1-rows-read'];
+          resolve({ status: res.statusCode ?? 0, rowsRead: typeof rows === 'string' ? Number(rows) : null, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    r.setTimeout(30_000, () => r.destroy(new Error('request timed out')));
+    r.on('error', reject);
+    r.end(payload);
+  });
+}
+
+interface Sample {
+  ms: number;
+  status: number;
+  rowsRead: number | null;
+  /** For searches: the `sum` of the response (its number of matches). */
+  sum?: number;
+}
+
+interface RunStats {
+  target: 'service' | 'floor';
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  rowsAvg: number | null;
+  rowsMax: number | null;
+  statuses: Record<string, number>;
+  cpuMsPerRequest: number | null;
+  samples: Sample[];
+}
+
+/**
+ * `connections` keep-alive loops, each sending its next request as soon as the last
+ * one is answered, until `seconds` have passed (or `maxRequests` were sent).
+ */
+async function drive(
+  server: Server,
+  target: RunStats['target'],
+  connections: number,
+  seconds: number,
+  next: (i: number) => Req,
+  onResponse?: (req: Req, res: Res, sample: Sample) => void,
+  maxRequests = 1_000_000,
+): Promise<RunStats> {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const samples: Sample[] = [];
+  let sent = 0;
+  const cpu0 = groupCpuSeconds(server.child.pid);
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < end && sent < maxRequests) {
+      const req = next(sent++);
+      const t0 = performance.now();
+      let res: Res;
+      try {
+        res = await once({ ...req, port: server.port });
+      } catch {
+        res = { status: 0, rowsRead: null, body: '' };
+      }
+      const sample: Sample = { ms: performance.now() - t0, status: res.status, rowsRead: res.rowsRead };
+      onResponse?.(req, res, sample);
+      samples.push(sample);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu1 = groupCpuSeconds(server.child.pid);
+  return summarize(target, samples, elapsed, cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / Math.max(samples.length, 1) : null);
+}
+
+function summarize(target: RunStats['target'], samples: Sample[], seconds: number, cpuMsPerRequest: number | null): RunStats {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const pct = (p: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]! : NaN);
+  const rows = samples.map((s) => s.rowsRead).filter((r): r is number => r !== null);
+  const statuses: Record<string, number> = {};
+  for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  return {
+    target,
+    requests: samples.length,
+    seconds,
+    rps: samples.length / seconds,
+    p50: pct(50),
+    p99: pct(99),
+    rowsAvg: rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : null,
+    rowsMax: rows.length ? Math.max(...rows) : null,
+    statuses,
+    cpuMsPerRequest,
+    samples,
+  };
+}
+
+// ------------------------------------------------------------------- the run
+
+interface Pools {
+  ids: string[];
+  signIn: Array<{ id: string; email: string }>;
+  emailFragmentMatches: number;
+}
+
+/** Random users of the seeded project, read from the sqlite file before the servers start. */
+async function samplePools(state: string, projectSeq: number): Promise<Pools> {
+  const { db } = await openLocalD1(state, PROJECT, { readOnly: true });
+  try {
+    const ids = (db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY random() LIMIT 20000').all(PROJECT) as Array<{ id: string }>).map((r) => r.id);
+    const signIn = db
+      .prepare('SELECT id, email FROM users WHERE project_id = ? AND status != 2 ORDER BY random() LIMIT 5000')
+      .all(PROJECT) as Array<{ id: string; email: string }>;
+    const { n } = db.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?').get(`"p${projectSeq}z${EMAIL_FRAGMENT}" *`) as { n: number };
+    return { ids, signIn, emailFragmentMatches: n };
+  } finally {
+    db.close();
+  }
+}
+
+function bundleSize(tmp: string): { file: string; bytes: number; gzipBytes: number } {
+  const outdir = join(tmp, 'dry-run');
+  const result = spawnSync(bin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+  });
+  if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stderr}`);
+  // The Worker's modules (source maps are uploaded beside them and not counted).
+  const files = readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f));
+  const buffers = files.map((f) => readFileSync(join(outdir, f)));
+  const all = Buffer.concat(buffers);
+  return { file: files.join(', '), bytes: all.length, gzipBytes: gzipSync(all, { level: 9 }).length };
+}
+
+interface HashReport {
+  runs: number;
+  params: string;
+  wallMedianMs: number;
+  verifyWallMedianMs: number;
+  cpuMsPerHash: number | null;
+  raw: unknown;
+}
+
+async function measureHash(floor: Server, runs: number): Promise<HashReport> {
+  await once({ port: floor.port, method: 'GET', path: '/hash?runs=3' }); // compile and let the JIT optimize
+  const cpu0 = groupCpuSeconds(floor.child.pid);
+  const res = await once({ port: floor.port, method: 'GET', path: `/hash?runs=${runs}` });
+  const cpu1 = groupCpuSeconds(floor.child.pid);
+  if (res.status !== 200) throw new Error(`floor /hash answered ${res.status}: ${res.body}`);
+  const body = JSON.parse(res.body) as { params: string; medianHashMs: number; medianVerifyMs: number };
+  return {
+    runs,
+    params: body.params,
+    wallMedianMs: body.medianHashMs,
+    verifyWallMedianMs: body.medianVerifyMs,
+    // Each run is one hash and one verify (the same work) plus a few trivial queries.
+    cpuMsPerHash: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / (2 * runs) : null,
+    raw: body,
+  };
+}
+
+interface Scenario {
+  name: string;
+  label: string;
+  stats: RunStats;
+  floor: RunStats;
+  ratio: number;
+  /** Requests whose rows read exceeded their own bound, when there is one. */
+  rowsOverBound?: number;
+  rowsBound?: string;
+  avgMatches?: number;
+}
+
+function round(n: number | null, digits = 1): number | null {
+  return n === null || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '100000' },
+      connections: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '5' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const users = Number(values.users);
+  const connections = Number(values.connections);
+  const duration = Number(values.duration);
+  if (values.help || !(users >= 100) || !(connections >= 1 && connections <= 256) || !(duration > 0 && duration <= 60)) {
+    console.error(USAGE);
+    process.exitCode = 1;
+    return;
+  }
+  const runStarted = Date.now();
+  const step = (message: string) => console.error(`[bench ${((Date.now() - runStarted) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+  ensureDependencies();
+
+  const tmp = mkdtempSync(join(os.tmpdir(), 'edge-users-bench-'));
+  if (!values.keep) scratch = tmp;
+  const state = join(tmp, 'state');
+  // The floor's state: its own directory, except v3/d1, which IS the service's (a
+  // symlink), so both Workers read the same D1 database file. Sharing the whole state
+  // directory fails: two workerd processes cannot both open the other stores (SQLITE_BUSY).
+  const floorState = join(tmp, 'floor-state');
+  mkdirSync(join(state, 'v3', 'd1'), { recursive: true });
+  mkdirSync(join(floorState, 'v3'), { recursive: true });
+  symlinkSync(join(state, 'v3', 'd1'), join(floorState, 'v3', 'd1'));
+  const target: Target = { remote: false, persistTo: state };
+  const loadBefore = os.loadavg();
+  if (loadBefore[0]! > os.availableParallelism() / 2) {
+    step(`warning: load average ${loadBefore[0]!.toFixed(1)} on ${os.availableParallelism()} cores: other work will skew the numbers`);
+  }
+
+  try {
+    step(`seeding ${users.toLocaleString('en')} users into ${state}`);
+    const seeded = spawnSync(process.execPath, [join(ROOT, 'scripts', 'seed.ts'), '--project', PROJECT, '--users', String(users), '--persist-to', state, '--password', PASSWORD, '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (seeded.status !== 0) throw new Error('seeding failed');
+    const seed = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { projectSeq: number; usersPerSecond: number; seconds: number; userCount: number };
+    step(`seeded in ${seed.seconds.toFixed(1)} s (${seed.usersPerSecond.toLocaleString('en')} users/s)`);
+    const key = createKeySql(PROJECT, 'bench', ['users.read', 'users.write']);
+    execute(key.sql, target);
+    const pools = await samplePools(state, seed.projectSeq);
+
+    step('bundling (wrangler deploy --dry-run)');
+    const bundle = bundleSize(tmp);
+
+    const [servicePort, floorPort, inspector1, inspector2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    step(`starting the service on :${servicePort} and the floor on :${floorPort}`);
+    const common = ['--ip', '127.0.0.1', '--log-level', 'warn', '--show-interactive-dev-session=false'];
+    const service = startWrangler(
+      'service',
+      ['--port', String(servicePort), '--inspector-port', String(inspector1), '--persist-to', state, '--var', 'METER_ROWS_READ:true', '--var', 'LOG_REQUESTS:false', ...common],
+      join(tmp, 'service.log'),
+      servicePort,
+    );
+    const floor = startWrangler(
+      'floor',
+      ['-c', join('scripts', 'bench', 'wrangler.toml'), '--port', String(floorPort), '--inspector-port', String(inspector2), '--persist-to', floorState, ...common],
+      join(tmp, 'floor.log'),
+      floorPort,
+    );
+    await Promise.all([waitReady(service, '/v1/health', 200), waitReady(floor, '/users/none', 404)]);
+
+    const auth = { 'X-Appwrite-Project': PROJECT, 'X-Appwrite-Key': key.secret };
+    const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+
+    // The API-key check: a request that fails parameter validation, which runs after
+    // project and key are resolved, so its rows are only the check's.
+    step('API-key check rows (cold, then warm)');
+    const keyCheck = { method: 'GET' as const, path: '/v1/users?limit=-1', headers: auth };
+    const cold = await once({ ...keyCheck, port: service.port });
+    const getUser = (): Req => ({ method: 'GET', path: `/v1/users/${pick(pools.ids)}`, headers: auth });
+    const floorGet = (): Req => ({ method: 'GET', path: `/users/${pick(pools.ids)}` });
+
+    step('warming up');
+    await drive(service, 'service', connections, 1, getUser);
+    await drive(service, 'service', connections, 0.5, () => ({ method: 'GET', path: `/v1/users?limit=${LIMIT}`, headers: auth }));
+    await drive(floor, 'floor', connections, 1, floorGet);
+    const warm = await once({ ...keyCheck, port: service.port });
+    const listZero = await once({ method: 'GET', path: '/v1/users?limit=0', port: service.port, headers: auth });
+    const keyCheckReport = {
+      request: 'GET /v1/users?limit=-1 (400 after the key check)',
+      coldStatus: cold.status,
+      coldRowsRead: cold.rowsRead,
+      warmStatus: warm.status,
+      warmRowsRead: warm.rowsRead,
+      listLimit0RowsRead: listZero.rowsRead,
+    };
+
+    const scenarios: Scenario[] = [];
+    const signedIn: string[] = [];
+    const idByEmail = new Map(pools.signIn.map((u) => [u.email, u.id]));
+    let createCounter = 0;
+    let signInCounter = 0;
+    const runTag = Date.now().toString(36);
+    const specs: Array<{
+      name: string;
+      label: string;
+      next: (i: number) => Req;
+      bound?: (s: Sample) => number;
+      boundText?: string;
+      parseSum?: boolean;
+      onResponse?: (req: Req, res: Res, sample: Sample) => void;
+    }> = [
+      { name: 'get', label: 'get user (random id)', next: getUser, bound: () => 3, boundText: '≤ 3' },
+      {
+        name: 'list',
+        label: `list (limit ${LIMIT})`,
+        next: () => ({ method: 'GET', path: `/v1/users?limit=${LIMIT}`, headers: auth }),
+        bound: () => LIMIT + 5,
+        boundText: `≤ limit+offset+5 = ${LIMIT + 5}`,
+      },
+      {
+        name: 'list-offset',
+        label: `list (limit ${LIMIT}, offset ${OFFSET})`,
+        next: () => ({ method: 'GET', path: `/v1/users?limit=${LIMIT}&offset=${OFFSET}`, headers: auth }),
+        bound: () => LIMIT + OFFSET + 5,
+        boundText: `≤ limit+offset+5 = ${LIMIT + OFFSET + 5}`,
+      },
+      {
+        name: 'search-email',
+        label: `search email fragment "${EMAIL_FRAGMENT}"`,
+        next: () => ({ method: 'GET', path: `/v1/users?search=${EMAIL_FRAGMENT}&limit=${LIMIT}`, headers: auth }),
+        parseSum: true,
+        bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+        boundText: '≤ matches+limit+5',
+      },
+      {
+        name: 'search-name',
+        label: `search name prefix (${NAME_PREFIXES.join(',')})`,
+        next: (i) => ({ method: 'GET', path: `/v1/users?search=${NAME_PREFIXES[i % NAME_PREFIXES.length]}&limit=${LIMIT}`, headers: auth }),
+        parseSum: true,
+        bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+        boundText: '≤ matches+limit+5',
+      },
+      {
+        name: 'search-exact',
+        label: 'search a full email (1 match)',
+        next: () => ({ method: 'GET', path: `/v1/users?search=${encodeURIComponent(pick(pools.signIn).email)}&limit=${LIMIT}`, headers: auth }),
+        parseSum: true,
+        bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+        boundText: '≤ matches+limit+5',
+      },
+      {
+        name: 'create',
+        label: 'create user',
+        next: () => {
+          const n = createCounter++;
+          return { method: 'POST', path: '/v1/users', headers: auth, body: { email: `load.${runTag}.${n}@bench.test`, password: PASSWORD, name: `Load User ${n}` } };
+        },
+      },
+      {
+        name: 'sign-in',
+        label: 'sign in (POST /v1/account/sessions)',
+        next: () => {
+          const n = signInCounter++;
+          const user = pools.signIn[n % pools.signIn.length]!;
+          // A different (synthetic, header-only) client address per request and a
+          // different email each time: the sign-in rate limits (30/min per IP, 10/min
+          // per email) would otherwise answer most of this load with 429.
+          return {
+            method: 'POST',
+            path: '/v1/account/sessions',
+            headers: { 'X-Appwrite-Project': PROJECT, 'CF-Connecting-IP': `198.51.100.${n % 250}`, 'User-Agent': 'edge-users-bench' },
+            body: { email: user.email, password: PASSWORD },
+          };
+        },
+        onResponse: (req, res) => {
+          if (res.status !== 201) return;
+          const email = (req.body as { email: string }).email;
+          const id = idByEmail.get(email);
+          if (id) signedIn.push(id);
+        },
+      },
+      {
+        name: 'sessions',
+        label: "list a user's sessions",
+        next: () => ({ method: 'GET', path: `/v1/users/${signedIn.length ? pick(signedIn) : pick(pools.ids)}/sessions`, headers: auth }),
+      },
+    ];
+
+    for (const spec of specs) {
+      if (Date.now() - runStarted > HARD_TIMEOUT_MS - 60_000) {
+        step(`skipping ${spec.name}: out of time`);
+        continue;
+      }
+      step(`${spec.label}: service`);
+      const stats = await drive(service, 'service', connections, duration, spec.next, (req, res, sample) => {
+        if (spec.parseSum && res.status === 200) {
+          try {
+            sample.sum = (JSON.parse(res.body) as { sum: number }).sum;
+          } catch {
+            // counted by status
+          }
+        }
+        spec.onResponse?.(req, res, sample);
+      });
+      step(`${spec.label}: floor`);
+      const floorStats = await drive(floor, 'floor', connections, duration, floorGet);
+      const scenario: Scenario = { name: spec.name, label: spec.label, stats, floor: floorStats, ratio: stats.rps / floorStats.rps };
+      if (spec.bound) {
+        const ok = stats.samples.filter((s) => s.status >= 200 && s.status < 300 && s.rowsRead !== null);
+        scenario.rowsOverBound = ok.filter((s) => s.rowsRead! > spec.bound!(s)).length;
+        scenario.rowsBound = spec.boundText;
+      }
+      if (spec.parseSum) {
+        const sums = stats.samples.map((s) => s.sum).filter((x): x is number => x !== undefined);
+        scenario.avgMatches = sums.length ? sums.reduce((a, b) => a + b, 0) / sums.length : undefined;
+      }
+      scenarios.push(scenario);
+    }
+
+    step('password hash in workerd (floor /hash)');
+    const hash = await measureHash(floor, 8);
+    const loadAfter = os.loadavg();
+    await stopAll();
+
+    // ------------------------------------------------------------- report
+    const floorRps = scenarios.map((s) => s.floor.rps).sort((a, b) => a - b);
+    const floorMedian = floorRps[Math.floor(floorRps.length / 2)] ?? NaN;
+    const byName = new Map(scenarios.map((s) => [s.name, s]));
+    const mark = (ok: boolean | null) => (ok === null ? '?' : ok ? '✓' : '✗');
+    const hashCpu = hash.cpuMsPerHash ?? hash.wallMedianMs;
+    const otherMs = (name: string) => {
+      const s = byName.get(name);
+      return s && s.stats.cpuMsPerRequest !== null ? s.stats.cpuMsPerRequest - hashCpu : null;
+    };
+    /** Floor CPU per request over the scenario's: the ratio a CPU-bound server would show, less sensitive to other load. */
+    const cpuRatio = (s: Scenario) =>
+      s.stats.cpuMsPerRequest && s.floor.cpuMsPerRequest ? s.floor.cpuMsPerRequest / s.stats.cpuMsPerRequest : null;
+    const targets: Array<{ target: string; measured: string; ok: boolean | null }> = [];
+    const ratioTarget = (name: string, min: number) => {
+      const s = byName.get(name);
+      if (s) {
+        const cpu = cpuRatio(s);
+        targets.push({
+          target: `${s.label}: ≥ ${min}× floor req/s`,
+          measured: `${s.ratio.toFixed(2)}×${cpu === null ? '' : ` (by CPU per request: ${cpu.toFixed(2)}×)`}`,
+          ok: s.ratio >= min,
+        });
+      }
+    };
+    ratioTarget('get', 0.8);
+    ratioTarget('list', 0.6);
+    ratioTarget('list-offset', 0.6);
+    ratioTarget('search-email', 0.5);
+    ratioTarget('search-name', 0.5);
+    ratioTarget('search-exact', 0.5);
+    for (const s of scenarios) {
+      if (s.rowsBound === undefined) continue;
+      targets.push({
+        target: `${s.label}: rows read ${s.rowsBound}`,
+        measured: `avg ${round(s.stats.rowsAvg)}, max ${s.stats.rowsMax}${s.avgMatches !== undefined ? ` (avg matches ${Math.round(s.avgMatches)})` : ''}; ${s.rowsOverBound} over`,
+        ok: s.rowsOverBound === 0,
+      });
+    }
+    targets.push({ target: 'API-key check rows read on a warm isolate: 0', measured: String(keyCheckReport.warmRowsRead), ok: keyCheckReport.warmRowsRead === 0 });
+    targets.push({
+      target: 'one argon2id hash ≤ 160 ms CPU (workerd)',
+      measured: `${round(hash.cpuMsPerHash)} ms CPU, ${round(hash.wallMedianMs)} ms wall (median of ${hash.runs})`,
+      ok: hash.cpuMsPerHash === null ? null : hash.cpuMsPerHash <= 160,
+    });
+    for (const name of ['create', 'sign-in']) {
+      const other = otherMs(name);
+      const s = byName.get(name);
+      if (!s) continue;
+      targets.push({
+        target: `${s.label}: ≤ 10 ms CPU besides the hash`,
+        measured:
+          other === null
+            ? 'n/a'
+            : `${round(s.stats.cpuMsPerRequest)} ms/request − ${round(hashCpu)} ms hash = ${round(other)} ms${other < 0 ? ' (below the noise)' : ''}`,
+        ok: other === null ? null : other <= 10,
+      });
+    }
+    targets.push({ target: 'bundle ≤ 400 KiB gzip', measured: `${(bundle.gzipBytes / 1024).toFixed(1)} KiB`, ok: bundle.gzipBytes <= 400 * 1024 });
+
+    const machine = {
+      date: new Date().toISOString(),
+      nproc: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model ?? '',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      wrangler: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version as string,
+      commit: gitDescribe(),
+      loadavgBefore: loadBefore.map((x) => round(x, 2)),
+      loadavgAfter: loadAfter.map((x) => round(x, 2)),
+    };
+
+    const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'rows avg', 'rows max', 'CPU ms/req', 'floor req/s', 'ratio', 'CPU ratio', 'non-2xx'];
+    const rows = scenarios.map((s) => {
+      const bad = Object.entries(s.stats.statuses).filter(([code]) => !code.startsWith('2'));
+      return [
+        s.label,
+        s.stats.rps.toFixed(0),
+        s.stats.p50.toFixed(1),
+        s.stats.p99.toFixed(1),
+        s.stats.rowsAvg === null ? '-' : s.stats.rowsAvg.toFixed(1),
+        s.stats.rowsMax === null ? '-' : String(s.stats.rowsMax),
+        s.stats.cpuMsPerRequest === null ? '-' : s.stats.cpuMsPerRequest.toFixed(2),
+        s.floor.rps.toFixed(0),
+        `${s.ratio.toFixed(2)}×`,
+        cpuRatio(s) === null ? '-' : `${cpuRatio(s)!.toFixed(2)}×`,
+        bad.length ? bad.map(([c, n]) => `${c}:${n}`).join(' ') : '0',
+      ];
+    });
+    const floorRow = [...scenarios].map((s) => s.floor).sort((a, b) => a.rps - b.rps)[Math.floor(scenarios.length / 2)];
+    if (floorRow) {
+      rows.push([
+        'floor: get user (1 PK read), median run',
+        floorMedian.toFixed(0),
+        floorRow.p50.toFixed(1),
+        floorRow.p99.toFixed(1),
+        floorRow.rowsAvg === null ? '-' : floorRow.rowsAvg.toFixed(1),
+        String(floorRow.rowsMax ?? '-'),
+        floorRow.cpuMsPerRequest === null ? '-' : floorRow.cpuMsPerRequest.toFixed(2),
+        floorMedian.toFixed(0),
+        '1.00×',
+        '1.00×',
+        '0',
+      ]);
+    }
+    const table = markdownTable(header, rows);
+    const targetTable = markdownTable(
+      ['', 'target', 'measured'],
+      targets.map((t) => [mark(t.ok), t.target, t.measured]),
+    );
+    const summary = [
+      `Machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}, wrangler ${machine.wrangler}, commit ${machine.commit}, ${machine.date}; load average before/after ${machine.loadavgBefore.join(' ')} / ${machine.loadavgAfter.join(' ')}`,
+      `Users: ${seed.userCount.toLocaleString('en')} (seeded in ${seed.seconds.toFixed(1)} s, ${seed.usersPerSecond.toLocaleString('en')} users/s); load: ${connections} keep-alive connections × ${duration} s per run`,
+      '',
+      table,
+      '',
+      `Bundle: ${bundle.file} ${(bundle.bytes / 1024).toFixed(1)} KiB, ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzip`,
+      `argon2id (${hash.params}) in workerd: ${round(hash.cpuMsPerHash)} ms CPU per hash (workerd process CPU), wall median ${round(hash.wallMedianMs)} ms hash / ${round(hash.verifyWallMedianMs)} ms verify`,
+      `API-key check rows read: cold ${keyCheckReport.coldRowsRead}, warm ${keyCheckReport.warmRowsRead} (list with limit=0: ${keyCheckReport.listLimit0RowsRead})`,
+      '',
+      targetTable,
+    ].join('\n');
+    console.log(summary);
+
+    const resultsDir = join(ROOT, 'bench-results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const stripSamples = (r: RunStats) => {
+      const { samples: _samples, ...rest } = r;
+      return { ...rest, rps: round(rest.rps), p50: round(rest.p50, 2), p99: round(rest.p99, 2), rowsAvg: round(rest.rowsAvg, 2), cpuMsPerRequest: round(rest.cpuMsPerRequest, 3) };
+    };
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          machine,
+          options: { users, connections, duration },
+          seed,
+          bundle,
+          hash,
+          apiKeyCheck: keyCheckReport,
+          floorMedianRps: round(floorMedian),
+          scenarios: scenarios.map((s) => ({
+            name: s.name,
+            label: s.label,
+            service: stripSamples(s.stats),
+            floor: stripSamples(s.floor),
+            ratio: round(s.ratio, 3),
+            cpuRatio: round(cpuRatio(s), 3),
+            rowsBound: s.rowsBound,
+            rowsOverBound: s.rowsOverBound,
+            avgMatches: s.avgMatches === undefined ? undefined : round(s.avgMatches),
+          })),
+          targets,
+          elapsedSeconds: round((Date.now() - runStarted) / 1000),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    step(`results written to ${file}`);
+  } finally {
+    await stopAll();
+    if (values.keep) step(`state kept in ${tmp}`);
+    else removeScratch();
+  }
+}
+
+/** The commit measured, with "+dirty" when the work tree has changes (read-only git calls). */
+function gitDescribe(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+// Ctrl-C, a kill, or the hard timeout: end the servers first.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping the servers`);
+    void stopAll().finally(() => {
+      removeScratch();
+      process.exit(130);
+    });
+  });
+}
+process.on('exit', killAllNow);
+const watchdog = setTimeout(() => {
+  console.error(`bench: over ${HARD_TIMEOUT_MS / 60_000} minutes, giving up`);
+  void stopAll().finally(() => {
+    removeScratch();
+    process.exit(1);
+  });
+}, HARD_TIMEOUT_MS);
+watchdog.unref();
+
+try {
+  await main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+} finally {
+  agent.destroy();
+  await stopAll();
+}
