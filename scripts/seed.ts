@@ -12,13 +12,11 @@
 // computed once with src/domain/passwords.ts), a first+last name from small word lists,
 // an email first.last<n>@<one of a few domains>, and a registration time spread evenly
 // over the last three years; ids are time-ordered lower hex like src/domain/ids.ts.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createProjectSql, projectExistsSql } from '../src/db/admin-sql.ts';
+import { SECOND, userKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
-import { ROOT, applyMigrations, ensureDependencies, execute, openLocalD1, type Target } from './lib/tools.ts';
+import { applyMigrations, ensureDependencies, execute, openLocalD1, type Target } from './lib/tools.ts';
 
 const USAGE = 'usage: npm run seed -- --project <id> --users <N> [--persist-to <dir>] [--password <pw>] [--json]';
 
@@ -152,10 +150,10 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
     };
     const now = Math.floor(Date.now() / 1000);
     const start = now - THREE_YEARS;
-    let lastId = 0n;
+    let lastSeq = 0;
 
-    const columns = '(id, project_id, email, email_key, name, password_hash, status, email_verification, registration, search_text)';
-    const tuple = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    const columns = '(seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, search_text)';
+    const tuple = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
     const statementFor = (rows: number) =>
       db.prepare(`INSERT INTO users ${columns} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
     const full = statementFor(ROWS_PER_STATEMENT);
@@ -178,12 +176,12 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
         const email = `${ascii(first)}.${ascii(last)}${n}@${pickDomain()}`;
         // Spread evenly over three years, in insertion order, with jitter inside each slot.
         const registration = start + Math.floor(((i + random()) * THREE_YEARS) / options.users);
-        // Time-ordered lower hex as src/domain/ids.ts: milliseconds << 32 | random bits.
-        let id = (BigInt(registration * 1000 + Math.floor(random() * 1000)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
-        if (id <= lastId) id = lastId + 1n;
-        lastId = id;
+        // Keys as src/domain/ids.ts makes them: rowid order is (registration, $id) order.
+        const key = userKey(Math.max(registration * SECOND, lastSeq + 1));
+        lastSeq = key.seq;
         params.push(
-          id.toString(16).padStart(20, '0'),
+          key.seq,
+          key.id,
           options.projectId,
           email,
           email.toLowerCase(),
@@ -191,10 +189,10 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
           passwordHash,
           random() < 0.02 ? 2 : random() < 0.3 ? 1 : 0,
           random() < 0.5 ? 1 : 0,
-          registration,
+          key.registration,
           searchText(project.seq, name, email),
         );
-        if (params.length === ROWS_PER_STATEMENT * 10) {
+        if (params.length === ROWS_PER_STATEMENT * 11) {
           full.run(...params);
           params.length = 0;
         }
@@ -209,7 +207,7 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
           }
         }
       }
-      if (params.length > 0) statementFor(params.length / 10).run(...params);
+      if (params.length > 0) statementFor(params.length / 11).run(...params);
       db.exec('COMMIT');
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
@@ -236,22 +234,8 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
 
 /** The PHC hash of `password`, made by the service's own hashPassword (src/domain/passwords.ts). */
 async function hashOnce(password: string): Promise<string> {
-  try {
-    const { hashPassword } = await import('../src/domain/passwords.ts');
-    return await hashPassword(password);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') throw err;
-    // Something src/domain/passwords.ts imports uses TypeScript that Node's type
-    // stripping cannot erase (e.g. constructor parameter properties): hash in a child
-    // Node that transforms TypeScript instead.
-    const module = pathToFileURL(join(ROOT, 'src', 'domain', 'passwords.ts')).href;
-    const code = `const { hashPassword } = await import(${JSON.stringify(module)}); process.stdout.write(await hashPassword(${JSON.stringify(password)}));`;
-    return execFileSync(process.execPath, ['--experimental-transform-types', '--no-warnings', '--input-type=module', '-e', code], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-  }
+  const { hashPassword } = await import('../src/domain/passwords.ts');
+  return hashPassword(password);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -3,7 +3,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createKeySql, createProjectSql } from '../src/db/admin-sql.ts';
-import { newId } from '../src/domain/ids.ts';
+import { SECOND, userKey, type UserKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
 import { SERVICE_VERSION } from '../src/http/errors.ts';
 
@@ -118,13 +118,14 @@ export interface UserFixture {
  */
 export async function insertUsers(project: TestProject, fixtures: UserFixture[]): Promise<string[]> {
   const seq = await projectSeq(project);
-  const now = Math.floor(Date.now() / 1000);
-  const ids = fixtures.map((f) => f.id ?? newId());
+  const keys = userKeys(fixtures);
+  const ids = fixtures.map((f, i) => f.id ?? keys[i]!.id);
   const statements = fixtures.map((f, i) =>
     env.DB.prepare(
-      'INSERT INTO users (id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
+      'INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
     ).bind(
+      keys[i]!.seq,
       ids[i],
       project.id,
       f.email,
@@ -132,13 +133,29 @@ export async function insertUsers(project: TestProject, fixtures: UserFixture[])
       f.name ?? '',
       '$argon2id$v=19$m=7168,t=5,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
       f.status ?? 0,
-      f.registration ?? now,
+      keys[i]!.registration,
       f.prefs ?? '{}',
       searchText(seq, f.name ?? '', f.email),
     ),
   );
   for (let i = 0; i < statements.length; i += 50) await env.DB.batch(statements.slice(i, i + 50));
   return ids;
+}
+
+/**
+ * Row keys as the service assigns them (src/domain/ids.ts): rowid order must be
+ * (registration, $id) order, so fixtures with chosen registrations or ids get seqs
+ * ranked by both within their second.
+ */
+let fixtureCounter = 0;
+function userKeys(fixtures: UserFixture[]): UserKey[] {
+  const now = Math.floor(Date.now() / 1000);
+  const drafts = fixtures.map((f, i) => ({ i, registration: f.registration ?? now, id: f.id }));
+  const ranked = [...drafts].sort((a, b) => a.registration - b.registration || ((a.id ?? '') < (b.id ?? '') ? -1 : (a.id ?? '') > (b.id ?? '') ? 1 : a.i - b.i));
+  const keys: UserKey[] = [];
+  for (const draft of ranked) keys[draft.i] = userKey(draft.registration * SECOND + 1000 * (fixtureCounter % 1000) + ranked.indexOf(draft));
+  fixtureCounter++;
+  return keys;
 }
 
 export interface StoredUser {

@@ -67,29 +67,52 @@ export async function listUsers(db: Db, projectId: string, page: Page): Promise<
   return { sum: count[0]?.sum ?? 0, users: rows };
 }
 
-/** One page of full-text matches and their count; `match` is built by domain/search.ts. */
+/**
+ * One page of full-text matches and their count; `match` is built by domain/search.ts.
+ * The index is read in rowid order, which is (registration, $id) order (see
+ * domain/ids.ts), so a page stops after offset + limit matches instead of sorting
+ * them all (CROSS JOIN keeps the index as the driving table). The count reads the
+ * index alone: its tokens carry the project's key.
+ */
 export async function searchUsers(
   db: Db,
   projectId: string,
   match: string,
   page: Page,
 ): Promise<{ sum: number; users: PublicUserRow[] }> {
-  const dir = page.order === 'DESC' ? desc : asc;
-  // The count filters by project like the page does: the token prefix alone does not
-  // isolate projects, since FTS5 splits words at some marks that JavaScript keeps
-  // inside words, so a crafted name can index a token in another project's namespace.
-  const matches = () => and(sql`${users.seq} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${match})`, eq(users.projectId, projectId));
-  const [rows, count] = await db.batch([
-    db
-      .select(publicColumns)
-      .from(users)
-      .where(matches())
-      .orderBy(dir(users.registration), dir(users.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ sum: sql<number>`count(*)` }).from(users).where(matches()),
+  const dir = sql.raw(page.order === 'DESC' ? 'DESC' : 'ASC');
+  // Two independent reads, sent together (drizzle cannot batch raw SQL).
+  const [rows, [count]] = await Promise.all([
+    db.all<SearchRow>(sql`
+      SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
+        ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name
+      FROM users_fts CROSS JOIN ${users} ON ${users.seq} = users_fts.rowid
+      WHERE users_fts MATCH ${match} AND ${users.projectId} = ${projectId}
+      ORDER BY users_fts.rowid ${dir}
+      LIMIT ${page.limit} OFFSET ${page.offset}`),
+    db.all<{ total: number }>(sql`SELECT count(*) AS total FROM users_fts WHERE users_fts MATCH ${match}`),
   ]);
-  return { sum: count[0]?.sum ?? 0, users: rows };
+  return { sum: count?.total ?? 0, users: rows.map(fromSearchRow) };
+}
+
+interface SearchRow {
+  id: string;
+  email: string;
+  email_verification: number;
+  status: number;
+  registration: number;
+  name: string;
+}
+
+function fromSearchRow(row: SearchRow): PublicUserRow {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerification: row.email_verification === 1,
+    status: row.status,
+    registration: row.registration,
+    name: row.name,
+  };
 }
 
 export async function findPrefs(db: Db, projectId: string, id: string): Promise<string | undefined> {

@@ -1,12 +1,41 @@
-// Document ids: 20 lower-case hex characters, a millisecond timestamp followed by
-// random bits, strictly increasing within an isolate so ids sort by creation
-// (upstream used 13-hex uniqid(); the contract allows longer ids).
-let last = 0n;
+// Ids.
+//
+// General ids (sessions, API keys): 20 lower-case hex characters, a millisecond
+// timestamp followed by random bits, strictly increasing within an isolate.
+//
+// Users: one 53-bit integer, `seq` = registration second × 2^21 + a counter, is both
+// the users row's rowid (which the search index is keyed and ordered by) and, in hex,
+// the `$id`. Ordering by rowid is then exactly ordering by (registration, $id), so
+// a search can page through the index in order without reading every match.
+// (Upstream ids were 13-hex uniqid(); the contract allows any sortable lower-case id.)
+let lastId = 0n;
 
 export function newId(): string {
   const random = BigInt(crypto.getRandomValues(new Uint32Array(1))[0]!);
   let next = (BigInt(Date.now()) << 32n) | random;
-  if (next <= last) next = last + 1n;
-  last = next;
+  if (next <= lastId) next = lastId + 1n;
+  lastId = next;
   return next.toString(16).padStart(20, '0');
+}
+
+export const SECOND = 2 ** 21;
+
+export interface UserKey {
+  seq: number;
+  id: string;
+  registration: number;
+}
+
+export function userKey(seq: number): UserKey {
+  return { seq, id: seq.toString(16).padStart(14, '0'), registration: Math.floor(seq / SECOND) };
+}
+
+let lastSeq = 0;
+
+/** A new user key for now: a random start within the second (isolates rarely collide), then increasing. */
+export function newUserKey(): UserKey {
+  const random = crypto.getRandomValues(new Uint32Array(1))[0]! % (SECOND / 2);
+  const seq = Math.max(Math.floor(Date.now() / 1000) * SECOND + random, lastSeq + 1);
+  lastSeq = seq;
+  return userKey(seq);
 }

@@ -10,7 +10,7 @@ import type { Project } from '../http/auth.ts';
 import { HttpError, badRequest, userNotFound } from '../http/errors.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
-import { newId } from './ids.ts';
+import { newUserKey } from './ids.ts';
 import { nowSeconds, type Stores } from './stores.ts';
 import { hashPassword } from './passwords.ts';
 import { matchExpression, searchText } from './search.ts';
@@ -53,28 +53,32 @@ export async function createUser(
   // the unique index still settles a race between two creates.
   if (await queries.emailTaken(db, project.id, emailKey(input.email))) throw alreadyRegistered();
   const passwordHash = await hashPassword(input.password);
-  const now = nowSeconds();
-  const id = newId();
-  try {
-    const [[row]] = await db.batch([
-      queries.insertUser(db, {
-        id,
-        projectId: project.id,
-        email: input.email,
-        emailKey: emailKey(input.email),
-        name: input.name,
-        passwordHash,
-        status: 0,
-        emailVerification: false,
-        registration: now,
-        searchText: searchText(project.seq, input.name, input.email),
-      }),
-      insertLogIf(db, auditEntry(project.id, id, 'users.create', actor, now)),
-    ]);
-    return toUser(row!);
-  } catch (err) {
-    if (isConstraintError(err, 'UNIQUE')) throw alreadyRegistered();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const key = newUserKey();
+    try {
+      const [[row]] = await db.batch([
+        queries.insertUser(db, {
+          seq: key.seq,
+          id: key.id,
+          projectId: project.id,
+          email: input.email,
+          emailKey: emailKey(input.email),
+          name: input.name,
+          passwordHash,
+          status: 0,
+          emailVerification: false,
+          registration: key.registration,
+          searchText: searchText(project.seq, input.name, input.email),
+        }),
+        insertLogIf(db, auditEntry(project.id, key.id, 'users.create', actor, key.registration)),
+      ]);
+      return toUser(row!);
+    } catch (err) {
+      if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
+      // Another isolate took the same key in the same second: draw again.
+      if (isConstraintError(err, 'UNIQUE') && attempt < 3) continue;
+      throw err;
+    }
   }
 }
 
