@@ -1,15 +1,41 @@
+import { readFileSync } from 'node:fs';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { unstable_readConfig } from 'wrangler';
 
 // Workers-runtime tests: every test file gets its own isolated D1/KV storage with
 // the real migrations applied by test/setup/apply-migrations.ts.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
+  // The [[ratelimits]] bindings and the RATE_LIMITS var of every environment, as wrangler
+  // reads them, for test/hardening/rate-limits.test.ts to check that they agree.
+  const environments = ['', ...[...readFileSync('./wrangler.toml', 'utf8').matchAll(/^\[env\.([\w-]+)\]/gm)].map((m) => m[1]!)];
+  const rateLimitConfig = Object.fromEntries(
+    environments.map((name) => {
+      const config = unstable_readConfig({ config: './wrangler.toml', env: name || undefined });
+      const bindings: Array<{ name: string; namespace_id: string; simple?: { limit?: number; period?: number } }> = config.ratelimits ?? [];
+      return [
+        name,
+        {
+          var: (config.vars as Record<string, unknown>).RATE_LIMITS ?? null,
+          bindings: bindings.map((r) => ({ name: r.name, namespace: r.namespace_id, limit: r.simple?.limit, period: r.simple?.period })),
+        },
+      ];
+    }),
+  );
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, LOG_REQUESTS: 'false' } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            LOG_REQUESTS: 'false',
+            TEST_RATELIMIT_CONFIG: JSON.stringify(rateLimitConfig),
+            // Overrides the hostile-input property test's fixed seed (HARDENING_SEED=123 npm test).
+            TEST_FUZZ_SEED: process.env.HARDENING_SEED ?? '',
+          },
+        },
       }),
     ],
     test: {

@@ -3,6 +3,7 @@
 // or bodies). Requests outside /v1 are 404 too.
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
+import { PROJECT_ID } from './domain/ids.ts';
 
 const router = buildRouter();
 
@@ -21,10 +22,16 @@ export default {
           route: routed.route ?? null,
           status: response.status,
           durationMs: Date.now() - started,
-          project: request.headers.get('X-Appwrite-Project')?.slice(0, 64) ?? null,
+          project: loggableProject(request.headers.get('X-Appwrite-Project')),
         }),
       );
     }
     return response;
   },
 } satisfies ExportedHandler<Env>;
+
+/** Only a well-formed project id is logged: a client may put a secret in the wrong header. */
+function loggableProject(header: string | null): string | null {
+  const id = header?.trim().toLowerCase();
+  return id && PROJECT_ID.test(id) ? id : null;
+}

@@ -1,13 +1,11 @@
 // SQL for the operator's actions (scripts/admin.ts): projects and API keys. The
 // CLI runs it through `wrangler d1 execute`, which takes no bound parameters, so
 // every value is validated and quoted here; tests run the same statements.
-import { newId } from '../domain/ids.ts';
+import { PROJECT_ID, newId } from '../domain/ids.ts';
 import { randomHex, sha256Hex } from '../domain/crypto.ts';
 
 export const SCOPES = ['users.read', 'users.write'] as const;
 
-/** Lower-case, so that SDKs which lower-case header values still match. */
-export const PROJECT_ID = /^[a-z0-9][a-z0-9-]{0,35}$/;
 
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const now = () => Math.floor(Date.now() / 1000);

@@ -26,7 +26,12 @@ export function insertLogIf(db: Db, row: NewAuditRow, condition?: SQL) {
       })
       .from(users)
       .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), condition)),
-  );
+  ).returning({ seq: auditLogs.seq });
+}
+
+/** Takes back an entry whose action was undone (see the sign-in compensation). */
+export function deleteLog(db: Db, seq: number) {
+  return db.delete(auditLogs).where(eq(auditLogs.seq, seq));
 }
 
 export function listLogs(db: Db, projectId: string, userId: string, limit: number, offset: number) {

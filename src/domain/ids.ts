@@ -8,6 +8,9 @@
 // the `$id`. Ordering by rowid is then exactly ordering by (registration, $id), so
 // a search can page through the index in order without reading every match.
 // (Upstream ids were 13-hex uniqid(); the contract allows any sortable lower-case id.)
+/** Project ids: lower-case, so that SDKs which lower-case header values still match. */
+export const PROJECT_ID = /^[a-z0-9][a-z0-9-]{0,35}$/;
+
 let lastId = 0n;
 
 export function newId(): string {

@@ -53,28 +53,38 @@ async function derive(password: string, salt: Uint8Array, params: Argon2Params, 
 }
 
 // Each hash holds ~7 MiB and ~150 ms of CPU. An isolate (128 MB, shared by its
-// concurrent requests) runs at most MAX_CONCURRENT_HASHES at once and queues a few
-// more; beyond that the request is refused, so one busy API key cannot starve or
-// exhaust the isolate.
+// concurrent requests) runs at most MAX_CONCURRENT_HASHES at once; a few more
+// requests may wait up to MAX_WAIT_MS for a slot, and beyond that the request is
+// refused, so one busy API key cannot starve or exhaust the isolate. Waiters poll
+// with their own timers instead of being woken by the finishing request: the
+// runtime cancels a request whose only pending work is a promise another request
+// will resolve.
 const MAX_CONCURRENT_HASHES = 2;
-const MAX_QUEUED_HASHES = 16;
+const MAX_WAITING_HASHES = 16;
+const MAX_WAIT_MS = 5_000;
+const POLL_MS = 5;
 let running = 0;
-const queued: Array<() => void> = [];
+let waiting = 0;
 
 async function acquireHashSlot(): Promise<void> {
-  if (running < MAX_CONCURRENT_HASHES) {
-    running++;
-    return;
+  if (running >= MAX_CONCURRENT_HASHES) {
+    if (waiting >= MAX_WAITING_HASHES) throw new HttpError(429, 'Too many requests');
+    waiting++;
+    try {
+      const deadline = Date.now() + MAX_WAIT_MS;
+      while (running >= MAX_CONCURRENT_HASHES) {
+        if (Date.now() > deadline) throw new HttpError(429, 'Too many requests');
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } finally {
+      waiting--;
+    }
   }
-  if (queued.length >= MAX_QUEUED_HASHES) throw new HttpError(429, 'Too many requests');
-  // The releasing hash hands its slot over directly, so `running` never overshoots.
-  await new Promise<void>((resolve) => queued.push(resolve));
+  running++;
 }
 
 function releaseHashSlot(): void {
-  const next = queued.shift();
-  if (next) next();
-  else running--;
+  running--;
 }
 
 const PHC = /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;

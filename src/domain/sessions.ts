@@ -2,7 +2,7 @@
 // ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
 // the hash of its secret (the fast path); the secret itself is handed out once.
 import { sql } from 'drizzle-orm';
-import { insertLogIf } from '../db/audit.ts';
+import { deleteLog, insertLogIf } from '../db/audit.ts';
 import { sessions } from '../db/schema.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
@@ -67,7 +67,7 @@ export async function signIn(
     device: JSON.stringify(actor.device),
     country: actor.country,
   };
-  const [inserted] = await db.batch([
+  const [inserted, logged] = await db.batch([
     queries.insertSessionIfActive(db, session),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), sessionOf(user.id, session.id)),
   ]);
@@ -76,8 +76,8 @@ export async function signIn(
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
-    // Never leave a D1 session that no token can reach, nor report one as created.
-    await queries.deleteUserSession(db, project.id, user.id, session.id);
+    // Never leave a D1 session that no token can reach, nor a log saying it was created.
+    await db.batch([queries.deleteUserSession(db, project.id, user.id, session.id), ...logged.map((entry) => deleteLog(db, entry.seq))]);
     throw err;
   }
   return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };

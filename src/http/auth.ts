@@ -5,6 +5,7 @@
 import type { Db } from '../db/client.ts';
 import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.ts';
 import { sha256Hex } from '../domain/crypto.ts';
+import { PROJECT_ID } from '../domain/ids.ts';
 import { TtlCache } from '../domain/ttl-cache.ts';
 import { badRequest, unauthorized } from './errors.ts';
 
@@ -39,7 +40,7 @@ export async function resolveProject(db: Db, projectId: string | undefined): Pro
   if (!id) throw badRequest('Missing or unknown project ID');
   const cached = projectCache.get(id);
   if (cached) return cached;
-  const row = id.length <= 64 ? await findProject(db, id) : undefined;
+  const row = PROJECT_ID.test(id) ? await findProject(db, id) : undefined;
   if (!row) throw badRequest('Missing or unknown project ID');
   const project = toProject(row);
   projectCache.set(id, project);

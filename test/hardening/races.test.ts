@@ -1,0 +1,388 @@
+// Concurrency: duplicate and parallel creates, parallel prefs merges, sign-ins racing
+// a block or a "delete all sessions", and the per-isolate bound on password hashing.
+//
+// Password hashing is bounded per isolate (src/domain/passwords.ts: 2 hashes at once,
+// 16 more waiting, the rest refused with 429). The race tests keep at most
+// HASH_SLOTS requests that hash in flight so that every request gets to the database;
+// one test floods beyond the bound on purpose. Requests are sent with `direct: true`
+// (the Worker's fetch handler in the test's own context); D1 and KV calls stay truly
+// concurrent.
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createProject, storedUserCount, storedUsers } from '../helpers.ts';
+import {
+  CHEAP,
+  accountStatus,
+  count,
+  eventsOf,
+  expectErrorResponse,
+  fastUser,
+  pool,
+  randomIp,
+  send,
+  sendJson,
+  sessionOf,
+  sessionRows,
+  sha256,
+  sleep,
+  withHashCost,
+  type Session,
+} from './support.ts';
+
+/** MAX_CONCURRENT_HASHES + MAX_QUEUED_HASHES in src/domain/passwords.ts. */
+const HASH_SLOTS = 2 + 16;
+
+vi.setConfig({ testTimeout: 60_000 });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function usersSum(project: { id: string; key: string }): Promise<number> {
+  const { status, body } = await sendJson('/users?limit=0', { project: project as never });
+  expect(status).toBe(200);
+  return body.sum;
+}
+
+describe('creating users concurrently', () => {
+  // The subject is the database race, not hashing: the Worker hashes at CHEAP cost here
+  // (the stored PHC strings show it), so 50 creates take a second, not half a minute.
+  const cheaply = <T>(run: () => Promise<T>) => withHashCost(CHEAP, run);
+
+  it('50 concurrent creates of one email: exactly one 201, 49 × 409 User already registered, one row, exact counter', async () => {
+    const project = await createProject();
+    const emails = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? 'Race.Same@Example.com' : i % 3 === 1 ? 'race.same@example.com' : 'RACE.SAME@EXAMPLE.COM'));
+    const results = await cheaply(() =>
+      pool(
+        emails.map((email) => () => sendJson('/users', { method: 'POST', project, direct: true, body: { email, password: 'password' } })),
+        HASH_SLOTS,
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201), statuses.join(',')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409), statuses.join(',')).toHaveLength(49);
+    for (const r of results.filter((r) => r.status === 409)) await expectErrorResponse(new Response(r.text, r.response), 409, 'User already registered');
+    const created = results.find((r) => r.status === 201)!.body;
+    const rows = await storedUsers(project);
+    expect(rows.map((r) => r.id)).toEqual([created.$id]);
+    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+    expect(await storedUserCount(project)).toBe(1);
+    expect(await usersSum(project)).toBe(1);
+    expect(await eventsOf(created.$id)).toEqual(['users.create']);
+    expect(await count('SELECT count(*) AS n FROM audit_logs WHERE project_id = ?', project.id)).toBe(1);
+    // The search index holds exactly the one user.
+    const search = await sendJson('/users?search=race.same', { project });
+    expect(search.body.sum).toBe(1);
+  });
+
+  it('50 concurrent creates of different emails: all 201, and GET sum, user_count and count(*) agree', async () => {
+    const project = await createProject();
+    const other = await createProject();
+    const results = await cheaply(() =>
+      pool(
+        Array.from({ length: 50 }, (_, i) => () =>
+          sendJson('/users', { method: 'POST', project: i % 10 === 9 ? other : project, direct: true, body: { email: `race.many.${i}@example.com`, password: 'password' } }),
+        ),
+        HASH_SLOTS,
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
+    expect(new Set(results.map((r) => r.body.$id)).size).toBe(50);
+    expect(await storedUserCount(project)).toBe(45);
+    expect(await usersSum(project)).toBe(45);
+    expect(await count('SELECT count(*) AS n FROM users WHERE project_id = ?', project.id)).toBe(45);
+    expect(await storedUserCount(other)).toBe(5);
+    expect(await usersSum(other)).toBe(5);
+    expect(await count('SELECT count(*) AS n FROM users WHERE project_id = ?', other.id)).toBe(5);
+    const listed = await sendJson('/users?limit=100', { project });
+    expect(listed.body.users).toHaveLength(45);
+    expect(await count("SELECT count(*) AS n FROM audit_logs WHERE event = 'users.create' AND project_id IN (?, ?)", project.id, other.id)).toBe(50);
+  });
+
+  it('a flood beyond the hashing bound is refused with 429 Too many requests, never a 5xx, and the isolate recovers', async () => {
+    const project = await createProject();
+    const flood = HASH_SLOTS + 12;
+    // At the real cost, one hash takes far longer than the whole burst takes to arrive.
+    const results = await Promise.all(
+      Array.from({ length: flood }, (_, i) => send('/users', { method: 'POST', project, direct: true, body: { email: `flood.${i}@example.com`, password: 'password' } })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 429), statuses.join(',')).toBe(true);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused.length, 'requests beyond the bound are refused').toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(2);
+    for (const r of refused) await expectErrorResponse(r, 429, 'Too many requests');
+    const created = statuses.filter((s) => s === 201).length;
+    for (const r of results.filter((r) => r.status === 201)) await r.text();
+    expect(await storedUserCount(project)).toBe(created);
+    expect(await count('SELECT count(*) AS n FROM users WHERE project_id = ?', project.id)).toBe(created);
+    // Slots were all given back: a burst within the bound is served in full, at the real cost.
+    const after = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => sendJson('/users', { method: 'POST', project, direct: true, body: { email: `after.flood.${i}@example.com`, password: 'password' } })),
+    );
+    expect(after.map((r) => r.status)).toEqual([201, 201, 201]);
+  });
+});
+
+describe('prefs', () => {
+  it('20 concurrent PATCHes of different keys lose no key (and keep the existing ones)', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'prefs.race@example.com', prefs: JSON.stringify({ keep: 'me', n: 1 }) });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { [`key${i}`]: { i, s: `value ${i}` } } } })),
+    );
+    results.forEach((r, i) => {
+      expect(r.status, r.text).toBe(200);
+      expect(r.body[`key${i}`]).toEqual({ i, s: `value ${i}` });
+      expect(r.body.keep).toBe('me');
+    });
+    const { body } = await sendJson(`/users/${user.id}/prefs`, { project });
+    expect(Object.keys(body).sort()).toEqual(['keep', 'n', ...Array.from({ length: 20 }, (_, i) => `key${i}`)].sort());
+    for (let i = 0; i < 20; i++) expect(body[`key${i}`]).toEqual({ i, s: `value ${i}` });
+    expect((await eventsOf(user.id)).filter((e) => e === 'users.update.prefs')).toHaveLength(20);
+  });
+
+  it('20 concurrent PATCHes of one key end with one of the sent values, whole', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'prefs.same@example.com' });
+    const values = Array.from({ length: 20 }, (_, i) => ({ writer: i, list: [i, i, i] }));
+    const results = await Promise.all(values.map((v) => sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { shared: v, [`own${v.writer}`]: true } } })));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const { body } = await sendJson(`/users/${user.id}/prefs`, { project });
+    expect(values).toContainEqual(body.shared);
+    for (let i = 0; i < 20; i++) expect(body[`own${i}`]).toBe(true);
+  });
+});
+
+// Hashing of moderate cost: a sign-in spends tens of milliseconds between reading the
+// user and inserting the session, which is the window a concurrent block must not slip through.
+const RACE_HASH = { m: 1024, t: 2, p: 1 };
+const ROUNDS = 12;
+const SIGN_INS = 6;
+/** When the racing request starts: mostly while the sign-ins hash, every third round well after some finished. */
+const delayOf = (round: number) => (round % 3 === 2 ? 250 : (round * 7) % 40);
+
+interface RaceOutcome {
+  sessions: Session[];
+  statuses: number[];
+  messages: string[];
+}
+
+/** Fires SIGN_INS sign-ins for the user and, after `delayMs`, the other requests; waits for all. */
+async function race(
+  project: Awaited<ReturnType<typeof createProject>>,
+  email: string,
+  delayMs: number,
+  others: Array<() => Promise<Response>>,
+): Promise<{ outcome: RaceOutcome; otherStatuses: number[] }> {
+  const signIns = Array.from({ length: SIGN_INS }, async (_, i) => {
+    await sleep(i * 3);
+    return send('/account/sessions', { method: 'POST', project, direct: true, body: { email, password: 'password' } });
+  });
+  const rest = (async () => {
+    await sleep(delayMs);
+    return Promise.all(others.map((o) => o()));
+  })();
+  const responses = await Promise.all(signIns);
+  const otherResponses = await rest;
+  const outcome: RaceOutcome = { sessions: [], statuses: [], messages: [] };
+  for (const response of responses) {
+    outcome.statuses.push(response.status);
+    if (response.status === 201) outcome.sessions.push(await sessionOf(project.id, response));
+    outcome.messages.push(response.status === 201 ? '' : ((await response.json()) as { message: string }).message);
+  }
+  const otherStatuses = otherResponses.map((r) => r.status);
+  await Promise.all(otherResponses.map((r) => r.text()));
+  return { outcome, otherStatuses };
+}
+
+describe('sign-in racing with revocation', () => {
+  it('racing a block, repeatedly: no session of the blocked user survives, in D1 or by token', async () => {
+    const project = await createProject();
+    let signedIn = 0;
+    let refused = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const user = await fastUser(project, { email: `block.race.${round}@example.com` }, RACE_HASH);
+      const block = () => send(`/users/${user.id}/status`, { method: 'PATCH', project, direct: true, body: { status: 2 } });
+      const { outcome, otherStatuses } = await race(project, user.email, delayOf(round), [block]);
+      expect(otherStatuses).toEqual([200]);
+      outcome.statuses.forEach((status, i) => {
+        expect([201, 401], `round ${round}: ${outcome.messages[i]}`).toContain(status);
+        if (status === 401) expect(outcome.messages[i]).toBe('Invalid credentials. User is blocked');
+      });
+      signedIn += outcome.sessions.length;
+      refused += outcome.statuses.filter((s) => s === 401).length;
+      expect(await sessionRows(user.id), `round ${round}: a session row survived the block`).toEqual([]);
+      for (const session of outcome.sessions) expect(await accountStatus(session), `round ${round}: a token still works`).toBe(401);
+    }
+    // Both sides of the race happened: some sign-ins before the block, some after.
+    expect(signedIn).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it('racing a block and a DELETE of all sessions, repeatedly: nothing survives', async () => {
+    const project = await createProject();
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      const user = await fastUser(project, { email: `block.delete.race.${round}@example.com` }, RACE_HASH);
+      const block = () => send(`/users/${user.id}/status`, { method: 'PATCH', project, direct: true, body: { status: 2 } });
+      const deleteAll = () => send(`/users/${user.id}/sessions`, { method: 'DELETE', project, direct: true, body: {} });
+      const { outcome, otherStatuses } = await race(project, user.email, delayOf(round + 1), [deleteAll, block]);
+      expect(otherStatuses).toEqual([200, 200]);
+      expect(await sessionRows(user.id)).toEqual([]);
+      for (const session of outcome.sessions) expect(await accountStatus(session)).toBe(401);
+    }
+  });
+
+  it('racing a DELETE of all sessions, repeatedly: every surviving row is a session handed out, and a token works exactly while its row exists', async () => {
+    const project = await createProject();
+    let ended = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const user = await fastUser(project, { email: `delete.race.${round}@example.com` }, RACE_HASH);
+      const deleteAll = () => send(`/users/${user.id}/sessions`, { method: 'DELETE', project, direct: true, ip: randomIp(), body: {} });
+      const { outcome, otherStatuses } = await race(project, user.email, delayOf(round), [deleteAll]);
+      expect(otherStatuses).toEqual([200]);
+      expect(outcome.statuses.every((s) => s === 201), outcome.messages.join(',')).toBe(true);
+      const rows = (await sessionRows(user.id)).map((r) => r.id);
+      const handedOut = outcome.sessions.map((s) => s.id);
+      for (const id of rows) expect(handedOut).toContain(id);
+      for (const session of outcome.sessions) {
+        expect(await accountStatus(session), `round ${round}, session ${session.id}`).toBe(rows.includes(session.id) ? 200 : 401);
+      }
+      ended += handedOut.length - rows.length;
+    }
+    expect(ended, 'some sign-ins completed before a deletion').toBeGreaterThan(0);
+  });
+});
+
+/** The KV token records of a user. */
+async function kvTokensOf(userId: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const { name } of (await env.SESSIONS.list()).keys) {
+    const value = await env.SESSIONS.get(name);
+    if (value?.includes(userId)) found.push(name);
+  }
+  return found;
+}
+
+/** A promise with its resolver. */
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/**
+ * Holds every D1 batch that carries a statement matching `pattern` until `release` is
+ * opened; `reached` opens when the first such batch arrives. Forces an interleaving
+ * that a race only hits by luck.
+ */
+function holdBatches(pattern: RegExp) {
+  const marked = new WeakSet<object>();
+  const reached = latch();
+  const release = latch();
+  const proto = Object.getPrototypeOf(env.DB) as D1Database;
+  vi.spyOn(env.DB, 'prepare').mockImplementation((query: string) => {
+    const statement = proto.prepare.call(env.DB, query);
+    if (!pattern.test(query)) return statement;
+    const bind = statement.bind.bind(statement);
+    statement.bind = (...values: unknown[]) => {
+      const bound = bind(...values);
+      marked.add(bound);
+      return bound;
+    };
+    return statement;
+  });
+  vi.spyOn(env.DB, 'batch').mockImplementation(async (statements: D1PreparedStatement[]) => {
+    if (statements.some((s) => marked.has(s))) {
+      reached.open();
+      await release.promise;
+    }
+    return proto.batch.call(env.DB, statements) as Promise<D1Result[]>;
+  });
+  return { reached: reached.promise, release: release.open };
+}
+
+/** Holds KV puts until `release`; `reached` opens at the first one. */
+function holdKvPuts() {
+  const reached = latch();
+  const release = latch();
+  const put = env.SESSIONS.put.bind(env.SESSIONS);
+  vi.spyOn(env.SESSIONS, 'put').mockImplementation(async (...args: Parameters<KVNamespace['put']>) => {
+    reached.open();
+    await release.promise;
+    return put(...args);
+  });
+  return { reached: reached.promise, release: release.open };
+}
+
+describe('sign-in and revocation, interleaved on purpose', () => {
+  it('the session insert of a sign-in that read the user before the block lands after it: refused as blocked, no row, no token', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.block@example.com' });
+    const hold = holdBatches(/^insert into "sessions"/i);
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached; // the password checked out against the active user; the insert waits
+    const blocked = await send(`/users/${user.id}/status`, { method: 'PATCH', project, direct: true, body: { status: 2 } });
+    expect(blocked.status).toBe(200);
+    hold.release();
+    await expectErrorResponse(await signingIn, 401, 'Invalid credentials. User is blocked');
+    vi.restoreAllMocks();
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await kvTokensOf(user.id)).toEqual([]);
+  });
+
+  it('a block that lands between a sign-in’s insert and its KV write: the token handed out is refused at once', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.block.kv@example.com' });
+    const hold = holdKvPuts();
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached; // the D1 row exists; its token is not in KV yet
+    expect((await send(`/users/${user.id}/status`, { method: 'PATCH', project, direct: true, body: { status: 2 } })).status).toBe(200);
+    hold.release();
+    const response = await signingIn;
+    vi.restoreAllMocks();
+    expect(await sessionRows(user.id)).toEqual([]);
+    if (response.status === 201) expect(await accountStatus(await sessionOf(project.id, response))).toBe(401);
+    else await expectErrorResponse(response, 401, 'Invalid credentials. User is blocked');
+  });
+
+  it('a DELETE of all sessions between a sign-in’s insert and its KV write: the late token is refused at once', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.delete.kv@example.com' });
+    const hold = holdKvPuts();
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached;
+    expect((await send(`/users/${user.id}/sessions`, { method: 'DELETE', project, direct: true, body: {} })).status).toBe(200);
+    hold.release();
+    const response = await signingIn;
+    vi.restoreAllMocks();
+    expect(await sessionRows(user.id)).toEqual([]);
+    // The sign-in reports success and its token even reached KV, after the deletion; D1 says no.
+    expect(response.status).toBe(201);
+    const session = await sessionOf(project.id, response);
+    expect(await env.SESSIONS.get(`session:${await sha256(session.secret)}`)).not.toBeNull();
+    expect(await accountStatus(session)).toBe(401);
+  });
+});
+
+describe('the block itself', () => {
+  it('a block racing many requests of the blocked user leaves every token refused afterwards', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'busy.user@example.com' });
+    const sessions: Session[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await send('/account/sessions', { method: 'POST', project, body: { email: user.email, password: 'password' } });
+      expect(response.status).toBe(201);
+      sessions.push(await sessionOf(project.id, response));
+    }
+    const traffic = Array.from({ length: 30 }, (_, i) => send('/account', { project: project.id, direct: true, cookie: sessions[i % 5]!.cookie }));
+    const blocked = send(`/users/${user.id}/status`, { method: 'PATCH', project, direct: true, body: { status: 2 } });
+    const responses = await Promise.all([...traffic, blocked]);
+    for (const r of responses) {
+      expect([200, 401]).toContain(r.status);
+      await r.text();
+    }
+    expect(await sessionRows(user.id)).toEqual([]);
+    for (const s of sessions) expect(await accountStatus(s)).toBe(401);
+    expect(await env.DB.prepare('SELECT status FROM users WHERE id = ?').bind(user.id).first('status')).toBe(2);
+  });
+});
