@@ -42,15 +42,22 @@ export function searchText(projectSeq: number, name: string, email: string): str
  * The FTS5 MATCH expression for what a user typed, or null when it holds no words.
  * Each whitespace-separated term must match as a phrase of its words (so "example.com"
  * finds ".example.com" addresses but not "example.org"), the last word of each
- * term as a prefix ("jo" finds "John"); terms are ANDed. Every token is quoted and
+ * term as a prefix ("jo" finds "John") unless the term is a whole email address;
+ * terms are ANDed. Every token is quoted and
  * alphanumeric, so FTS5 operators, quotes or brackets in the input are plain text.
  */
 export function matchExpression(projectSeq: number, search: string): string | null {
   const prefix = tokenPrefix(projectSeq);
   const phrases = search
     .split(/\s+/)
-    .map((term) => words(term))
-    .filter((ws) => ws.length > 0)
-    .map((ws) => `${ws.map((w) => `"${prefix}${spell(w)}"`).join(' + ')} *`);
+    .map((term) => ({ ws: words(term), exact: COMPLETE_EMAIL.test(term) }))
+    .filter(({ ws }) => ws.length > 0)
+    .map(({ ws, exact }) => `${ws.map((w) => `"${prefix}${spell(w)}"`).join(' + ')}${exact ? '' : ' *'}`);
   return phrases.length > 0 ? phrases.join(' AND ') : null;
 }
+
+/**
+ * A whole address is matched word for word: as a prefix its last word ("com") would
+ * expand to nearly every user's tokens before FTS5 could check the phrase.
+ */
+const COMPLETE_EMAIL = /^[^@\s]+@[^@\s]+\.[\p{L}]{2,}$/u;
