@@ -2,10 +2,8 @@
 // after real sign-ins: POST /v1/account/sessions over plain HTTP, as a Chrome 70 browser on
 // Windows 10 would, then GET /v1/account with the X-Fallback-Cookies it got back.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { describe, expect, inject, it } from 'vitest';
-
-const sdk = createRequire(import.meta.url)('node-appwrite');
+import { expectSdkError, sdk } from './sdk.ts';
 
 const endpoint = inject('endpoint');
 const projectId = inject('projectId');
@@ -108,18 +106,6 @@ async function signedInUser(local: string, count: number): Promise<{ user: User;
 const ids = (list: { $id: string }[]) => list.map((s) => s.$id).toSorted();
 const events = (logs: LogEntry[]) => logs.map((entry) => entry.event);
 
-/** node-appwrite rejects with a StatusCodeError whose `error` is the parsed body. */
-async function expectError(call: Promise<unknown>, code: number, message: string): Promise<void> {
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${code} ${message}, the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toMatchObject({ name: 'StatusCodeError', statusCode: code });
-  expect((err as { error: unknown }).error).toMatchObject({ message, code });
-}
-
 describe('getSessions', () => {
   it('lists every sign-in with the device parsed from its User-Agent, without `current`', async () => {
     const { user, sessions } = await signedInUser('listed', 2);
@@ -162,9 +148,9 @@ describe('deleteSession and deleteSessions', () => {
   });
 
   it('answers 404 for an unknown user', async () => {
-    await expectError(users.getSessions('no-such-user'), 404, 'User not found');
-    await expectError(users.deleteSession('no-such-user', 'no-such-session'), 404, 'User not found');
-    await expectError(users.deleteSessions('no-such-user'), 404, 'User not found');
+    await expectSdkError(users.getSessions('no-such-user'), 404, 'User not found');
+    await expectSdkError(users.deleteSession('no-such-user', 'no-such-session'), 404, 'User not found');
+    await expectSdkError(users.deleteSessions('no-such-user'), 404, 'User not found');
   });
 });
 
@@ -203,7 +189,7 @@ describe('getLogs', () => {
   });
 
   it('answers 404 for an unknown user', async () => {
-    await expectError(users.getLogs('no-such-user'), 404, 'User not found');
+    await expectSdkError(users.getLogs('no-such-user'), 404, 'User not found');
   });
 });
 

@@ -2,10 +2,8 @@
 // lower-cased header values, a `null` body on every GET, rejections as StatusCodeError.
 import { randomBytes } from 'node:crypto';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-
-const sdk = createRequire(import.meta.url)('node-appwrite');
+import { expectSdkError, sdk } from './sdk.ts';
 
 const endpoint = inject('endpoint');
 const projectId = inject('projectId');
@@ -41,18 +39,6 @@ function usersApi(secret = key, project = projectId): UsersService {
 }
 const users = usersApi();
 
-/** node-appwrite rejects with a StatusCodeError whose `error` is the parsed body. */
-async function expectError(call: Promise<unknown>, code: number, message: string): Promise<void> {
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${code} ${message}, the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toMatchObject({ name: 'StatusCodeError', statusCode: code });
-  expect((err as { error: unknown }).error).toEqual({ message, code, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-}
-
 describe('create and get', () => {
   it('creates a user (201) and returns the user model', async () => {
     const before = Math.floor(Date.now() / 1000);
@@ -76,14 +62,14 @@ describe('create and get', () => {
 
   it('rejects a duplicate email, compared case-insensitively (409)', async () => {
     await users.create(email('twice'), 'password');
-    await expectError(users.create(email('twice'), 'password'), 409, 'User already registered');
-    await expectError(users.create(email('TWICE'), 'password'), 409, 'User already registered');
+    await expectSdkError(users.create(email('twice'), 'password'), 409, 'User already registered');
+    await expectSdkError(users.create(email('TWICE'), 'password'), 409, 'User already registered');
   });
 
   it('rejects invalid parameters (400)', async () => {
-    await expectError(users.create('', 'password'), 400, 'Param "email" is not optional.');
-    await expectError(users.create('not-an-email', 'password'), 400, 'Invalid email: Value must be a valid email address');
-    await expectError(
+    await expectSdkError(users.create('', 'password'), 400, 'Param "email" is not optional.');
+    await expectSdkError(users.create('not-an-email', 'password'), 400, 'Invalid email: Value must be a valid email address');
+    await expectSdkError(
       users.create(email('short'), '12345'),
       400,
       'Invalid password: Password must be between 6 and 32 chars and contain ...',
@@ -91,7 +77,7 @@ describe('create and get', () => {
   });
 
   it('answers 404 for an unknown user', async () => {
-    await expectError(users.get('no-such-user'), 404, 'User not found');
+    await expectSdkError(users.get('no-such-user'), 404, 'User not found');
   });
 });
 
@@ -148,9 +134,9 @@ describe('list', () => {
   });
 
   it('rejects invalid parameters (400)', async () => {
-    await expectError(users.list('', 101), 400, 'Invalid limit: Value must be in range between 0 and 100');
-    await expectError(users.list('', 25, 2001), 400, 'Invalid offset: Value must be in range between 0 and 2,000');
-    await expectError(users.list('', 25, 0, 'desc'), 400, 'Invalid orderType: Value must be one of (ASC, DESC)');
+    await expectSdkError(users.list('', 101), 400, 'Invalid limit: Value must be in range between 0 and 100');
+    await expectSdkError(users.list('', 25, 2001), 400, 'Invalid offset: Value must be in range between 0 and 2,000');
+    await expectSdkError(users.list('', 25, 0, 'desc'), 400, 'Invalid orderType: Value must be one of (ASC, DESC)');
   });
 });
 
@@ -171,12 +157,12 @@ describe('prefs', () => {
   });
 
   it('rejects prefs that are not an object (400)', async () => {
-    await expectError(users.updatePrefs(user.$id, 'bad-string'), 400, 'Invalid prefs: Value must be a valid object.');
+    await expectSdkError(users.updatePrefs(user.$id, 'bad-string'), 400, 'Invalid prefs: Value must be a valid object.');
   });
 
   it('answers 404 for an unknown user', async () => {
-    await expectError(users.getPrefs('no-such-user'), 404, 'User not found');
-    await expectError(users.updatePrefs('no-such-user', {}), 404, 'User not found');
+    await expectSdkError(users.getPrefs('no-such-user'), 404, 'User not found');
+    await expectSdkError(users.updatePrefs('no-such-user', {}), 404, 'User not found');
   });
 });
 
@@ -190,8 +176,8 @@ describe('status', () => {
 
   it('rejects other values (400) and unknown users (404)', async () => {
     const user = await users.create(email('status.invalid'), 'password');
-    await expectError(users.updateStatus(user.$id, 3), 400, 'Invalid status: Value must be one of (1, 2, 0)');
-    await expectError(users.updateStatus('no-such-user', 1), 404, 'User not found');
+    await expectSdkError(users.updateStatus(user.$id, 3), 400, 'Invalid status: Value must be one of (1, 2, 0)');
+    await expectSdkError(users.updateStatus('no-such-user', 1), 404, 'User not found');
   });
 });
 
@@ -201,17 +187,17 @@ describe('project and API key', () => {
   });
 
   it('rejects an unknown project (400)', async () => {
-    await expectError(usersApi(key, 'no-such-project').list(), 400, 'Missing or unknown project ID');
+    await expectSdkError(usersApi(key, 'no-such-project').list(), 400, 'Missing or unknown project ID');
   });
 
   it('rejects an unknown key as a guest (401)', async () => {
-    await expectError(usersApi('wrong-key').list(), 401, 'Guest (role: guest) missing scope (users.read)');
+    await expectSdkError(usersApi('wrong-key').list(), 401, 'Guest (role: guest) missing scope (users.read)');
   });
 
   it('lets a read-only key read but not write (401)', async () => {
     const readOnly = usersApi(readKey);
     await expect(readOnly.list()).resolves.toMatchObject({ sum: expect.any(Number) });
-    await expectError(
+    await expectSdkError(
       readOnly.create(email('read.only'), 'password'),
       401,
       `app.${projectId}@service.${new URL(endpoint).host} (role: application) missing scope (users.write)`,
