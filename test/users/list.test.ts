@@ -1,5 +1,6 @@
 // GET /v1/users without a search term (contract §4): parameters, defaults, the sum,
 // ordering and paging, and the shape of list items.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, createProject, createUser, expectError, expectJson, insertUsers, storedUserCount, type TestProject } from '../helpers.ts';
 
@@ -136,6 +137,15 @@ describe('GET /v1/users', () => {
     await expectError(call('/users', { method: 'POST', project, body: { email: 'ONE@example.com', password: 'password' } }), 409, 'User already registered');
     expect((await list(project)).sum).toBe(2);
     expect(await storedUserCount(project)).toBe(2);
+  });
+
+  it('the sum stays exact when a user row is deleted (as a future DELETE endpoint would), and search forgets it', async () => {
+    const project = await createProject();
+    const [gone] = await insertUsers(project, [{ email: 'gone@example.com', name: 'Gone Away' }, { email: 'kept@example.com', name: 'Kept' }]);
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(gone).run();
+    expect(await list(project)).toMatchObject({ sum: 1, users: [{ email: 'kept@example.com' }] });
+    expect(await storedUserCount(project)).toBe(1);
+    expect(await list(project, '?search=gone')).toEqual({ sum: 0, users: [] });
   });
 
   it('never lists users of another project', async () => {
