@@ -8,7 +8,7 @@
 //   common flags: --remote, --persist-to <dir>, --env <environment>
 import { parseArgs } from 'node:util';
 import { createKeySql, createProjectSql, keyExistsSql, listKeysSql, projectExistsSql, revokeKeySql } from '../src/db/admin-sql.ts';
-import { applyMigrations, ensureDependencies, execute, type Target } from './lib/tools.ts';
+import { applyMigrations, execute, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:
   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
@@ -35,7 +35,6 @@ function main(argv: string[]): void {
   const [noun, verb, projectId, keyId] = positionals;
   if (values.help || !noun || !verb || !projectId) return fail(USAGE);
   const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env };
-  ensureDependencies();
   if (!target.remote) applyMigrations(target);
 
   const print = (data: object, text: string) => console.log(values.json ? JSON.stringify(data) : text);

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { createKeySql } from '../src/db/admin-sql.ts';
-import { ROOT, bin, ensureDependencies, execute, openLocalD1, type Target } from './lib/tools.ts';
+import { ROOT, bin, execute, openLocalD1, type Target } from './lib/tools.ts';
 
 const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--keep]';
 const PROJECT = 'bench';
@@ -387,7 +387,6 @@ async function main(): Promise<void> {
   }
   const runStarted = Date.now();
   const step = (message: string) => console.error(`[bench ${((Date.now() - runStarted) / 1000).toFixed(0).padStart(3)} s] ${message}`);
-  ensureDependencies();
 
   const tmp = mkdtempSync(join(os.tmpdir(), 'edge-users-bench-'));
   if (!values.keep) scratch = tmp;

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createProjectSql, projectExistsSql } from '../src/db/admin-sql.ts';
 import { SECOND, userKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
-import { applyMigrations, ensureDependencies, execute, openLocalD1, type Target } from './lib/tools.ts';
+import { applyMigrations, execute, openLocalD1, type Target } from './lib/tools.ts';
 
 const USAGE = 'usage: npm run seed -- --project <id> --users <N> [--persist-to <dir>] [--password <pw>] [--json]';
 
@@ -121,7 +121,6 @@ interface SeedResult {
 async function seed(options: SeedOptions): Promise<SeedResult> {
   const target: Target = { remote: false, persistTo: options.persistTo };
   const log = (message: string) => (options.json ? console.error(message) : console.log(message));
-  ensureDependencies();
   applyMigrations(target);
   if (execute(projectExistsSql(options.projectId), target).length === 0) {
     execute(createProjectSql(options.projectId, options.projectId, []), target);

@@ -1,11 +1,11 @@
-// `npm start`: the service on the embedded default. Installs dependencies on a fresh
-// clone, applies local D1 migrations, makes sure a development project and API key
+// `npm start`: the service on the embedded default (scripts/install.ts has installed
+// dependencies). Applies local D1 migrations, makes sure a development project and API key
 // exist (printing them), then serves with `wrangler dev` on PORT (default 8787).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeySql, createProjectSql, keyExistsSql, projectExistsSql } from '../src/db/admin-sql.ts';
-import { ROOT, applyMigrations, bin, ensureDependencies, execute, type Target } from './lib/tools.ts';
+import { ROOT, applyMigrations, bin, execute, type Target } from './lib/tools.ts';
 
 const PORT = process.env.PORT || '8787';
 const PROJECT_ID = 'dev';
@@ -33,7 +33,6 @@ function devCredentials(target: Target): Credentials {
   return credentials;
 }
 
-ensureDependencies();
 const target: Target = { remote: false };
 applyMigrations(target);
 const credentials = devCredentials(target);

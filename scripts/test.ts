@@ -1,11 +1,10 @@
-// `npm test`: the whole suite. Installs dependencies on a fresh clone, checks the
+// `npm test`: the whole suite (scripts/install.ts has installed dependencies). Checks the
 // generated binding types are current, type-checks, lints the OpenAPI document,
 // bundles the Worker as a production deploy would (catching bundling and config
 // mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
 // real `wrangler dev` driven by the old Appwrite SDKs and headless Chromium.
-import { ROOT, bin, ensureDependencies, run } from './lib/tools.ts';
+import { ROOT, bin, run } from './lib/tools.ts';
 
-ensureDependencies();
 run(bin('wrangler'), ['types', '--strict-vars=false', '--check']);
 run(bin('tsc'), ['--noEmit', '-p', ROOT]);
 run(process.execPath, ['scripts/validate-openapi.ts']);
