@@ -1,17 +1,13 @@
 // One real `wrangler dev` for the whole end-to-end run, on a throw-away state directory,
 // with a project and API keys made by the operator CLI exactly as an operator would, and
 // the web page the browser tests load, on an origin the project allows.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
-import { ROOT, bin } from '../../scripts/lib/tools.ts';
 import { startPageServer, type PageServer } from './browser/page-server.ts';
+import { createCredentials, freePort, signalGroup, startServer, stop, waitForHealth } from './server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,10 +20,6 @@ declare module 'vitest' {
     pageOrigin: string;
   }
 }
-
-const STARTUP_TIMEOUT_MS = 60_000;
-const execFileAsync = promisify(execFile);
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'edge-users-e2e-'));
@@ -53,7 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     pageServer = await startPageServer();
     // wrangler dev boots while the CLI sets up the database (the Worker opens D1 only on the first
     // test request). Both finish before any teardown, so no CLI run outlives the state directory.
-    const [credentials, health] = await Promise.allSettled([createCredentials(stateDir, pageServer.origin), waitForHealth(server, endpoint)]);
+    const [credentials, health] = await Promise.allSettled([createCredentials(stateDir, [pageServer.origin]), waitForHealth(server, endpoint)]);
     if (credentials.status === 'rejected') throw credentials.reason;
     if (health.status === 'rejected') throw health.reason;
     const { projectId, key, readKey } = credentials.value;
@@ -67,80 +59,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (err) {
     await teardown();
     throw err;
-  }
-}
-
-function startServer(port: number, stateDir: string): ChildProcess {
-  return spawn(bin('wrangler'), ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir, '--log-level', 'warn'], {
-    cwd: ROOT,
-    env,
-    // Its own process group, so stop() also reaches the workerd processes wrangler starts.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** A project with a read-write and a read-only key, made with the operator CLI. */
-async function createCredentials(stateDir: string, pageOrigin: string) {
-  // The CLI applies the pending migrations to the state directory before its first write.
-  const projectId = `e2e${randomBytes(6).toString('hex')}`;
-  await admin('project', 'create', projectId, '--name', 'E2E', '--origin', 'http://localhost', '--origin', pageOrigin, '--persist-to', stateDir);
-  const key = await admin('key', 'create', projectId, '--scopes', 'users.read,users.write', '--persist-to', stateDir);
-  const readKey = await admin('key', 'create', projectId, '--scopes', 'users.read', '--persist-to', stateDir);
-  return { projectId, key: key.secret as string, readKey: readKey.secret as string };
-}
-
-/** Runs the operator CLI; its progress output (stderr) only shows up in the error when it fails. */
-async function admin(...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await execFileAsync(process.execPath, ['scripts/admin.ts', ...args, '--json'], { cwd: ROOT, env, encoding: 'utf8' });
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until the server is up; its output so far goes into the error if it never is. */
-async function waitForHealth(server: ChildProcess, endpoint: string): Promise<void> {
-  let output = '';
-  let failure: string | undefined;
-  const capture = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  server.stdout!.on('data', capture);
-  server.stderr!.on('data', capture);
-  server.once('error', (err) => (failure = String(err)));
-  server.once('exit', (code, signal) => (failure = `exited with ${code ?? signal}`));
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!failure && Date.now() < deadline) {
-    const status = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0);
-    if (status === 200) {
-      // From here on, warnings and errors (e.g. the detail behind a 500) appear in the test output.
-      for (const stream of [server.stdout!, server.stderr!]) stream.off('data', capture).pipe(process.stderr);
-      return;
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not answer GET /v1/health with 200 (${failure ?? 'timed out'}):\n${output}`);
-}
-
-/** SIGTERM to wrangler's process group, then SIGKILL to sweep up anything (workerd) still in it. */
-async function stop(server: ChildProcess): Promise<void> {
-  const running = server.exitCode === null && server.signalCode === null;
-  const exited = new Promise((resolve) => (running ? server.once('exit', resolve) : resolve(undefined)));
-  signalGroup(server, 'SIGTERM');
-  await Promise.race([exited, sleep(5_000, undefined, { ref: false })]);
-  signalGroup(server, 'SIGKILL');
-}
-
-function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-server.pid!, signal);
-  } catch {
-    // The group is already gone.
   }
 }
