@@ -2,7 +2,6 @@
 // session cookie or X-Fallback-Cookies. Sessions begin here.
 import { endpoint } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
-import { HttpError } from '../http/errors.ts';
 import { perEmail, perIp } from '../http/rate-limit.ts';
 import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
@@ -21,7 +20,8 @@ const errors = {
 /** Session lifetime from configuration (upstream: one year). */
 function lifetime(env: Env): number {
   const seconds = Number(env.SESSION_LIFETIME);
-  if (!Number.isInteger(seconds) || seconds < 60) throw new HttpError(500, 'SESSION_LIFETIME must be a whole number of seconds ≥ 60');
+  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
+  if (!Number.isInteger(seconds) || seconds < 60) throw new Error('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
   return seconds;
 }
 

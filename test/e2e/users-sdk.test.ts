@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { UserListItem } from '../../src/domain/users.ts';
 import { expectSdkError, sdk } from './sdk.ts';
 
 const endpoint = inject('endpoint');
@@ -14,15 +15,8 @@ const readKey = inject('readKey');
 const domain = `${randomBytes(4).toString('hex')}.sdk.test`;
 const email = (local: string) => `${local}@${domain}`;
 
-interface User {
-  $id: string;
-  email: string;
-  emailVerification: boolean;
-  status: number;
-  registration: number;
-  name: string;
-  roles?: string[];
-}
+/** The user as the service sends it; list items have no `roles`. */
+type User = UserListItem & { roles?: string[] };
 
 /** The part of node-appwrite's Users service used here (the package has no types). */
 interface UsersService {
