@@ -11,8 +11,11 @@ export default {
   async fetch(request, env, exec): Promise<Response> {
     const started = Date.now();
     const requestId = crypto.randomUUID();
-    const routed = request as Request & { route?: string };
-    const response: Response = (await router.fetch(routed, env, exec, requestId)) ?? errorResponse(404, 'Not Found');
+    // HEAD is answered as GET without the body (load balancers probe /v1/health that way).
+    const head = request.method === 'HEAD';
+    const routed = (head ? new Request(request, { method: 'GET' }) : request) as Request & { route?: string };
+    const answered: Response = (await router.fetch(routed, env, exec, requestId)) ?? errorResponse(404, 'Not Found');
+    const response = head ? new Response(null, answered) : answered;
     response.headers.set('X-Request-Id', requestId);
     if (env.LOG_REQUESTS !== 'false') {
       console.log(

@@ -77,6 +77,18 @@ describe('routes', () => {
     expect(await expectJson(response)).toEqual({ status: 'OK' });
   });
 
+  it('HEAD is answered like GET, without a body (health probes, and a key-protected list)', async () => {
+    const health = await exports.default.fetch(new Request('http://localhost/v1/health', { method: 'HEAD' }));
+    expect(health.status).toBe(200);
+    expect(health.headers.get('Content-Type')).toBe('application/json; charset=UTF-8');
+    expect(await health.text()).toBe('');
+    const project = await createProject();
+    const list = await call('/users', { method: 'HEAD', project });
+    expect(list.status).toBe(200);
+    expect(await list.text()).toBe('');
+    expect((await call('/users', { method: 'HEAD', project, key: null })).status).toBe(401);
+  });
+
   it('an unknown route under /v1 is 404 Not Found, even with valid credentials', async () => {
     const project = await createProject();
     for (const path of ['/nope', '/', '', '/user', '/users/a/b/c/d', '/users/x/logs2', '/healthz', '/users/x/prefs/extra']) {
