@@ -4,7 +4,6 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { projects, users } from './schema.ts';
 
-export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 
 /** The columns a user object is made of; hashes, prefs and search text stay in the database. */
@@ -34,16 +33,8 @@ export function findUser(db: Db, projectId: string, id: string) {
   return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
 }
 
-export async function emailTaken(db: Db, projectId: string, emailKey: string): Promise<boolean> {
-  const row = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey)))
-    .get();
-  return row !== undefined;
-}
-
-export async function findUserForSignIn(db: Db, projectId: string, emailKey: string) {
+/** The user with this (lower-cased) email in the project: sign-in, and the duplicate check before hashing. */
+export async function findUserByEmail(db: Db, projectId: string, emailKey: string) {
   return db
     .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
     .from(users)

@@ -6,7 +6,7 @@ import { deleteLog, insertLogIf } from '../db/audit.ts';
 import { sessions } from '../db/schema.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
-import { findUser, findUserForSignIn, type PublicUserRow } from '../db/users.ts';
+import { findUser, findUserByEmail, type PublicUserRow } from '../db/users.ts';
 import type { Actor } from '../http/actor.ts';
 import type { Project } from '../http/auth.ts';
 import { HttpError, unauthorized, userNotFound } from '../http/errors.ts';
@@ -45,7 +45,7 @@ export async function signIn(
   lifetimeSeconds: number,
 ): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
   const now = nowSeconds();
-  const user = await findUserForSignIn(db, project.id, emailKey(email));
+  const user = await findUserByEmail(db, project.id, emailKey(email));
   // An unknown email costs the same hashing work as a wrong password: no account enumeration.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   if (!user) throw invalidCredentials();

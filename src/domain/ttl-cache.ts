@@ -22,8 +22,4 @@ export class TtlCache<V> {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }

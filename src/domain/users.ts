@@ -51,7 +51,7 @@ export async function createUser(
 ): Promise<User> {
   // Checked before hashing so a duplicate costs no hash (upstream checks first too);
   // the unique index still settles a race between two creates.
-  if (await queries.emailTaken(db, project.id, emailKey(input.email))) throw alreadyRegistered();
+  if (await queries.findUserByEmail(db, project.id, emailKey(input.email))) throw alreadyRegistered();
   const passwordHash = await hashPassword(input.password);
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();

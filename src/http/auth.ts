@@ -28,12 +28,6 @@ interface ApiKey {
 const projectCache = new TtlCache<Project>(AUTH_CACHE_TTL_MS);
 const keyCache = new TtlCache<ApiKey>(AUTH_CACHE_TTL_MS);
 
-/** For tests that change projects or keys behind the cache's back. */
-export function clearAuthCaches(): void {
-  projectCache.clear();
-  keyCache.clear();
-}
-
 export async function resolveProject(db: Db, projectId: string | undefined): Promise<Project> {
   // The SDKs lower-case header values, so ids are compared in lower case.
   const id = projectId?.trim().toLowerCase();
