@@ -7,7 +7,8 @@
 //   npm run admin -- key revoke <projectId> <keyId>
 //   common flags: --remote, --persist-to <dir>, --env <environment>
 import { parseArgs } from 'node:util';
-import { createKeySql, createProjectSql, keyExistsSql, listKeysSql, projectExistsSql, revokeKeySql } from '../src/db/admin-sql.ts';
+import { keyExistsSql, listKeysSql, projectExistsSql, revokeKeySql } from '../src/db/admin-sql.ts';
+import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
 import { applyMigrations, execute, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:

@@ -21,7 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { createKeySql } from '../src/db/admin-sql.ts';
+import { createKeySql } from '../src/domain/admin.ts';
 import { ROOT, bin, execute, openLocalD1, type Target } from './lib/tools.ts';
 
 const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--keep]';

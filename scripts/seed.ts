@@ -13,7 +13,8 @@
 // an email first.last<n>@<one of a few domains>, and a registration time spread evenly
 // over the last three years; ids are time-ordered lower hex like src/domain/ids.ts.
 import { parseArgs } from 'node:util';
-import { createProjectSql, projectExistsSql } from '../src/db/admin-sql.ts';
+import { projectExistsSql } from '../src/db/admin-sql.ts';
+import { createProjectSql } from '../src/domain/admin.ts';
 import { SECOND, userKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
 import { applyMigrations, execute, openLocalD1, type Target } from './lib/tools.ts';

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKeySql, createProjectSql, keyExistsSql, projectExistsSql } from '../src/db/admin-sql.ts';
+import { keyExistsSql, projectExistsSql } from '../src/db/admin-sql.ts';
+import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
 import { ROOT, applyMigrations, bin, execute, type Target } from './lib/tools.ts';
 
 const PORT = process.env.PORT || '8787';

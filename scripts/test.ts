@@ -1,12 +1,14 @@
 // `npm test`: the whole suite (scripts/install.ts has installed dependencies). Checks the
-// generated binding types are current, type-checks, lints the OpenAPI document,
+// generated binding types are current, type-checks, checks that imports in src/ run
+// one way (scripts/check-layers.ts), lints the OpenAPI document,
 // bundles the Worker as a production deploy would (catching bundling and config
 // mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
 // real `wrangler dev` driven by the old Appwrite SDKs and headless Chromium.
 import { ROOT, bin, run } from './lib/tools.ts';
 
-run(bin('wrangler'), ['types', '--strict-vars=false', '--check']);
+run(bin('wrangler'), ['types', '--strict-vars=false', '--include-runtime=false', '--check']);
 run(bin('tsc'), ['--noEmit', '-p', ROOT]);
+run(process.execPath, ['scripts/check-layers.ts']);
 run(process.execPath, ['scripts/validate-openapi.ts']);
 run(bin('wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', '.tmp/dry-run']);
 run(bin('vitest'), ['run']);

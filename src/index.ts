@@ -4,8 +4,9 @@
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
+import { endpoints } from './routes/index.ts';
 
-const router = buildRouter();
+const router = buildRouter(endpoints);
 
 export default {
   async fetch(request, env, exec): Promise<Response> {

@@ -2,7 +2,7 @@
 // sent through the Worker's real fetch handler.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { createKeySql, createProjectSql } from '../src/db/admin-sql.ts';
+import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
 import { SECOND, userKey, type UserKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
 import { SERVICE_VERSION } from '../src/http/errors.ts';

@@ -39,9 +39,14 @@ export async function findLiveSession(db: Db, projectId: string, sessionId: stri
       user: publicColumns,
     })
     .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(users, and(eq(users.projectId, sessions.projectId), eq(users.id, sessions.userId)))
     .where(and(eq(sessions.id, sessionId), eq(sessions.projectId, projectId), gt(sessions.expire, now)))
     .get();
+}
+
+/** A condition for batched statements: the session still exists (e.g. log only what really ended). */
+export function sessionExists(userId: string, sessionId: string) {
+  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
 }
 
 export function listUserSessions(db: Db, projectId: string, userId: string, now: number) {

@@ -2,11 +2,9 @@
 import * as queries from '../db/audit.ts';
 import type { AuditRow, NewAuditRow } from '../db/audit.ts';
 import { findUser } from '../db/users.ts';
-import type { Actor } from '../http/actor.ts';
-import type { Project } from '../http/auth.ts';
-import { userNotFound } from '../http/errors.ts';
+import type { Actor, Project, Stores } from './context.ts';
+import { userNotFound } from './errors.ts';
 import { geoFor } from './geo.ts';
-import type { Stores } from './stores.ts';
 import type { DeviceInfo } from './user-agent.ts';
 
 export type AuditEvent =

@@ -3,8 +3,8 @@
 // without invalidating existing hashes. Never WebCrypto PBKDF2: production Workers
 // cap it at 100 000 iterations.
 import { argon2idAsync } from '@noble/hashes/argon2.js';
-import { HttpError } from '../http/errors.ts';
 import { constantTimeEqual } from './crypto.ts';
+import { tooBusy } from './errors.ts';
 
 export interface Argon2Params {
   m: number; // memory, KiB
@@ -68,12 +68,12 @@ let waiting = 0;
 
 async function acquireHashSlot(): Promise<void> {
   if (running >= MAX_CONCURRENT_HASHES) {
-    if (waiting >= MAX_WAITING_HASHES) throw new HttpError(429, 'Too many requests');
+    if (waiting >= MAX_WAITING_HASHES) throw tooBusy();
     waiting++;
     try {
       const deadline = Date.now() + MAX_WAIT_MS;
       while (running >= MAX_CONCURRENT_HASHES) {
-        if (Date.now() > deadline) throw new HttpError(429, 'Too many requests');
+        if (Date.now() > deadline) throw tooBusy();
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
     } finally {

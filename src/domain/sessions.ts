@@ -1,23 +1,19 @@
 // Sessions: sign-in, the check of every session-authenticated request, listing and
 // ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
 // the hash of its secret (the fast path); the secret itself is handed out once.
-import { sql } from 'drizzle-orm';
 import { deleteLog, insertLogIf } from '../db/audit.ts';
-import { sessions } from '../db/schema.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { findUser, findUserByEmail, type PublicUserRow } from '../db/users.ts';
-import type { Actor } from '../http/actor.ts';
-import type { Project } from '../http/auth.ts';
-import { HttpError, unauthorized, userNotFound } from '../http/errors.ts';
-import { deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
+import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
+import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
-import { nowSeconds, type Stores } from './stores.ts';
 import { emailKey } from './users.ts';
 
 /** What the session cookie carries: base64(JSON {id: userId, secret}). */
@@ -31,10 +27,18 @@ export interface AuthenticatedSession {
   user: PublicUserRow;
 }
 
-const invalidCredentials = () => unauthorized('Invalid credentials');
-const blocked = () => unauthorized('Invalid credentials. User is blocked');
-const sessionOf = (userId: string, sessionId: string) =>
-  sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
+
+/** Upstream sessions last one year. */
+export const DEFAULT_SESSION_LIFETIME = 365 * 24 * 60 * 60;
+
+/** The configured session lifetime in seconds (SESSION_LIFETIME); unset or empty means the default. */
+export function sessionLifetime(configured: string | undefined): number {
+  if (configured === undefined || configured.trim() === '') return DEFAULT_SESSION_LIFETIME;
+  const seconds = Number(configured);
+  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
+  if (!Number.isInteger(seconds) || seconds < KV_MIN_TTL_SECONDS) throw new Error(`SESSION_LIFETIME must be a whole number of seconds ≥ ${KV_MIN_TTL_SECONDS}`);
+  return seconds;
+}
 
 export async function signIn(
   { db, kv }: Stores,
@@ -52,7 +56,7 @@ export async function signIn(
   if (!valid || user.status === 2) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
     await insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.failed', actor, now));
-    throw valid ? blocked() : invalidCredentials();
+    throw valid ? userBlocked() : invalidCredentials();
   }
 
   const secret = randomHex(32);
@@ -69,10 +73,10 @@ export async function signIn(
   };
   const [inserted, logged] = await db.batch([
     queries.insertSessionIfActive(db, session),
-    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), sessionOf(user.id, session.id)),
+    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
   ]);
   // No row: the user was blocked between the password check and the insert.
-  if (inserted.length === 0) throw blocked();
+  if (inserted.length === 0) throw userBlocked();
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
@@ -85,15 +89,14 @@ export async function signIn(
 
 /** Checks a session token: KV finds the session, D1 confirms it is still live. */
 export async function authenticate({ db, kv }: Stores, project: Project, credentials: SessionCredentials | null): Promise<AuthenticatedSession> {
-  const guest = () => unauthorized('Guest (role: guest) missing scope (account)');
-  if (!credentials) throw guest();
+  if (!credentials) throw noSession();
   const now = nowSeconds();
   const tokenHash = sha256Hex(credentials.secret);
   const record = await getToken(kv, tokenHash);
-  if (!record || record.userId !== credentials.userId || record.projectId !== project.id || record.expire <= now) throw guest();
+  if (!record || record.userId !== credentials.userId || record.projectId !== project.id || record.expire <= now) throw noSession();
   const live = await queries.findLiveSession(db, project.id, record.sessionId, now);
-  if (!live || !constantTimeEqual(live.tokenHash, tokenHash)) throw guest();
-  if (live.user.status === 2) throw blocked();
+  if (!live || !constantTimeEqual(live.tokenHash, tokenHash)) throw noSession();
+  if (live.user.status === 2) throw userBlocked();
   return { sessionId: record.sessionId, user: live.user };
 }
 
@@ -112,10 +115,10 @@ export async function endOwnSession({ db, kv }: Stores, project: Project, sessio
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
   const [, deleted] = await db.batch([
-    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), sessionOf(userId, id)),
+    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), queries.sessionExists(userId, id)),
     queries.deleteUserSession(db, project.id, userId, id),
   ]);
-  if (deleted.length === 0) throw new HttpError(404, 'Session not found');
+  if (deleted.length === 0) throw sessionNotFound();
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
   return { endedCurrent: id === session.sessionId };
 }

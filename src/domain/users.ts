@@ -5,13 +5,11 @@ import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
-import type { Actor } from '../http/actor.ts';
-import type { Project } from '../http/auth.ts';
-import { HttpError, badRequest, userNotFound } from '../http/errors.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
+import { alreadyRegistered, invalidParam, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
-import { nowSeconds, type Stores } from './stores.ts';
 import { hashPassword } from './passwords.ts';
 import { matchExpression, searchText } from './search.ts';
 
@@ -41,7 +39,6 @@ export function toUser(row: PublicUserRow): User {
 }
 
 export const emailKey = (email: string) => email.toLowerCase();
-const alreadyRegistered = () => new HttpError(409, 'User already registered');
 
 export async function createUser(
   { db }: Stores,
@@ -110,7 +107,7 @@ export async function mergePrefs({ db }: Stores, project: Project, userId: strin
     if (!row) throw userNotFound();
     return row.prefs;
   } catch (err) {
-    if (isConstraintError(err, 'CHECK')) throw badRequest('Invalid prefs: Merged prefs must be at most 64 KiB of JSON');
+    if (isConstraintError(err, 'CHECK')) throw invalidParam('prefs', 'Merged prefs must be at most 64 KiB of JSON');
     throw err;
   }
 }

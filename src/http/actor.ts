@@ -1,14 +1,8 @@
 // Who performed a request, as recorded on sessions and audit entries: the client IP
 // (Cloudflare's CF-Connecting-IP; never X-Forwarded-For, which clients can forge),
 // the parsed User-Agent and the country from Cloudflare's request.cf data.
-import { parseUserAgent, type DeviceInfo } from '../domain/user-agent.ts';
-
-export interface Actor {
-  ip: string;
-  device: DeviceInfo;
-  /** ISO-3166 alpha-2 as Cloudflare reports it, or "--". */
-  country: string;
-}
+import type { Actor } from '../domain/context.ts';
+import { parseUserAgent } from '../domain/user-agent.ts';
 
 export function actorOf(request: Request): Actor {
   const cf = (request as { cf?: { country?: unknown } }).cf;

@@ -2,11 +2,10 @@
 // responses. The router, the request pipeline and the OpenAPI document all read
 // these declarations, so they cannot drift apart.
 import type { z } from 'zod';
+import type { Scope } from '../domain/scopes.ts';
+import type { Actor, Project, Stores } from '../domain/context.ts';
 import type { AuthenticatedSession } from '../domain/sessions.ts';
-import type { Stores } from '../domain/stores.ts';
-import type { Actor } from './actor.ts';
-import type { Project, Scope } from './auth.ts';
-import type { ParamSpec, ParamValues } from './params.ts';
+import type { ParamSpec, ParamValues } from '../schemas/params.ts';
 import type { RateLimitRule } from './rate-limit.ts';
 
 /** Where the route table is mounted: every endpoint path is below it. */

@@ -1,6 +1,7 @@
 // The one error mapper: known failures keep their status and message, anything else
 // becomes a bare 500 that never carries SQL, bound values, stacks or secrets.
 import pkg from '../../package.json' with { type: 'json' };
+import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
 import { JSON_CONTENT_TYPE } from './respond.ts';
 
 export const SERVICE_VERSION: string = pkg.version;
@@ -21,7 +22,15 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, message);
 export const unauthorized = (message: string) => new HttpError(401, message);
-export const userNotFound = () => new HttpError(404, 'User not found');
+
+/** The status of each kind of domain failure: the one place the domain meets HTTP. */
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  'not-found': 404,
+  conflict: 409,
+  busy: 429,
+};
 
 export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
   const shown = SHOWN.has(status);
@@ -42,6 +51,10 @@ export function errorResponse(status: number, message: string, headers: Record<s
 /** Maps a thrown value to a response; unexpected errors are logged with the request id only. */
 export function toErrorResponse(err: unknown, requestId: string): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.message, err.headers);
+  if (err instanceof DomainError) {
+    const headers: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(err.retryAfterSeconds)) };
+    return errorResponse(DOMAIN_STATUS[err.kind], err.message, headers);
+  }
   console.error(JSON.stringify({ level: 'error', requestId, error: describe(err) }));
   return errorResponse(500, 'Server Error');
 }

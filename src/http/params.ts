@@ -1,29 +1,8 @@
-// Parameter validation in Appwrite's words. Each endpoint declares its parameters as
-// zod schemas (src/schemas/); the same declarations produce the OpenAPI document.
+// Parameter validation in Appwrite's words, from the declarations in src/schemas/.
 // Order follows upstream: missing/empty → `Param "x" is not optional.`, then the
 // schema → `Invalid x: <rule>`, parameter by parameter in declaration order.
-import type { z } from 'zod';
+import type { ParamSpec, ParamValues } from '../schemas/params.ts';
 import { badRequest } from './errors.ts';
-
-export interface Param<T = unknown> {
-  schema: z.ZodType<T, unknown>;
-  /** The rule in words, as shown after `Invalid <name>: `. */
-  rule: string;
-  description: string;
-  /** Present for optional parameters: the value used when missing, null or "". */
-  fallback?: { value: T };
-}
-
-export type ParamSpec = Record<string, Param<any>>;
-export type ParamValues<S extends ParamSpec> = { [K in keyof S]: S[K] extends Param<infer T> ? T : never };
-
-export function required<T>(schema: z.ZodType<T, unknown>, rule: string, description: string): Param<T> {
-  return { schema, rule, description };
-}
-
-export function optional<T>(schema: z.ZodType<T, unknown>, rule: string, description: string, value: T): Param<T> {
-  return { schema, rule, description, fallback: { value } };
-}
 
 export function validateParams<S extends ParamSpec>(spec: S, source: Record<string, unknown>): ParamValues<S> {
   const values: Record<string, unknown> = {};

@@ -4,10 +4,10 @@
 // browser can read them.
 import { database } from '../db/client.ts';
 import { meteredD1 } from '../db/metering.ts';
+import type { Actor, Project, Stores } from '../domain/context.ts';
 import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
-import type { Stores } from '../domain/stores.ts';
-import { actorOf, localeOf, type Actor } from './actor.ts';
-import { requireScope, resolveProject, type Project } from './auth.ts';
+import { actorOf, localeOf } from './actor.ts';
+import { keyOfProject, requireScope, resolveProject } from './auth.ts';
 import { readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
@@ -37,8 +37,10 @@ export async function runEndpoint(
     const access = endpoint.access;
     if (access.kind !== 'open') {
       project = await resolveProject(stores.db, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
-      corsOrigin = checkOrigin(request, url, project);
-      if (access.kind === 'key') await requireScope(stores.db, project, request.headers.get('X-Appwrite-Key'), access.scope, url.host);
+      // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
+      const key = access.kind === 'key' ? await keyOfProject(stores.db, project, request.headers.get('X-Appwrite-Key')) : undefined;
+      corsOrigin = checkOrigin(request, url, project, key !== undefined);
+      if (access.kind === 'key') requireScope(project, key, access.scope, url.host);
       if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
     }
 

@@ -1,17 +1,16 @@
-// The HTTP edge: itty-router v5 matches the route table under /v1; our own error
+// The HTTP edge: itty-router v5 matches a route table (src/routes/) under /v1; our own error
 // mapper replaces itty's default, which would serialize every field of an error
 // (for a drizzle error: the SQL and its bound values) into the response.
 import { Router } from 'itty-router';
 import { database } from '../db/client.ts';
-import { endpoints } from '../routes/index.ts';
 import { preflight } from './cors.ts';
-import { API_BASE } from './endpoint.ts';
+import { API_BASE, type Endpoint } from './endpoint.ts';
 import { errorResponse, toErrorResponse } from './errors.ts';
 import { runEndpoint } from './pipeline.ts';
 
 type Args = [Env, ExecutionContext, string];
 
-export function buildRouter() {
+export function buildRouter(endpoints: Endpoint<any>[]) {
   const router = Router<Request & { params?: Record<string, string> }, Args>({
     base: API_BASE,
     catch: (err, _request, _env, _exec, requestId) => toErrorResponse(err, requestId),

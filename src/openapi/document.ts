@@ -3,9 +3,8 @@
 import type { z } from 'zod';
 import { API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
 import { SERVICE_VERSION } from '../http/errors.ts';
-import type { Param } from '../http/params.ts';
-import { endpoints } from '../routes/index.ts';
 import { errorModel, pathParams } from '../schemas/common.ts';
+import type { Param } from '../schemas/params.ts';
 import { componentSchemas, schemaOf, type JsonSchema } from './json-schema.ts';
 
 type Responses = Endpoint['responses'];
@@ -25,17 +24,8 @@ const SECURITY_SCHEMES = {
 
 const REQUEST_ID = { $ref: '#/components/headers/RequestId' };
 
-let document: JsonSchema | undefined;
-
-/**
- * Built on first use, once per isolate: the route table lists the route serving this
- * document, so nothing here may run while the modules are still loading.
- */
-export function openApiDocument(): JsonSchema {
-  return (document ??= build(endpoints));
-}
-
-function build(table: Endpoint[]): JsonSchema {
+/** The document describing a route table. */
+export function openApiDocument(table: Endpoint[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint);
   return {

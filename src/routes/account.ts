@@ -17,14 +17,6 @@ const errors = {
   401: { description: 'No valid session, or the user is blocked', model: errorModel },
 };
 
-/** Session lifetime from configuration (upstream: one year). */
-function lifetime(env: Env): number {
-  const seconds = Number(env.SESSION_LIFETIME);
-  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
-  if (!Number.isInteger(seconds) || seconds < 60) throw new Error('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
-  return seconds;
-}
-
 export const createSession = endpoint({
   method: 'POST',
   path: '/account/sessions',
@@ -41,7 +33,7 @@ export const createSession = endpoint({
     429: { description: 'Too many sign-ins for this email or from this IP', model: errorModel },
   },
   handle: async (ctx, p) => {
-    const created = await sessions.signIn(ctx.stores, ctx.project, p.email, p.password, ctx.actor(), lifetime(ctx.env));
+    const created = await sessions.signIn(ctx.stores, ctx.project, p.email, p.password, ctx.actor(), sessions.sessionLifetime(ctx.env.SESSION_LIFETIME));
     const value = encodeCredentials(created.credentials);
     const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
     for (const cookie of sessionCookies(ctx.project.id, value, created.expire, ctx.url.protocol === 'https:')) {

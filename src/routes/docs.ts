@@ -3,30 +3,17 @@
 // [assets]; scripts/docs-assets.ts copies Swagger UI there), so the page needs no CDN
 // and, with no inline script, a strict Content-Security-Policy holds.
 import { z } from 'zod';
-import { API_BASE, endpoint } from '../http/endpoint.ts';
+import { API_BASE, endpoint, type Endpoint } from '../http/endpoint.ts';
 import { rawJson } from '../http/respond.ts';
 import { openApiDocument } from '../openapi/document.ts';
 
 const open = { kind: 'open' } as const;
 const tag = 'docs';
+const OPENAPI_PATH = '/openapi.json';
 
 const openApiModel = z
   .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
   .meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document.' });
-
-let serialized: string | undefined;
-
-export const getOpenApi = endpoint({
-  method: 'GET',
-  path: '/openapi.json',
-  operationId: 'getOpenApi',
-  summary: 'This API as an OpenAPI 3.1 document',
-  tag,
-  access: open,
-  params: {},
-  responses: { 200: { description: 'The document', model: openApiModel } },
-  handle: async () => rawJson((serialized ??= JSON.stringify(openApiDocument()))),
-});
 
 // Swagger UI's stylesheet draws its icons from data: URLs.
 const CSP = [
@@ -52,12 +39,12 @@ const PAGE = `<!doctype html>
 <script src="/docs/init.js" defer></script>
 </head>
 <body>
-<div id="swagger-ui" data-openapi="${API_BASE}${getOpenApi.path}"></div>
+<div id="swagger-ui" data-openapi="${API_BASE}${OPENAPI_PATH}"></div>
 </body>
 </html>
 `;
 
-export const getDocs = endpoint({
+const getDocs = endpoint({
   method: 'GET',
   path: '/docs',
   operationId: 'getDocs',
@@ -68,3 +55,23 @@ export const getDocs = endpoint({
   responses: { 200: { description: 'An HTML page rendering GET /v1/openapi.json' } },
   handle: async () => new Response(PAGE, { headers: { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Security-Policy': CSP } }),
 });
+
+/**
+ * The reference routes for a route table. The table is read on the first request, so
+ * it may list these routes themselves; the document is then built once per isolate.
+ */
+export function referenceEndpoints(table: () => Endpoint<any>[]): Endpoint<any>[] {
+  let serialized: string | undefined;
+  const getOpenApi = endpoint({
+    method: 'GET',
+    path: OPENAPI_PATH,
+    operationId: 'getOpenApi',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tag,
+    access: open,
+    params: {},
+    responses: { 200: { description: 'The document', model: openApiModel } },
+    handle: async () => rawJson((serialized ??= JSON.stringify(openApiDocument(table())))),
+  });
+  return [getOpenApi, getDocs];
+}

@@ -3,7 +3,7 @@
 import type { Endpoint } from '../http/endpoint.ts';
 import { health } from './health.ts';
 import { createSession, deleteAccountSession, getAccount, getAccountSessions } from './account.ts';
-import { getDocs, getOpenApi } from './docs.ts';
+import { referenceEndpoints } from './docs.ts';
 import {
   createUser,
   deleteUserSession,
@@ -33,6 +33,5 @@ export const endpoints: Endpoint<any>[] = [
   getAccount, // GET    /v1/account
   getAccountSessions, // GET    /v1/account/sessions
   deleteAccountSession, // DELETE /v1/account/sessions/:sessionId
-  getOpenApi, // GET    /v1/openapi.json
-  getDocs, // GET    /v1/docs
+  ...referenceEndpoints(() => endpoints), // GET /v1/openapi.json, GET /v1/docs
 ];

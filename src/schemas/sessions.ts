@@ -1,6 +1,6 @@
 // Session, log and account models (contract §3, §5), and the sign-in parameters.
 import { z } from 'zod';
-import { required } from '../http/params.ts';
+import { required } from './params.ts';
 import { createUserParams } from './users.ts';
 
 const os = z

@@ -1,7 +1,7 @@
 // Users API parameters and models (contract §3–4). Used both to validate requests
 // and to describe them in the OpenAPI document.
 import { z } from 'zod';
-import { optional, required } from '../http/params.ts';
+import { optional, required } from './params.ts';
 import { integerInRange, text } from './common.ts';
 
 // PHP FILTER_VALIDATE_EMAIL in spirit: an ASCII dot-atom local part and a dotted domain.

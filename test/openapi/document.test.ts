@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Endpoint } from '../../src/http/endpoint.ts';
 import { SERVICE_VERSION } from '../../src/http/errors.ts';
-import type { Param } from '../../src/http/params.ts';
+import type { Param } from '../../src/schemas/params.ts';
 import { endpoints } from '../../src/routes/index.ts';
 import { call } from '../helpers.ts';
 import { documentedPath, fetchDocument, type Operation, type Schema } from './support.ts';

@@ -1,0 +1,53 @@
+// Who may act in a project: the project itself and its API keys. Both are cached per
+// isolate for AUTH_CACHE_TTL_MS, so a warm isolate authenticates without D1; a
+// revoked key therefore keeps working for at most that long (README, Security model).
+import type { Db } from '../db/client.ts';
+import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.ts';
+import type { Project } from './context.ts';
+import { sha256Hex } from './crypto.ts';
+import { PROJECT_ID } from './ids.ts';
+import { TtlCache } from './ttl-cache.ts';
+
+export const AUTH_CACHE_TTL_MS = 30_000;
+
+export interface ApiKey {
+  projectId: string;
+  scopes: string[];
+}
+
+const projectCache = new TtlCache<Project>(AUTH_CACHE_TTL_MS);
+const keyCache = new TtlCache<ApiKey>(AUTH_CACHE_TTL_MS);
+
+/** The project with this id (compared in lower case: the SDKs lower-case header values), if any. */
+export async function findProjectById(db: Db, projectId: string): Promise<Project | undefined> {
+  const id = projectId.trim().toLowerCase();
+  const cached = projectCache.get(id);
+  if (cached) return cached;
+  const row = PROJECT_ID.test(id) ? await findProject(db, id) : undefined;
+  if (!row) return undefined;
+  const project = toProject(row);
+  projectCache.set(id, project);
+  return project;
+}
+
+/** The API key with this secret, if any. Only a hash is stored, so the lookup is by hash. */
+export async function findApiKey(db: Db, secret: string): Promise<ApiKey | undefined> {
+  const normalized = secret.trim().toLowerCase();
+  const hash = sha256Hex(normalized);
+  const cached = keyCache.get(hash);
+  if (cached) return cached;
+  const row = normalized.length <= 512 ? await findApiKeyByHash(db, hash) : undefined;
+  if (!row) return undefined;
+  const key = { projectId: row.projectId, scopes: parseList(row.scopes) };
+  keyCache.set(hash, key);
+  return key;
+}
+
+function toProject(row: ProjectRow): Project {
+  return { seq: row.seq, id: row.id, name: row.name, origins: parseList(row.origins) };
+}
+
+function parseList(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

@@ -1,0 +1,28 @@
+// What every domain action is given: the stores it works on, the project it acts in,
+// and who asked (recorded on sessions and audit entries).
+import type { Db } from '../db/client.ts';
+import type { DeviceInfo } from './user-agent.ts';
+
+export interface Stores {
+  db: Db;
+  kv: KVNamespace;
+}
+
+/** A tenant, as resolved from the request's project id. */
+export interface Project {
+  /** Integer key namespacing the project's search tokens (domain/search.ts). */
+  seq: number;
+  id: string;
+  name: string;
+  /** Browser origins allowed to call the project. */
+  origins: string[];
+}
+
+/** Who performed a request: client IP, parsed User-Agent, ISO country code or "--". */
+export interface Actor {
+  ip: string;
+  device: DeviceInfo;
+  country: string;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
