@@ -2,7 +2,7 @@
 // over users (a virtual table drizzle cannot model) lives in a hand-written
 // migration, fed by triggers from `users.search_text`. docs/storage.md explains each table.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, foreignKey, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const projects = sqliteTable('projects', {
   // Integer key used to namespace search tokens per project (see domain/search.ts).
@@ -36,9 +36,11 @@ export const apiKeys = sqliteTable(
 export const users = sqliteTable(
   'users',
   {
-    // Stable integer rowid: the FTS5 index refers to users by it.
+    // Stable integer rowid, registration second × 2^21 + a counter (domain/ids.ts): the
+    // list order, and the key the FTS5 index refers to users by.
     seq: integer('seq').primaryKey(),
-    id: text('id').notNull().unique(),
+    /** Unique per project: generated (hex of seq) or chosen by an import. */
+    id: text('id').notNull(),
     projectId: text('project_id')
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
@@ -46,6 +48,7 @@ export const users = sqliteTable(
     /** Lower-cased email: uniqueness and sign-in compare on this. */
     emailKey: text('email_key').notNull(),
     name: text('name').notNull().default(''),
+    /** A self-describing hash string (domain/password-formats.ts); '' when no password is set. */
     passwordHash: text('password_hash').notNull(),
     status: integer('status').notNull().default(0),
     emailVerification: integer('email_verification', { mode: 'boolean' }).notNull().default(false),
@@ -55,8 +58,10 @@ export const users = sqliteTable(
     searchText: text('search_text').notNull().default(''),
   },
   (t) => [
+    uniqueIndex('users_project_id').on(t.projectId, t.id),
     uniqueIndex('users_project_email').on(t.projectId, t.emailKey),
-    index('users_project_registration').on(t.projectId, t.registration, t.id),
+    // A project's users in rowid order, which is list order: (registration, creation).
+    index('users_project').on(t.projectId),
     check('users_prefs_size', sql`length(CAST(${t.prefs} AS BLOB)) <= 65536`),
     check('users_status', sql`${t.status} IN (0, 1, 2)`),
   ],
@@ -67,9 +72,7 @@ export const sessions = sqliteTable(
   {
     id: text('id').primaryKey(),
     projectId: text('project_id').notNull(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
     /** SHA-256 hex of the session secret; also the KV key of the token. */
     tokenHash: text('token_hash').notNull().unique(),
     expire: integer('expire').notNull(),
@@ -80,7 +83,13 @@ export const sessions = sqliteTable(
     /** Lower-case ISO country code or "--". */
     country: text('country').notNull().default('--'),
   },
-  (t) => [index('sessions_user').on(t.userId, t.created)],
+  (t) => [
+    // User ids are unique per project only.
+    foreignKey({ columns: [t.projectId, t.userId], foreignColumns: [users.projectId, users.id] }).onDelete('cascade'),
+    index('sessions_user').on(t.userId, t.created),
+    // The retention job finds expired sessions by this.
+    index('sessions_expire').on(t.expire),
+  ],
 );
 
 export const auditLogs = sqliteTable(
@@ -95,5 +104,9 @@ export const auditLogs = sqliteTable(
     device: text('device').notNull(),
     country: text('country').notNull().default('--'),
   },
-  (t) => [index('audit_logs_user_time').on(t.userId, t.time, t.seq)],
+  (t) => [
+    index('audit_logs_user_time').on(t.userId, t.time, t.seq),
+    // The retention job finds old entries by this.
+    index('audit_logs_time').on(t.time),
+  ],
 );

@@ -50,7 +50,8 @@ export async function listUsers(db: Db, projectId: string, page: Page): Promise<
       .select(publicColumns)
       .from(users)
       .where(eq(users.projectId, projectId))
-      .orderBy(dir(users.registration), dir(users.id))
+      // seq order is (registration, creation) order: domain/ids.ts.
+      .orderBy(dir(users.seq))
       .limit(page.limit)
       .offset(page.offset),
     db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, projectId)),
