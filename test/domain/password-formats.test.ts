@@ -250,8 +250,8 @@ describe('refusals', () => {
     [{ algorithm: 'argon2', value: argon2('m=256,t=2,p=1') }, /^argon2 hash must be a PHC string/],
     [{ algorithm: 'argon2', value: argon2('v=18$m=256,t=2,p=1') }, /^argon2 version must be 19 or 16$/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=65536,t=1,p=1') }, /^argon2 memory \(m, KiB\) must be between 8 and 32768$/],
-    [{ algorithm: 'argon2', value: argon2('v=19$m=32768,t=4,p=1') }, /^argon2 passes \(t\) at this memory must be between 1 and 3$/],
-    [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=0,p=1') }, /^argon2 passes \(t\) at this memory must be between 1 and 384$/],
+    [{ algorithm: 'argon2', value: argon2('v=19$m=32768,t=3,p=1') }, /^argon2 passes \(t\) at this memory must be between 1 and 2$/],
+    [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=0,p=1') }, /^argon2 passes \(t\) at this memory must be between 1 and 256$/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=2,p=0') }, /^argon2 parallelism \(p\) must be between 1 and 16$/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=2,p=17') }, /^argon2 parallelism \(p\) must be between 1 and 16$/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=8,t=2,p=2') }, /^argon2 memory \(m, KiB\) must be between 16 and 32768$/],
@@ -314,7 +314,7 @@ describe('refusals', () => {
   it('accepts the costs at the caps', () => {
     for (const input of [
       { algorithm: 'bcrypt', value: '$2y$12$' + bcrypt53 },
-      { algorithm: 'argon2', value: argon2('v=19$m=32768,t=3,p=1') },
+      { algorithm: 'argon2', value: argon2('v=19$m=32768,t=2,p=1') },
       { algorithm: 'argon2', value: argon2('v=19$m=16,t=2,p=2') },
       { algorithm: 'phpass', value: '$P$FIQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0' },
       scrypt({ cpu: 2 ** 15, memory: 8, parallel: 2 }),
