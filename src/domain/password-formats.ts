@@ -126,7 +126,7 @@ function normalize(input: ImportedHash): ImportedHash {
   if (typeof input !== 'object' || input === null) fail('hash must be an object');
   const { algorithm, value } = input;
   if (!HASH_ALGORITHMS.includes(algorithm)) fail(`algorithm must be one of ${HASH_ALGORITHMS.join(', ')}`);
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH) fail('hash value must be a non-empty string');
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH) fail(`hash value must be a string of 1 to ${MAX_STORED_LENGTH} characters`);
   for (const [field, given] of Object.entries(input)) {
     if (field === 'algorithm' || field === 'value' || given == null) continue;
     if (!OPTIONAL_FIELDS.includes(field as keyof ImportedHash)) fail('hash has an unknown field');
@@ -366,7 +366,7 @@ async function firebaseScrypt(pw: Uint8Array, hash: ImportedHash): Promise<Uint8
 // ---- strict base64 and integers: only the canonical spelling is accepted ----
 
 /** Standard base64, with or without `=` padding as asked; null unless `text` is its canonical spelling. */
-export function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffer> | null {
+function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffer> | null {
   if (!(padded ? /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ : /^[A-Za-z0-9+/]*$/).test(text)) return null;
   let binary: string;
   try {
@@ -378,7 +378,7 @@ export function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffe
   return toBase64(bytes, padded) === text ? bytes : null;
 }
 
-export function toBase64(bytes: Uint8Array, padded: boolean): string {
+function toBase64(bytes: Uint8Array, padded: boolean): string {
   const text = btoa(String.fromCharCode(...bytes));
   return padded ? text : text.replace(/=+$/, '');
 }
