@@ -43,3 +43,9 @@ export function listLogs(db: Db, projectId: string, userId: string, limit: numbe
     .limit(limit)
     .offset(offset);
 }
+
+/** Every entry of a user (erasure). */
+export function deleteUserLogs(db: Db, projectId: string, userId: string) {
+  return db.delete(auditLogs).where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)));
+}
+

@@ -8,8 +8,12 @@ import { publicColumns } from './users.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
-/** Inserts the session only while its user exists and is not blocked (a block racing a sign-in wins). */
-export function insertSessionIfActive(db: Db, row: SessionRow) {
+/**
+ * Inserts the session only while its user exists, is not blocked and still has the
+ * password hash the sign-in verified: a block, a delete or a password change racing
+ * a sign-in wins.
+ */
+export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: string) {
   return db
     .insert(sessions)
     .select(
@@ -26,7 +30,7 @@ export function insertSessionIfActive(db: Db, row: SessionRow) {
           country: sql`${row.country}`.as('country'),
         })
         .from(users)
-        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), sql`${users.status} != 2`)),
+        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), sql`${users.status} != 2`, eq(users.passwordHash, verifiedHash))),
     )
     .returning({ id: sessions.id });
 }
@@ -75,3 +79,4 @@ export function deleteUserSession(db: Db, projectId: string, userId: string, ses
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), eq(sessions.projectId, projectId)))
     .returning({ tokenHash: sessions.tokenHash });
 }
+
