@@ -1,7 +1,7 @@
 // Queries on sessions. D1 is the authority on whether a session exists: KV only
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { sessions, users } from './schema.ts';
 import { publicColumns } from './users.ts';
@@ -80,3 +80,9 @@ export function deleteUserSession(db: Db, projectId: string, userId: string, ses
     .returning({ tokenHash: sessions.tokenHash });
 }
 
+/** Removes up to `limit` sessions expired at `now` (oldest index entries first); resolves to how many. */
+export async function deleteExpiredSessions(db: Db, now: number, limit: number): Promise<number> {
+  const expired = db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit);
+  const result = await db.delete(sessions).where(inArray(sessions.id, expired)).run();
+  return result.meta.changes;
+}
