@@ -1,12 +1,20 @@
 // The Worker entry: every request gets an id (echoed as X-Request-Id), goes through
 // the router, and leaves one structured log line (never secrets: no keys, cookies
-// or bodies). Requests outside /v1 are 404 too.
+// or bodies). Requests outside /v1 are 404 too. The Cron Trigger (wrangler.toml)
+// runs the scheduled jobs.
+import { database } from './db/client.ts';
+import { logRetentionDays, sweepExpired } from './domain/retention.ts';
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
 import { endpoints } from './routes/index.ts';
 
 const router = buildRouter(endpoints);
+
+/** What each Cron Trigger run does: independent jobs, each a line here; `now` is the run's time in unix seconds. */
+const scheduledJobs: Record<string, (env: Env, now: number) => Promise<unknown>> = {
+  retention: async (env, now) => sweepExpired(database(env.DB), now, logRetentionDays(env.LOG_RETENTION_DAYS)),
+};
 
 export default {
   async fetch(request, env, exec): Promise<Response> {
@@ -31,6 +39,19 @@ export default {
       );
     }
     return response;
+  },
+
+  /** Runs every job, each to the end even when another fails; one log line each; a failure fails the run. */
+  async scheduled(controller, env): Promise<void> {
+    const now = Math.floor(controller.scheduledTime / 1000);
+    const names = Object.keys(scheduledJobs);
+    const outcomes = await Promise.allSettled(names.map((name) => scheduledJobs[name]!(env, now)));
+    outcomes.forEach((outcome, i) => {
+      const line = { job: names[i], cron: controller.cron, scheduledTime: now };
+      if (outcome.status === 'fulfilled') console.log(JSON.stringify({ ...line, result: outcome.value }));
+      else console.error(JSON.stringify({ ...line, level: 'error', error: String(outcome.reason) }));
+    });
+    if (outcomes.some((o) => o.status === 'rejected')) throw new Error(`scheduled jobs failed: ${names.filter((_, i) => outcomes[i]!.status === 'rejected').join(', ')}`);
   },
 } satisfies ExportedHandler<Env>;
 

@@ -1,5 +1,5 @@
 // Queries on the audit trail (each user's logs).
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { auditLogs, users } from './schema.ts';
 
@@ -42,4 +42,16 @@ export function listLogs(db: Db, projectId: string, userId: string, limit: numbe
     .orderBy(desc(auditLogs.time), desc(auditLogs.seq))
     .limit(limit)
     .offset(offset);
+}
+
+/** Every entry of a user (erasure). */
+export function deleteUserLogs(db: Db, projectId: string, userId: string) {
+  return db.delete(auditLogs).where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)));
+}
+
+/** Removes up to `limit` entries older than `before` (unix seconds); resolves to how many. */
+export async function deleteLogsBefore(db: Db, before: number, limit: number): Promise<number> {
+  const old = db.select({ seq: auditLogs.seq }).from(auditLogs).where(lt(auditLogs.time, before)).limit(limit);
+  const result = await db.delete(auditLogs).where(inArray(auditLogs.seq, old)).run();
+  return result.meta.changes;
 }

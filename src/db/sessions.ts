@@ -1,15 +1,19 @@
 // Queries on sessions. D1 is the authority on whether a session exists: KV only
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { sessions, users } from './schema.ts';
 import { publicColumns } from './users.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
-/** Inserts the session only while its user exists and is not blocked (a block racing a sign-in wins). */
-export function insertSessionIfActive(db: Db, row: SessionRow) {
+/**
+ * Inserts the session only while its user exists, is not blocked and still has the
+ * password hash the sign-in verified: a block, a delete or a password change racing
+ * a sign-in wins.
+ */
+export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: string) {
   return db
     .insert(sessions)
     .select(
@@ -26,7 +30,7 @@ export function insertSessionIfActive(db: Db, row: SessionRow) {
           country: sql`${row.country}`.as('country'),
         })
         .from(users)
-        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), sql`${users.status} != 2`)),
+        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), sql`${users.status} != 2`, eq(users.passwordHash, verifiedHash))),
     )
     .returning({ id: sessions.id });
 }
@@ -74,4 +78,11 @@ export function deleteUserSession(db: Db, projectId: string, userId: string, ses
     .delete(sessions)
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), eq(sessions.projectId, projectId)))
     .returning({ tokenHash: sessions.tokenHash });
+}
+
+/** Removes up to `limit` sessions expired at `now` (oldest index entries first); resolves to how many. */
+export async function deleteExpiredSessions(db: Db, now: number, limit: number): Promise<number> {
+  const expired = db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit);
+  const result = await db.delete(sessions).where(inArray(sessions.id, expired)).run();
+  return result.meta.changes;
 }

@@ -147,3 +147,50 @@ export function mergePrefs(db: Db, projectId: string, id: string, patch: string)
 export function updateStatus(db: Db, projectId: string, id: string, status: number) {
   return db.update(users).set({ status }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
 }
+
+/** The fields a name or email change recomputes the search text from. */
+export function findSearchFields(db: Db, projectId: string, id: string) {
+  return db
+    .select({ name: users.name, email: users.email })
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.projectId, projectId)))
+    .get();
+}
+
+/**
+ * Changes name or email and the search text made from both. `expected` is the pair
+ * the text was computed from: a concurrent change of the other field makes this
+ * update (and `stillHas`-conditioned log entries) match nothing, so the caller reads again.
+ */
+export function updateSearchFields(
+  db: Db,
+  projectId: string,
+  id: string,
+  expected: { name: string; email: string },
+  change: { name: string } | { email: string; emailKey: string },
+  searchText: string,
+) {
+  return db
+    .update(users)
+    .set({ ...change, searchText })
+    .where(and(eq(users.id, id), eq(users.projectId, projectId), stillHas(expected)))
+    .returning(publicColumns);
+}
+
+/** A condition on the users row: it still has this name and email (byte for byte). */
+export function stillHas(expected: { name: string; email: string }) {
+  return and(eq(users.name, expected.name), eq(users.email, expected.email));
+}
+
+export function updatePasswordHash(db: Db, projectId: string, id: string, passwordHash: string) {
+  return db.update(users).set({ passwordHash }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
+}
+
+export function updateEmailVerification(db: Db, projectId: string, id: string, emailVerification: boolean) {
+  return db.update(users).set({ emailVerification }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
+}
+
+/** Deletes the user; the counter and the search index follow through triggers in the same statement. */
+export function deleteUser(db: Db, projectId: string, id: string) {
+  return db.delete(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning({ id: users.id });
+}

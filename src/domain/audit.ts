@@ -14,6 +14,10 @@ export type AuditEvent =
   | 'users.create'
   | 'users.update.status'
   | 'users.update.prefs'
+  | 'users.update.name'
+  | 'users.update.email'
+  | 'users.update.password'
+  | 'users.update.verification'
   | 'users.sessions.delete';
 
 export function auditEntry(projectId: string, userId: string, event: AuditEvent, actor: Actor, now: number): NewAuditRow {

@@ -72,11 +72,12 @@ export async function signIn(
     country: actor.country,
   };
   const [inserted, logged] = await db.batch([
-    queries.insertSessionIfActive(db, session),
+    queries.insertSessionIfActive(db, session, user.passwordHash),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
   ]);
-  // No row: the user was blocked between the password check and the insert.
-  if (inserted.length === 0) throw userBlocked();
+  // No row: between the password check and the insert the user was blocked, deleted,
+  // or given another password (the one checked no longer signs in).
+  if (inserted.length === 0) throw (await findUser(db, project.id, user.id).get())?.status === 2 ? userBlocked() : invalidCredentials();
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {

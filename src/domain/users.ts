@@ -1,14 +1,14 @@
 // The user rules: creation (hashing, ids, case-insensitive unique emails), listing
-// and search, prefs and status, and the wire shape of a user.
-import { insertLogIf } from '../db/audit.ts';
+// and search, prefs, status, edits and erasure, and the wire shape of a user.
+import { deleteUserLogs, insertLogIf } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
-import { deleteUserSessionsIf } from '../db/sessions.ts';
+import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
-import { alreadyRegistered, invalidParam, userNotFound } from './errors.ts';
+import { alreadyRegistered, invalidParam, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { matchExpression, searchText } from './search.ts';
@@ -123,4 +123,86 @@ export async function updateStatus({ db, kv }: Stores, project: Project, userId:
   if (!row) throw userNotFound();
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
   return toUser(row);
+}
+
+export async function updateName(stores: Stores, project: Project, userId: string, name: string, actor: Actor): Promise<User> {
+  return updateSearchFields(stores, project, userId, { name }, 'users.update.name', actor);
+}
+
+/** Another user of the project with the address (case-insensitively) is a 409; one's own in another case is a change. */
+export async function updateEmail(stores: Stores, project: Project, userId: string, email: string, actor: Actor): Promise<User> {
+  try {
+    return await updateSearchFields(stores, project, userId, { email, emailKey: emailKey(email) }, 'users.update.email', actor);
+  } catch (err) {
+    if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
+    throw err;
+  }
+}
+
+/**
+ * Name and email both feed the search text, so a change of one is written with the
+ * text computed from the other as read; should the other change in between, the
+ * write matches nothing and is retried on a fresh read.
+ */
+async function updateSearchFields(
+  { db }: Stores,
+  project: Project,
+  userId: string,
+  change: { name: string } | { email: string; emailKey: string },
+  event: 'users.update.name' | 'users.update.email',
+  actor: Actor,
+): Promise<User> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const current = await queries.findSearchFields(db, project.id, userId);
+    if (!current) throw userNotFound();
+    const next = { ...current, ...change };
+    const [, [row]] = await db.batch([
+      insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds()), queries.stillHas(current)),
+      queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email)),
+    ]);
+    if (row) return toUser(row);
+  }
+  // Only a stream of concurrent edits of one user gets here: ask the client to retry.
+  throw tooBusy();
+}
+
+/** A new password ends every session of the user in the same transaction (contract §9.1). */
+export async function updatePassword({ db, kv }: Stores, project: Project, userId: string, password: string, actor: Actor): Promise<User> {
+  // An unknown user costs no hash.
+  const [exists] = await queries.findUser(db, project.id, userId);
+  if (!exists) throw userNotFound();
+  const passwordHash = await hashPassword(password);
+  const [[row], , ended] = await db.batch([
+    queries.updatePasswordHash(db, project.id, userId, passwordHash),
+    insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),
+    deleteUserSessions(db, project.id, userId),
+  ]);
+  if (!row) throw userNotFound();
+  await deleteTokens(kv, ended.map((s) => s.tokenHash));
+  return toUser(row);
+}
+
+export async function updateVerification({ db }: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<User> {
+  const [[row]] = await db.batch([
+    queries.updateEmailVerification(db, project.id, userId, verified),
+    insertLogIf(db, auditEntry(project.id, userId, 'users.update.verification', actor, nowSeconds())),
+  ]);
+  if (!row) throw userNotFound();
+  return toUser(row);
+}
+
+/**
+ * Erases the user in one transaction: sessions (their tokens are returned so KV can
+ * forget them; D1 refuses them from now on), logs, then the row with its prefs, which
+ * takes the counter and search index with it. A sign-in racing this inserts its
+ * session from the users row, so once the row is gone it inserts nothing.
+ */
+export async function deleteUser({ db, kv }: Stores, project: Project, userId: string): Promise<void> {
+  const [ended, , deleted] = await db.batch([
+    deleteUserSessions(db, project.id, userId),
+    deleteUserLogs(db, project.id, userId),
+    queries.deleteUser(db, project.id, userId),
+  ]);
+  if (deleted.length === 0) throw userNotFound();
+  await deleteTokens(kv, ended.map((s) => s.tokenHash));
 }

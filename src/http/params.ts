@@ -1,5 +1,6 @@
 // Parameter validation in Appwrite's words, from the declarations in src/schemas/.
-// Order follows upstream: missing/empty → `Param "x" is not optional.`, then the
+// Order follows upstream: missing/empty → `Param "x" is not optional.` ("" counts as
+// missing unless the parameter declares it a value), then the
 // schema → `Invalid x: <rule>`, parameter by parameter in declaration order.
 import type { ParamSpec, ParamValues } from '../schemas/params.ts';
 import { badRequest } from './errors.ts';
@@ -8,7 +9,7 @@ export function validateParams<S extends ParamSpec>(spec: S, source: Record<stri
   const values: Record<string, unknown> = {};
   for (const [name, param] of Object.entries(spec)) {
     const raw = Object.hasOwn(source, name) ? source[name] : undefined;
-    if (raw === undefined || raw === null || raw === '') {
+    if (raw === undefined || raw === null || (raw === '' && !param.emptyAllowed)) {
       if (!param.fallback) throw badRequest(`Param "${name}" is not optional.`);
       values[name] = param.fallback.value;
       continue;

@@ -6,6 +6,7 @@ import { createSession, deleteAccountSession, getAccount, getAccountSessions } f
 import { referenceEndpoints } from './docs.ts';
 import {
   createUser,
+  deleteUser,
   deleteUserSession,
   deleteUserSessions,
   getUser,
@@ -13,8 +14,12 @@ import {
   getUserPrefs,
   getUserSessions,
   listUsers,
+  updateUserEmail,
+  updateUserName,
+  updateUserPassword,
   updateUserPrefs,
   updateUserStatus,
+  updateUserVerification,
 } from './users.ts';
 
 export const endpoints: Endpoint<any>[] = [
@@ -25,6 +30,11 @@ export const endpoints: Endpoint<any>[] = [
   getUserPrefs, // GET    /v1/users/:userId/prefs
   updateUserPrefs, // PATCH  /v1/users/:userId/prefs
   updateUserStatus, // PATCH  /v1/users/:userId/status
+  updateUserName, // PATCH  /v1/users/:userId/name
+  updateUserEmail, // PATCH  /v1/users/:userId/email
+  updateUserPassword, // PATCH  /v1/users/:userId/password
+  updateUserVerification, // PATCH  /v1/users/:userId/verification
+  deleteUser, // DELETE /v1/users/:userId (itty matches whole segments: never /users/:userId/sessions…)
   getUserLogs, // GET    /v1/users/:userId/logs
   getUserSessions, // GET    /v1/users/:userId/sessions
   deleteUserSessions, // DELETE /v1/users/:userId/sessions

@@ -1,7 +1,7 @@
 // The Users API (contract §4): server side, API key with users.read / users.write.
 import { endpoint } from '../http/endpoint.ts';
 import { perIp } from '../http/rate-limit.ts';
-import { json, rawJson } from '../http/respond.ts';
+import { json, noContent, rawJson } from '../http/respond.ts';
 import { errorModel, successModel } from '../schemas/common.ts';
 import { logListModel, sessionListModel } from '../schemas/sessions.ts';
 import {
@@ -9,8 +9,12 @@ import {
   listLogsParams,
   listUsersParams,
   prefsModel,
+  updateEmailParams,
+  updateNameParams,
+  updatePasswordParams,
   updatePrefsParams,
   updateStatusParams,
+  updateVerificationParams,
   userListModel,
   userModel,
 } from '../schemas/users.ts';
@@ -152,5 +156,75 @@ export const deleteUserSession = endpoint({
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
     return json({ result: 'success' });
+  },
+});
+
+// Contract §9.1: edits and erasure, on Appwrite 1.x paths.
+
+export const updateUserName = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/name',
+  operationId: 'updateUserName',
+  summary: 'Update user name',
+  tag,
+  access: write,
+  params: updateNameParams,
+  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor())),
+});
+
+export const updateUserEmail = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/email',
+  operationId: 'updateUserEmail',
+  summary: 'Update user email',
+  tag,
+  access: write,
+  params: updateEmailParams,
+  responses: {
+    200: { description: 'User', model: userModel },
+    ...errors,
+    ...notFound,
+    409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
+  },
+  handle: async (ctx, p) => json(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId!, p.email, ctx.actor())),
+});
+
+export const updateUserPassword = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/password',
+  operationId: 'updateUserPassword',
+  summary: 'Update user password (ends every session of the user)',
+  tag,
+  access: write,
+  params: updatePasswordParams,
+  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
+  handle: async (ctx, p) => json(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor())),
+});
+
+export const updateUserVerification = endpoint({
+  method: 'PATCH',
+  path: '/users/:userId/verification',
+  operationId: 'updateUserVerification',
+  summary: 'Update user email verification',
+  tag,
+  access: write,
+  params: updateVerificationParams,
+  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId!, p.emailVerification, ctx.actor())),
+});
+
+export const deleteUser = endpoint({
+  method: 'DELETE',
+  path: '/users/:userId',
+  operationId: 'deleteUser',
+  summary: 'Delete user (with prefs, sessions and logs)',
+  tag,
+  access: write,
+  params: {},
+  responses: { 204: { description: 'The user is erased' }, ...errors, ...notFound },
+  handle: async (ctx) => {
+    await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId!);
+    return noContent();
   },
 });

@@ -11,13 +11,15 @@ export interface Param<T = unknown> {
   description: string;
   /** Present for optional parameters: the value used when missing, null or "". */
   fallback?: { value: T };
+  /** A required parameter for which "" is a value, not a missing one (a name may be cleared). */
+  emptyAllowed?: true;
 }
 
 export type ParamSpec = Record<string, Param<any>>;
 export type ParamValues<S extends ParamSpec> = { [K in keyof S]: S[K] extends Param<infer T> ? T : never };
 
-export function required<T>(schema: z.ZodType<T, unknown>, rule: string, description: string): Param<T> {
-  return { schema, rule, description };
+export function required<T>(schema: z.ZodType<T, unknown>, rule: string, description: string, options: { emptyAllowed?: true } = {}): Param<T> {
+  return { schema, rule, description, ...options };
 }
 
 export function optional<T>(schema: z.ZodType<T, unknown>, rule: string, description: string, value: T): Param<T> {

@@ -17,14 +17,33 @@ export const listUsersParams = {
   orderType: optional(z.enum(['ASC', 'DESC']), 'Value must be one of (ASC, DESC)', 'Order result by ASC or DESC order.', 'ASC' as 'ASC' | 'DESC'),
 };
 
+const email = required(z.string().regex(EMAIL).meta({ format: 'email' }), 'Value must be a valid email address', 'User account email.');
+const password = required(
+  z.string().refine((s) => s.isWellFormed() && passwordBytes(s) >= 6 && passwordBytes(s) <= 32).meta({ minLength: 6, maxLength: 32 }),
+  'Password must be between 6 and 32 chars and contain ...',
+  'User account password. Must be between 6 to 32 chars.',
+);
+const NAME_RULE = 'Value must be a string and no longer than 100 chars';
+
 export const createUserParams = {
-  email: required(z.string().regex(EMAIL).meta({ format: 'email' }), 'Value must be a valid email address', 'User account email.'),
-  password: required(
-    z.string().refine((s) => s.isWellFormed() && passwordBytes(s) >= 6 && passwordBytes(s) <= 32).meta({ minLength: 6, maxLength: 32 }),
-    'Password must be between 6 and 32 chars and contain ...',
-    'User account password. Must be between 6 to 32 chars.',
+  email,
+  password,
+  name: optional(text(100), NAME_RULE, 'User account name.', ''),
+};
+
+// Contract §9.1: Appwrite 1.x paths and parameter names.
+export const updateNameParams = {
+  // Required, yet "" is a name: it clears the name.
+  name: required(text(100), NAME_RULE, 'User name. Max length: 100 chars; an empty string clears it.', { emptyAllowed: true }),
+};
+export const updateEmailParams = { email };
+export const updatePasswordParams = { password };
+export const updateVerificationParams = {
+  emailVerification: required(
+    z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).meta({ type: 'boolean' }),
+    'Value must be a valid boolean',
+    'User email verification status: true or false (also as the strings "true", "false").',
   ),
-  name: optional(text(100), 'Value must be a string and no longer than 100 chars', 'User account name.', ''),
 };
 
 /** Deepest prefs nesting accepted; SQLite's JSON functions stop at 1000. */

@@ -51,7 +51,10 @@ interface Fixtures {
   project: TestProject;
   other: TestProject;
   pool: FastUser[];
+  /** Index of {{user}} in the pool. */
   current: number;
+  /** Each fixture user's password hash as made: a different one means a write changed the password. */
+  hashes: Map<string, string>;
   user: FastUser;
   session: Session;
   blocked: FastUser;
@@ -85,6 +88,7 @@ beforeAll(async () => {
     other,
     pool,
     current: 0,
+    hashes: new Map(await Promise.all(pool.map(async (u) => [u.id, await hashOf(u.id)] as const))),
     user: pool[0]!,
     session: await signInApi(project, pool[0]!),
     blocked: blocked!,
@@ -121,16 +125,36 @@ function substitute(text: string): string {
   return text.replace(/\{\{(\w+)\}\}/g, (match, name: string) => values[name] ?? match);
 }
 
-/** After a successful write, makes sure {{user}} is active and {{cookie}} still signs in. */
+/**
+ * After a successful write, makes sure {{user}} exists, is active, still has the email
+ * and password it signs in with, and {{cookie}} still signs in. Otherwise the next
+ * pool user takes over (unblocked; one that a write renamed, re-passworded or deleted
+ * is skipped), or a fresh user once none is left. Rotating keeps each email's
+ * sign-ins under the rate limit.
+ */
 async function repairFixtures(state: State): Promise<boolean> {
-  const user = state.users.find((u) => u[1] === fx.user.id);
-  const sessionAlive = state.sessions.some((s) => s[0] === fx.session.id);
-  if (user && user[7] !== 2 && sessionAlive) return false;
-  fx.current = (fx.current + 1) % fx.pool.length;
-  fx.user = fx.pool[fx.current]!;
+  const intact = (u: FastUser) => {
+    const row = state.users.find((r) => r[1] === u.id);
+    return row !== undefined && row[4] === u.email.toLowerCase() && row[6] === fx.hashes.get(u.id);
+  };
+  const active = state.users.find((r) => r[1] === fx.user.id)?.[7] !== 2;
+  if (intact(fx.user) && active && state.sessions.some((s) => s[0] === fx.session.id)) return false;
+  const next = Array.from({ length: fx.pool.length }, (_, i) => (fx.current + 1 + i) % fx.pool.length).find((i) => intact(fx.pool[i]!));
+  if (next !== undefined) {
+    fx.current = next;
+    fx.user = fx.pool[next]!;
+  } else {
+    fx.user = (await fastUsers(fx.project, [{ email: `fuzz.fresh.${freshUsers++}@example.com` }]))[0]!;
+    fx.hashes.set(fx.user.id, await hashOf(fx.user.id));
+  }
   await env.DB.prepare('UPDATE users SET status = 0 WHERE id = ?').bind(fx.user.id).run();
   fx.session = await signInApi(fx.project, fx.user);
   return true;
+}
+let freshUsers = 0;
+
+async function hashOf(userId: string): Promise<string> {
+  return (await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(userId).first<string>('password_hash'))!;
 }
 
 // ---------------------------------------------------------------------------

@@ -364,6 +364,94 @@ describe('sign-in and revocation, interleaved on purpose', () => {
   });
 });
 
+describe('sign-in racing a password change or a delete, interleaved on purpose', () => {
+  it('the session insert of a sign-in that verified the old password lands after a password change: refused, no row, no token', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.password@example.com' });
+    const hold = holdBatches(/^insert into "sessions"/i);
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached; // the old password checked out; the insert waits
+    const changed = await withHashCost(CHEAP, () => send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }));
+    expect(changed.status).toBe(200);
+    hold.release();
+    await expectErrorResponse(await signingIn, 401, 'Invalid credentials');
+    vi.restoreAllMocks();
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await kvTokensOf(user.id)).toEqual([]);
+    expect(await eventsOf(user.id)).toEqual(['users.update.password']);
+  });
+
+  it('a password change between a sign-in’s insert and its KV write: the token handed out is refused at once', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.password.kv@example.com' });
+    const hold = holdKvPuts();
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached; // the D1 row exists; its token is not in KV yet
+    const changed = await withHashCost(CHEAP, () => send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }));
+    expect(changed.status).toBe(200);
+    hold.release();
+    const response = await signingIn;
+    vi.restoreAllMocks();
+    expect(response.status).toBe(201);
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await accountStatus(await sessionOf(project.id, response))).toBe(401);
+  });
+
+  it('the session insert of a sign-in that read the user before a delete lands after it: refused, no row, no token, no log', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.delete.user@example.com' });
+    const hold = holdBatches(/^insert into "sessions"/i);
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached;
+    const deleted = await send(`/users/${user.id}`, { method: 'DELETE', project, direct: true, body: {} });
+    expect(deleted.status).toBe(204);
+    hold.release();
+    await expectErrorResponse(await signingIn, 401, 'Invalid credentials');
+    vi.restoreAllMocks();
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await kvTokensOf(user.id)).toEqual([]);
+    expect(await eventsOf(user.id)).toEqual([]);
+    expect(await storedUserCount(project)).toBe(0);
+  });
+
+  it('a delete between a sign-in’s insert and its KV write: the late token is refused at once and nothing of the user is left in D1', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'forced.delete.user.kv@example.com' });
+    const hold = holdKvPuts();
+    const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    await hold.reached;
+    expect((await send(`/users/${user.id}`, { method: 'DELETE', project, direct: true, body: {} })).status).toBe(204);
+    hold.release();
+    const response = await signingIn;
+    vi.restoreAllMocks();
+    expect(response.status).toBe(201);
+    expect(await accountStatus(await sessionOf(project.id, response))).toBe(401);
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await eventsOf(user.id)).toEqual([]);
+  });
+
+  it('racing a delete, repeatedly: no session row or working token survives the deleted user', async () => {
+    const project = await createProject();
+    let signedIn = 0;
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      const user = await fastUser(project, { email: `delete.user.race.${round}@example.com` }, RACE_HASH);
+      const remove = () => send(`/users/${user.id}`, { method: 'DELETE', project, direct: true, body: {} });
+      const { outcome, otherStatuses } = await race(project, user.email, delayOf(round), [remove]);
+      expect(otherStatuses).toEqual([204]);
+      outcome.statuses.forEach((status, i) => {
+        expect([201, 401], `round ${round}: ${outcome.messages[i]}`).toContain(status);
+        if (status === 401) expect(outcome.messages[i]).toBe('Invalid credentials');
+      });
+      signedIn += outcome.sessions.length;
+      expect(await sessionRows(user.id), `round ${round}`).toEqual([]);
+      expect(await eventsOf(user.id), `round ${round}`).toEqual([]);
+      for (const session of outcome.sessions) expect(await accountStatus(session), `round ${round}: a token still works`).toBe(401);
+    }
+    expect(signedIn, 'some sign-ins completed before a delete').toBeGreaterThan(0);
+    expect(await storedUserCount(project)).toBe(0);
+  });
+});
+
 describe('the block itself', () => {
   it('a block racing many requests of the blocked user leaves every token refused afterwards', async () => {
     const project = await createProject();

@@ -65,6 +65,18 @@ describe('documented responses', () => {
     await expectCall('deleteUserSessions', `/users/${userId}/sessions`, { method: 'DELETE', project }, 200);
   });
 
+  it('users: edits and delete', async () => {
+    await expectCall('updateUserName', `/users/${userId}/name`, { method: 'PATCH', project, body: { name: '' } }, 200);
+    await expectCall('updateUserEmail', `/users/${userId}/email`, { method: 'PATCH', project, body: { email: 'Documented@Example.com' } }, 200);
+    const other = await expectCall('createUser', '/users', { method: 'POST', project, body: { email: 'other.documented@example.com', password } }, 201);
+    await expectCall('updateUserEmail', `/users/${other.$id}/email`, { method: 'PATCH', project, body: { email } }, 409);
+    await expectCall('updateUserPassword', `/users/${other.$id}/password`, { method: 'PATCH', project, body: { password: 'another-password' } }, 200);
+    await expectCall('updateUserVerification', `/users/${other.$id}/verification`, { method: 'PATCH', project, body: { emailVerification: 'true' } }, 200);
+    await expectCall('updateUserVerification', `/users/${other.$id}/verification`, { method: 'PATCH', project, body: { emailVerification: 1 } }, 400);
+    await expectCall('deleteUser', `/users/${other.$id}`, { method: 'DELETE', project }, 204);
+    await expectCall('deleteUser', `/users/${other.$id}`, { method: 'DELETE', project }, 404);
+  });
+
   it('errors: project, key, scope, origin, parameters, unknown user, body size', async () => {
     await expectCall('listUsers', '/users', { project: null }, 400);
     await expectCall('listUsers', '/users', { project, key: null }, 401);

@@ -189,10 +189,11 @@ describe('request bodies', () => {
     expect(await databaseSnapshot()).toEqual(before);
   });
 
-  it('DELETE with an empty, missing or `{}` body reaches routing (404 for an unknown route)', async () => {
+  it('DELETE with an empty, missing or `{}` body reaches routing (404 for an unknown route) and the handler (404 for an unknown user)', async () => {
     const project = await createProject();
     for (const rawBody of [undefined, '', '{}']) {
-      await expectError(call('/users/x', { method: 'DELETE', project, rawBody }), 404, 'Not Found');
+      await expectError(call('/users/x/unknown', { method: 'DELETE', project, rawBody }), 404, 'Not Found');
+      await expectError(call('/users/x', { method: 'DELETE', project, rawBody }), 404, 'User not found');
     }
   });
 

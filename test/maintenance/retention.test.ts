@@ -1,0 +1,145 @@
+// The scheduled retention job (contract §9.3), run through the Worker's own `scheduled`
+// handler: expired sessions and audit entries older than LOG_RETENTION_DAYS go, in
+// batches of SWEEP_BOUNDS.batch rows, more than one batch per run; fresh rows stay; every
+// project follows the same rule.
+import { createScheduledController } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import worker from '../../src/index.ts';
+import { database } from '../../src/db/client.ts';
+import { DEFAULT_LOG_RETENTION_DAYS, SWEEP_BOUNDS, logRetentionDays, sweepExpired } from '../../src/domain/retention.ts';
+import { createProject, type TestProject } from '../helpers.ts';
+import { accountStatus, count, fastUser, signIn } from '../hardening/support.ts';
+
+vi.setConfig({ testTimeout: 60_000 });
+afterEach(() => vi.restoreAllMocks());
+
+const DAY = 86_400;
+const NOW = 2_000_000_000; // the run's scheduled time, in seconds
+
+async function runScheduled(vars: Partial<Env> = {}, scheduledTime = NOW * 1000): Promise<void> {
+  const controller = createScheduledController({ scheduledTime, cron: '*/15 * * * *' });
+  await worker.scheduled(controller, { ...env, ...vars });
+}
+
+/** `n` audit entries of the user at `time`, inserted directly. */
+async function insertLogs(project: TestProject, userId: string, time: number, n: number, event = 'users.update.prefs') {
+  const statements = Array.from({ length: n }, () =>
+    env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '{}', '--')").bind(project.id, userId, event, time),
+  );
+  for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
+}
+
+/** `n` sessions of the user expiring at `expire`, inserted directly (no KV tokens: KV expires those itself). */
+async function insertSessions(project: TestProject, userId: string, expire: number, n: number, tag: string) {
+  const statements = Array.from({ length: n }, (_, i) =>
+    env.DB.prepare("INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES (?, ?, ?, ?, ?, ?, '', '{}', '--')").bind(
+      `${tag}-${i}`,
+      project.id,
+      userId,
+      `${tag}-hash-${i}`,
+      expire,
+      expire - 1000,
+    ),
+  );
+  for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
+}
+
+const logsOf = (project: TestProject) => count('SELECT count(*) AS n FROM audit_logs WHERE project_id = ?', project.id);
+const sessionsOf = (project: TestProject) => count('SELECT count(*) AS n FROM sessions WHERE project_id = ?', project.id);
+
+describe('the scheduled retention job', () => {
+  it('removes more than one batch of expired sessions and old log entries over rounds; fresh rows stay; every project alike', async () => {
+    const a = await createProject();
+    const b = await createProject();
+    const userA = await fastUser(a, { email: 'retention.a@example.com' });
+    const userB = await fastUser(b, { email: 'retention.b@example.com' });
+    const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
+    // More expired rows than one DELETE takes, split across two projects.
+    await insertLogs(a, userA.id, cutoff - 1, SWEEP_BOUNDS.batch + 150);
+    await insertLogs(b, userB.id, cutoff - 5 * DAY, 200);
+    await insertLogs(a, userA.id, cutoff, 3, 'users.update.status'); // exactly at the retention: kept
+    await insertLogs(b, userB.id, NOW - DAY, 4, 'users.update.status');
+    await insertSessions(a, userA.id, NOW, SWEEP_BOUNDS.batch + 20, 'expired-now'); // expire ≤ now: gone
+    await insertSessions(b, userB.id, NOW - 3600, 30, 'expired-earlier');
+    await insertSessions(a, userA.id, NOW + 1, 2, 'live-a');
+    await insertSessions(b, userB.id, NOW + 3600, 3, 'live-b');
+    const deletes: string[] = [];
+    const proto = Object.getPrototypeOf(env.DB) as D1Database;
+    vi.spyOn(env.DB, 'prepare').mockImplementation((query: string) => {
+      if (/^delete from/i.test(query)) deletes.push(query);
+      return proto.prepare.call(env.DB, query);
+    });
+
+    await runScheduled();
+
+    vi.restoreAllMocks();
+    expect(await count("SELECT count(*) AS n FROM audit_logs WHERE project_id IN (?, ?) AND event = 'users.update.prefs'", a.id, b.id)).toBe(0);
+    expect(await logsOf(a)).toBe(3);
+    expect(await logsOf(b)).toBe(4);
+    expect((await env.DB.prepare('SELECT id FROM sessions WHERE project_id IN (?, ?) ORDER BY id').bind(a.id, b.id).all()).results.map((r) => r.id)).toEqual([
+      'live-a-0',
+      'live-a-1',
+      'live-b-0',
+      'live-b-1',
+      'live-b-2',
+    ]);
+    // Bounded statements: sessions took 2 DELETEs (500 + 50), logs 2 (500 + 350), each with a LIMIT.
+    expect(deletes).toHaveLength(4);
+    for (const sql of deletes) expect(sql).toMatch(/limit \?/i);
+  });
+
+  it('stops after `rounds` DELETEs per table and takes the rest on the next run', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'backlog@example.com' });
+    await insertLogs(project, user.id, 1000, 35);
+    await insertSessions(project, user.id, 1000, 12, 'backlog');
+    const bounds = { batch: 10, rounds: 3 };
+    const db = database(env.DB);
+    // A `now` before every other test's rows, so that only this test's rows are due.
+    const now = 1000 + 2 * DAY;
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 12, logs: 30 });
+    expect(await logsOf(project)).toBe(5);
+    expect(await sessionsOf(project)).toBe(0);
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 0, logs: 5 });
+    expect(await logsOf(project)).toBe(0);
+  });
+
+  it('signs nobody out early: a live session keeps working after the run', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'live.session@example.com' });
+    const session = await signIn(project, user.email);
+    await runScheduled({}, Date.now());
+    expect(await accountStatus(session)).toBe(200);
+    expect(await sessionsOf(project)).toBe(1);
+    expect(await logsOf(project)).toBe(1); // its sign-in, seconds old
+  });
+
+  it('LOG_RETENTION_DAYS sets the cutoff', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'short.retention@example.com' });
+    await insertLogs(project, user.id, NOW - 8 * DAY, 2);
+    await insertLogs(project, user.id, NOW - 6 * DAY, 3);
+    await runScheduled({ LOG_RETENTION_DAYS: '7' });
+    expect(await logsOf(project)).toBe(3);
+  });
+
+  it('a bad LOG_RETENTION_DAYS fails the run loudly and removes no log entry', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'bad.retention@example.com' });
+    await insertLogs(project, user.id, 1000, 2);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    for (const bad of ['0', '-1', '1.5', 'ten', '36501']) {
+      await expect(runScheduled({ LOG_RETENTION_DAYS: bad })).rejects.toThrow('scheduled jobs failed: retention');
+    }
+    expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])).error)).toEqual(Array(5).fill('Error: LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500'));
+    expect(await logsOf(project)).toBe(2);
+  });
+
+  it('reads LOG_RETENTION_DAYS as documented', () => {
+    expect(logRetentionDays(undefined)).toBe(365);
+    expect(logRetentionDays('')).toBe(365);
+    expect(logRetentionDays('30')).toBe(30);
+    expect(env.LOG_RETENTION_DAYS).toBe('365');
+  });
+});

@@ -1,0 +1,104 @@
+// DELETE /v1/users/{userId} (contract §9.1): 204 with an empty body; the user, prefs,
+// sessions (tokens refused on the very next request), logs and search entries are gone,
+// `sum` drops, every /users/{userId}… route is 404, and the email can be registered again.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { call, createProject, databaseSnapshot, expectError, expectJson, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
+import { accountStatus, count, fastUser, sha256, signIn } from '../hardening/support.ts';
+
+const remove = (project: TestProject, id: string) => call(`/users/${encodeURIComponent(id)}`, { method: 'DELETE', project, body: {} });
+
+describe('DELETE /v1/users/{userId}', () => {
+  it('erases the user with prefs, sessions, logs and search entries; 204, empty body', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'Gone.Soon@Example.com', name: 'Gustav Gone', prefs: '{"theme":"dark"}' });
+    const keep = await fastUser(project, { email: 'stays@example.com', name: 'Gustav Stays' });
+    const sessions = [await signIn(project, user.email), await signIn(project, user.email)];
+    const kept = await signIn(project, keep.email);
+    expect((await expectJson(call('/users?search=gustav', { project }))).sum).toBe(2);
+
+    const response = await remove(project, user.id);
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    expect(response.headers.get('Content-Type')).toBeNull();
+
+    // Tokens fail on the very next request, and KV forgot them.
+    for (const s of sessions) {
+      expect(await accountStatus(s)).toBe(401);
+      expect(await env.SESSIONS.get(`session:${await sha256(s.secret)}`)).toBeNull();
+    }
+    expect(await storedUser(user.id)).toBeNull();
+    expect(await count('SELECT count(*) AS n FROM sessions WHERE project_id = ? AND user_id = ?', project.id, user.id)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND user_id = ?', project.id, user.id)).toBe(0);
+    // The other user keeps everything.
+    expect(await accountStatus(kept)).toBe(200);
+    expect(await count('SELECT count(*) AS n FROM audit_logs WHERE user_id = ?', keep.id)).toBe(1);
+
+    // sum, the counter and search no longer count the user.
+    expect(await storedUserCount(project)).toBe(1);
+    expect(await expectJson(call('/users', { project }))).toMatchObject({ sum: 1, users: [{ $id: keep.id }] });
+    expect(await expectJson(call('/users?search=gustav', { project }))).toMatchObject({ sum: 1, users: [{ $id: keep.id }] });
+    expect((await expectJson(call('/users?search=gone.soon@example.com', { project }))).sum).toBe(0);
+    // The index agrees with the users table (rank 1: checked against the content table).
+    expect((await env.DB.prepare("INSERT INTO users_fts(users_fts, rank) VALUES('integrity-check', 1)").run()).success).toBe(true);
+
+    // Every /users/{userId}… route is 404.
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', ''],
+      ['GET', '/prefs'],
+      ['GET', '/logs'],
+      ['GET', '/sessions'],
+      ['PATCH', '/prefs', { prefs: { a: 1 } }],
+      ['PATCH', '/status', { status: 1 }],
+      ['PATCH', '/name', { name: 'x' }],
+      ['PATCH', '/email', { email: 'x@example.com' }],
+      ['PATCH', '/password', { password: 'password' }],
+      ['PATCH', '/verification', { emailVerification: true }],
+      ['DELETE', '/sessions', {}],
+      ['DELETE', `/sessions/${sessions[0]!.id}`, {}],
+      ['DELETE', '', {}],
+    ];
+    const before = await databaseSnapshot();
+    for (const [method, suffix, body] of routes) {
+      await expectError(call(`/users/${user.id}${suffix}`, { method, project, body }), 404, 'User not found');
+    }
+    expect(await databaseSnapshot()).toEqual(before);
+
+    // The email can be registered again, in any case, and signs in as the new user.
+    const again = await expectJson(call('/users', { method: 'POST', project, body: { email: 'gone.soon@example.com', password: 'password2' } }), 201);
+    expect(again.$id).not.toBe(user.id);
+    expect((await signIn(project, 'GONE.SOON@example.com', 'password2')).userId).toBe(again.$id);
+    expect((await expectJson(call('/users?search=gone.soon@example.com', { project }))).sum).toBe(1);
+  });
+
+  it('an unknown user, or one of another project, is 404 User not found and changes nothing', async () => {
+    const project = await createProject();
+    const other = await createProject();
+    const foreign = await fastUser(other, { email: 'foreign.delete@example.com' });
+    const session = await signIn(other, foreign.email);
+    const before = await databaseSnapshot();
+    await expectError(remove(project, 'unknown'), 404, 'User not found');
+    await expectError(remove(project, foreign.id), 404, 'User not found');
+    expect(await databaseSnapshot()).toEqual(before);
+    expect(await accountStatus(session)).toBe(200);
+  });
+
+  it('needs users.write: a read-only key is 401 and nothing is deleted', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'guarded@example.com' });
+    await expectError(call(`/users/${user.id}`, { method: 'DELETE', project, key: project.readKey }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.write)`);
+    expect(await storedUser(user.id)).not.toBeNull();
+  });
+
+  it('works without a body, and does not shadow DELETE /users/{userId}/sessions (nor is shadowed by it)', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'routes@example.com' });
+    const session = await signIn(project, user.email);
+    expect(await expectJson(call(`/users/${user.id}/sessions`, { method: 'DELETE', project }))).toEqual({ result: 'success' });
+    expect(await storedUser(user.id)).not.toBeNull();
+    expect(await accountStatus(session)).toBe(401);
+    const response = await call(`/users/${user.id}`, { method: 'DELETE', project });
+    expect(response.status).toBe(204);
+    expect(await storedUser(user.id)).toBeNull();
+  });
+});
