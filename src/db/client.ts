@@ -3,8 +3,11 @@ import * as schema from './schema.ts';
 
 export type Db = ReturnType<typeof database>;
 
-export function database(d1: D1Database) {
-  return drizzle(d1, { schema });
+/** drizzle over a D1 session (one per request, src/http/d1-session.ts) or the database itself. */
+export function database(d1: D1Database | D1DatabaseSession) {
+  // drizzle's D1 driver is typed for D1Database but calls only prepare() and batch(), which a
+  // session has too; native support is open upstream (drizzle-orm #2226, #4522, PR #4776).
+  return drizzle(d1 as unknown as D1Database, { schema });
 }
 
 /**
