@@ -88,6 +88,7 @@ export async function getUser({ db }: Stores, project: Project, userId: string):
 export async function listUsers({ db }: Stores, project: Project, search: string, page: Page) {
   const match = matchExpression(project.seq, search);
   const result = match === null ? await queries.listUsers(db, project.id, page) : await queries.searchUsers(db, project.id, match, page);
+  if (!result) throw invalidParam('cursor', 'User not found');
   return { sum: result.sum, users: result.users.map(toListItem) };
 }
 
