@@ -466,7 +466,7 @@ async function main(): Promise<void> {
       join(tmp, 'floor.log'),
       floorPort,
     );
-    await Promise.all([waitReady(service, '/v1/health', 200), waitReady(floor, '/users/none', 404)]);
+    await Promise.all([waitReady(service, '/v1/health', 200), waitReady(floor, `/users/none?project=${PROJECT}`, 404)]);
 
     const auth = { 'X-Appwrite-Project': PROJECT, 'X-Appwrite-Key': key.secret };
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     const keyCheck = { method: 'GET' as const, path: '/v1/users?limit=-1', headers: auth };
     const cold = await once({ ...keyCheck, port: service.port });
     const getUser = (): Req => ({ method: 'GET', path: `/v1/users/${pick(pools.ids)}`, headers: auth });
-    const floorGet = (): Req => ({ method: 'GET', path: `/users/${pick(pools.ids)}` });
+    const floorGet = (): Req => ({ method: 'GET', path: `/users/${pick(pools.ids)}?project=${PROJECT}` });
 
     step('warming up');
     await drive(service, 'service', connections, 1, getUser);

@@ -1,6 +1,5 @@
 import type { SQLWrapper } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import * as schema from './schema.ts';
 
 export type Db = ReturnType<typeof database>;
 
@@ -8,7 +7,8 @@ export type Db = ReturnType<typeof database>;
 export function database(d1: D1Database | D1DatabaseSession) {
   // drizzle's D1 driver is typed for D1Database but calls only prepare() and batch(), which a
   // session has too; native support is open upstream (drizzle-orm #2226, #4522, PR #4776).
-  return drizzle(d1 as unknown as D1Database, { schema });
+  // No relational schema: its per-instance setup costs as much as a query (docs/benchmark.md).
+  return drizzle(d1 as unknown as D1Database);
 }
 
 /**

@@ -1,10 +1,17 @@
 // Queries on users. Everything is scoped by project id: a user id from another
 // project behaves exactly like an unknown one.
-import { and, asc, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { batchRows, type Db } from './client.ts';
+import { batchPrepared, preparedOnce } from './prepared.ts';
 import { projects, users } from './schema.ts';
 
 export type NewUserRow = typeof users.$inferInsert;
+
+/** A value bound now, or a placeholder of a query built once (db/prepared.ts). */
+type Param = string | Placeholder;
+const PROJECT = sql.placeholder('projectId');
+const ID = sql.placeholder('id');
+const CURSOR = sql.placeholder('cursor');
 
 /** The columns a user object is made of; hashes, prefs and search text stay in the database. */
 export const publicColumns = {
@@ -31,9 +38,14 @@ export function insertUser(db: Db, row: NewUserRow) {
 }
 
 /** The user as a list of zero or one rows, so that it can take part in a batch. */
-export function findUser(db: Db, projectId: string, id: string) {
+export function findUser(db: Db, projectId: Param, id: Param) {
   return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
 }
+
+const userQuery = preparedOnce((db) => findUser(db, PROJECT, ID));
+
+/** findUser, built once per isolate: for reads and read-only batches (batchPrepared). */
+export const userById = (db: Db, projectId: string, id: string) => userQuery(db, { projectId, id });
 
 /** The user with this (lower-cased) email in the project: sign-in, and the duplicate check before hashing. */
 export async function findUserByEmail(db: Db, projectId: string, emailKey: string) {
@@ -48,7 +60,7 @@ export async function findUserByEmail(db: Db, projectId: string, emailKey: strin
 export type PageResult = { sum: number; users: PublicUserRow[] } | undefined;
 
 /** The seq (list position) of a user of the project, as a SQL value: NULL for an unknown id, which bounds nothing in. */
-function seqOf(projectId: string, id: string) {
+function seqOf(projectId: Param, id: Param) {
   return sql`(SELECT ${users.seq} FROM ${users} WHERE ${users.projectId} = ${projectId} AND ${users.id} = ${id})`;
 }
 
@@ -67,7 +79,7 @@ function walk(projectId: string, page: Page): { ascending: boolean; reverse: boo
 }
 
 /** Where a keyset walk starts and which way it goes, as the WHERE and ORDER BY of a users query. */
-function keyset(projectId: string, w: { ascending: boolean; from?: number | SQL }) {
+function keyset(projectId: Param, w: { ascending: boolean; from?: number | SQL }) {
   const bound = w.from === undefined ? undefined : w.ascending ? gt(users.seq, w.from) : lt(users.seq, w.from);
   return { where: and(eq(users.projectId, projectId), bound), orderBy: w.ascending ? asc(users.seq) : desc(users.seq) };
 }
@@ -82,22 +94,38 @@ export function pageAfter(db: Db, projectId: string, from: number | undefined, l
   return db.select().from(users).where(k.where).orderBy(k.orderBy).limit(limit);
 }
 
+/** The list page's query for each way of walking, built once per isolate (db/prepared.ts). */
+const pageQueries = [false, true].flatMap((ascending) =>
+  [false, true].map((cursored) =>
+    preparedOnce((db) => {
+      const k = keyset(PROJECT, { ascending, from: cursored ? seqOf(PROJECT, CURSOR) : undefined });
+      return db.select(publicColumns).from(users).where(k.where).orderBy(k.orderBy).limit(sql.placeholder('limit')).offset(sql.placeholder('offset'));
+    }),
+  ),
+);
+const countQuery = preparedOnce((db) => db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, PROJECT)));
+const cursorQueries = [false, true].map((cursored) => preparedOnce((db) => cursorCheck(db, PROJECT, cursored ? CURSOR : undefined)));
+
 /** One page in list order, the project's total (its counter) and the cursor check: one round trip. */
 export async function listUsers(db: Db, projectId: string, page: Page): Promise<PageResult> {
   const w = walk(projectId, page);
-  const k = keyset(projectId, w);
-  const [rows, count, cursor] = await db.batch([
-    db.select(publicColumns).from(users).where(k.where).orderBy(k.orderBy).limit(page.limit).offset(page.offset),
-    db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, projectId)),
-    cursorCheck(db, projectId, page),
+  const values = { projectId, cursor: page.cursor?.id, limit: page.limit, offset: page.offset };
+  const cursored = page.cursor !== undefined;
+  const [rows, count, cursor] = await batchPrepared(db, [
+    pageQueries[Number(w.ascending) * 2 + Number(cursored)]!(db, values),
+    countQuery(db, values),
+    cursorQueries[Number(cursored)]!(db, values),
   ]);
   if (cursor.length === 0) return undefined;
   return { sum: count[0]?.sum ?? 0, users: w.reverse ? rows.reverse() : rows };
 }
 
-/** One row when the page has no cursor or its cursor is a user of the project; none for an unknown cursor. */
-function cursorCheck(db: Db, projectId: string, page: Page) {
-  return db.select({ found: sql<number>`1` }).from(projects).where(and(eq(projects.id, projectId), page.cursor && sql`${seqOf(projectId, page.cursor.id)} IS NOT NULL`));
+/** One row when there is no cursor or it is a user of the project; none for an unknown cursor. */
+function cursorCheck(db: Db, projectId: Param, cursorId: Param | undefined) {
+  return db
+    .select({ found: sql<number>`1` })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), cursorId === undefined ? undefined : sql`${seqOf(projectId, cursorId)} IS NOT NULL`));
 }
 
 /**
@@ -120,7 +148,7 @@ export async function searchUsers(db: Db, projectId: string, match: string, page
       ORDER BY users_fts.rowid ${sql.raw(w.ascending ? 'ASC' : 'DESC')}
       LIMIT ${page.limit} OFFSET ${page.offset}`,
     sql`SELECT count(*) AS total FROM users_fts WHERE users_fts MATCH ${match}`,
-    cursorCheck(db, projectId, page),
+    cursorCheck(db, projectId, page.cursor?.id),
   ]);
   if (cursor.length === 0) return undefined;
   const found = rows.map(fromSearchRow);
@@ -147,8 +175,10 @@ function fromSearchRow(row: SearchRow): PublicUserRow {
   };
 }
 
+const prefsQuery = preparedOnce((db) => db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, ID), eq(users.projectId, PROJECT))));
+
 export async function findPrefs(db: Db, projectId: string, id: string): Promise<string | undefined> {
-  const row = await db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).get();
+  const [row] = await prefsQuery(db, { projectId, id }).all();
   return row?.prefs;
 }
 

@@ -80,7 +80,7 @@ export async function createUser(
 }
 
 export async function getUser({ db }: Stores, project: Project, userId: string): Promise<User> {
-  const [row] = await queries.findUser(db, project.id, userId);
+  const [row] = await queries.userById(db, project.id, userId).all();
   if (!row) throw userNotFound();
   return toUser(row);
 }
