@@ -103,29 +103,27 @@ const pageQueries = [false, true].flatMap((ascending) =>
     }),
   ),
 );
-const countQuery = preparedOnce((db) => db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, PROJECT)));
-const cursorQueries = [false, true].map((cursored) => preparedOnce((db) => cursorCheck(db, PROJECT, cursored ? CURSOR : undefined)));
+const countQueries = [false, true].map((cursored) =>
+  // Aliased: D1 returns rows as objects, and a column named "1" would sort first.
+  preparedOnce((db) => db.select({ sum: projects.userCount, found: cursorFound(PROJECT, cursored ? CURSOR : undefined).as('found') }).from(projects).where(eq(projects.id, PROJECT))),
+);
 
 /** One page in list order, the project's total (its counter) and the cursor check: one round trip. */
 export async function listUsers(db: Db, projectId: string, page: Page): Promise<PageResult> {
   const w = walk(projectId, page);
   const values = { projectId, cursor: page.cursor?.id, limit: page.limit, offset: page.offset };
   const cursored = page.cursor !== undefined;
-  const [rows, count, cursor] = await batchPrepared(db, [
+  const [rows, [count]] = await batchPrepared(db, [
     pageQueries[Number(w.ascending) * 2 + Number(cursored)]!(db, values),
-    countQuery(db, values),
-    cursorQueries[Number(cursored)]!(db, values),
+    countQueries[Number(cursored)]!(db, values),
   ]);
-  if (cursor.length === 0) return undefined;
-  return { sum: count[0]?.sum ?? 0, users: w.reverse ? rows.reverse() : rows };
+  if (count?.found !== 1) return undefined;
+  return { sum: count.sum, users: w.reverse ? rows.reverse() : rows };
 }
 
-/** One row when there is no cursor or it is a user of the project; none for an unknown cursor. */
-function cursorCheck(db: Db, projectId: Param, cursorId: Param | undefined) {
-  return db
-    .select({ found: sql<number>`1` })
-    .from(projects)
-    .where(and(eq(projects.id, projectId), cursorId === undefined ? undefined : sql`${seqOf(projectId, cursorId)} IS NOT NULL`));
+/** 1 when there is no cursor or it is a user of the project, 0 for an unknown cursor: a column of the count. */
+function cursorFound(projectId: Param, cursorId: Param | undefined) {
+  return cursorId === undefined ? sql<number>`1` : sql<number>`${seqOf(projectId, cursorId)} IS NOT NULL`;
 }
 
 /**
@@ -139,7 +137,7 @@ function cursorCheck(db: Db, projectId: Param, cursorId: Param | undefined) {
 export async function searchUsers(db: Db, projectId: string, match: string, page: Page): Promise<PageResult> {
   const w = walk(projectId, page);
   const bound = w.from === undefined ? sql`` : w.ascending ? sql`AND users_fts.rowid > ${w.from}` : sql`AND users_fts.rowid < ${w.from}`;
-  const [rows, [count], cursor] = await batchRows<[SearchRow[], { total: number }[], unknown[]]>(db, [
+  const [rows, [count]] = await batchRows<[SearchRow[], { total: number; found: number }[]]>(db, [
     sql`
       SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
         ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name
@@ -147,12 +145,11 @@ export async function searchUsers(db: Db, projectId: string, match: string, page
       WHERE users_fts MATCH ${match} ${bound} AND ${users.projectId} = ${projectId}
       ORDER BY users_fts.rowid ${sql.raw(w.ascending ? 'ASC' : 'DESC')}
       LIMIT ${page.limit} OFFSET ${page.offset}`,
-    sql`SELECT count(*) AS total FROM users_fts WHERE users_fts MATCH ${match}`,
-    cursorCheck(db, projectId, page.cursor?.id),
+    sql`SELECT count(*) AS total, ${cursorFound(projectId, page.cursor?.id)} AS found FROM users_fts WHERE users_fts MATCH ${match}`,
   ]);
-  if (cursor.length === 0) return undefined;
+  if (count?.found !== 1) return undefined;
   const found = rows.map(fromSearchRow);
-  return { sum: count?.total ?? 0, users: w.reverse ? found.reverse() : found };
+  return { sum: count.total, users: w.reverse ? found.reverse() : found };
 }
 
 interface SearchRow {
