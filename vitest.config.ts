@@ -28,6 +28,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
+          // A second database for the stale-replica double (test/replicas/stale-replica.ts).
+          d1Databases: { REPLICA: 'stale-replica' },
           bindings: {
             TEST_MIGRATIONS: migrations,
             LOG_REQUESTS: 'false',

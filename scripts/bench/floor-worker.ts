@@ -2,7 +2,8 @@
 // primary key and nothing else (no routing library, no auth, no validation), so the
 // service's requests/s can be read as a fraction of what D1 itself allows here.
 //
-//   GET /users/:id   one `SELECT … FROM users WHERE id = ?`; X-D1-Rows-Read as the service
+//   GET /users/:id?project=<id>   one `SELECT … FROM users WHERE project_id = ? AND id = ?` (the
+//                    primary key since ids are unique per project); X-D1-Rows-Read as the service
 //   GET /hash?runs=N the wall time of src/domain/passwords.ts hashPassword in workerd
 //   GET /verify?algorithm=A&runs=N  the same for verifyStoredHash of an imported hash
 //                    (src/domain/password-formats.ts), one case of VERIFY_CASES
@@ -27,7 +28,9 @@ export default {
     const url = new URL(request.url);
     const user = /^\/users\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'GET' && user) {
-      const result = await env.DB.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(decodeURIComponent(user[1]!)).all();
+      const result = await env.DB.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE project_id = ? AND id = ?`)
+        .bind(url.searchParams.get('project') ?? '', decodeURIComponent(user[1]!))
+        .all();
       const row = result.results[0];
       const headers = { 'X-D1-Rows-Read': String(result.meta.rows_read ?? 0) };
       return row ? Response.json(row, { headers }) : Response.json({ message: 'User not found', code: 404 }, { status: 404, headers });

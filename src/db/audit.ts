@@ -1,6 +1,7 @@
 // Queries on the audit trail (each user's logs).
 import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { preparedOnce } from './prepared.ts';
 import { auditLogs, users } from './schema.ts';
 
 export type AuditRow = typeof auditLogs.$inferSelect;
@@ -34,14 +35,19 @@ export function deleteLog(db: Db, seq: number) {
   return db.delete(auditLogs).where(eq(auditLogs.seq, seq));
 }
 
-export function listLogs(db: Db, projectId: string, userId: string, limit: number, offset: number) {
-  return db
+const logsQuery = preparedOnce((db) =>
+  db
     .select()
     .from(auditLogs)
-    .where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)))
+    .where(and(eq(auditLogs.userId, sql.placeholder('userId')), eq(auditLogs.projectId, sql.placeholder('projectId'))))
     .orderBy(desc(auditLogs.time), desc(auditLogs.seq))
-    .limit(limit)
-    .offset(offset);
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset')),
+);
+
+/** A page of a user's log, newest first (built once per isolate: db/prepared.ts). */
+export function listLogs(db: Db, projectId: string, userId: string, limit: number, offset: number) {
+  return logsQuery(db, { projectId, userId, limit, offset });
 }
 
 /** Every entry of a user (erasure). */

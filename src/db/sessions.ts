@@ -3,6 +3,7 @@
 // here revokes the session on the very next request everywhere.
 import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { preparedOnce } from './prepared.ts';
 import { sessions, users } from './schema.ts';
 import { publicColumns } from './users.ts';
 
@@ -35,17 +36,21 @@ export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: str
     .returning({ id: sessions.id });
 }
 
-/** The live session with its user: the authoritative check of every session-authenticated request. */
-export async function findLiveSession(db: Db, projectId: string, sessionId: string, now: number) {
-  return db
+const liveSessionQuery = preparedOnce((db) =>
+  db
     .select({
       tokenHash: sessions.tokenHash,
       user: publicColumns,
     })
     .from(sessions)
     .innerJoin(users, and(eq(users.projectId, sessions.projectId), eq(users.id, sessions.userId)))
-    .where(and(eq(sessions.id, sessionId), eq(sessions.projectId, projectId), gt(sessions.expire, now)))
-    .get();
+    .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now')))),
+);
+
+/** The live session with its user: the authoritative check of every session-authenticated request. */
+export async function findLiveSession(db: Db, projectId: string, sessionId: string, now: number) {
+  const [row] = await liveSessionQuery(db, { projectId, sessionId, now }).all();
+  return row;
 }
 
 /** A condition for batched statements: the session still exists (e.g. log only what really ended). */
@@ -53,12 +58,17 @@ export function sessionExists(userId: string, sessionId: string) {
   return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
 }
 
-export function listUserSessions(db: Db, projectId: string, userId: string, now: number) {
-  return db
+const userSessionsQuery = preparedOnce((db) =>
+  db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), eq(sessions.projectId, projectId), gt(sessions.expire, now)))
-    .orderBy(desc(sessions.created), desc(sessions.id));
+    .where(and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))))
+    .orderBy(desc(sessions.created), desc(sessions.id)),
+);
+
+/** A user's live sessions, newest first (built once per isolate: db/prepared.ts). */
+export function listUserSessions(db: Db, projectId: string, userId: string, now: number) {
+  return userSessionsQuery(db, { projectId, userId, now });
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {

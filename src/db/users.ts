@@ -1,10 +1,17 @@
 // Queries on users. Everything is scoped by project id: a user id from another
 // project behaves exactly like an unknown one.
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Db } from './client.ts';
+import { and, asc, desc, eq, gt, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { batchRows, type Db } from './client.ts';
+import { batchPrepared, preparedOnce } from './prepared.ts';
 import { projects, users } from './schema.ts';
 
 export type NewUserRow = typeof users.$inferInsert;
+
+/** A value bound now, or a placeholder of a query built once (db/prepared.ts). */
+type Param = string | Placeholder;
+const PROJECT = sql.placeholder('projectId');
+const ID = sql.placeholder('id');
+const CURSOR = sql.placeholder('cursor');
 
 /** The columns a user object is made of; hashes, prefs and search text stay in the database. */
 export const publicColumns = {
@@ -21,6 +28,8 @@ export interface Page {
   limit: number;
   offset: number;
   order: 'ASC' | 'DESC';
+  /** Keyset paging (contract §9.4): the users after, or before, this user in list order. */
+  cursor?: { id: string; direction: 'after' | 'before' };
 }
 
 /** Inserts a user; the counter and search index follow through triggers in the same statement. */
@@ -29,9 +38,14 @@ export function insertUser(db: Db, row: NewUserRow) {
 }
 
 /** The user as a list of zero or one rows, so that it can take part in a batch. */
-export function findUser(db: Db, projectId: string, id: string) {
+export function findUser(db: Db, projectId: Param, id: Param) {
   return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
 }
+
+const userQuery = preparedOnce((db) => findUser(db, PROJECT, ID));
+
+/** findUser, built once per isolate: for reads and read-only batches (batchPrepared). */
+export const userById = (db: Db, projectId: string, id: string) => userQuery(db, { projectId, id });
 
 /** The user with this (lower-cased) email in the project: sign-in, and the duplicate check before hashing. */
 export async function findUserByEmail(db: Db, projectId: string, emailKey: string) {
@@ -42,49 +56,100 @@ export async function findUserByEmail(db: Db, projectId: string, emailKey: strin
     .get();
 }
 
-/** One page in registration order, and the project's total from its counter, in one round trip. */
-export async function listUsers(db: Db, projectId: string, page: Page): Promise<{ sum: number; users: PublicUserRow[] }> {
-  const dir = page.order === 'DESC' ? desc : asc;
-  const [rows, count] = await db.batch([
-    db
-      .select(publicColumns)
-      .from(users)
-      .where(eq(users.projectId, projectId))
-      // seq order is (registration, creation) order: domain/ids.ts.
-      .orderBy(dir(users.seq))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ sum: projects.userCount }).from(projects).where(eq(projects.id, projectId)),
-  ]);
-  return { sum: count[0]?.sum ?? 0, users: rows };
+/** A page, and the exact number of matches ignoring limit, offset and cursor; undefined for an unknown cursor. */
+export type PageResult = { sum: number; users: PublicUserRow[] } | undefined;
+
+/** The seq (list position) of a user of the project, as a SQL value: NULL for an unknown id, which bounds nothing in. */
+function seqOf(projectId: Param, id: Param) {
+  return sql`(SELECT ${users.seq} FROM ${users} WHERE ${users.projectId} = ${projectId} AND ${users.id} = ${id})`;
 }
 
 /**
- * One page of full-text matches and their count; `match` is built by domain/search.ts.
- * The index is read in rowid order, which is (registration, $id) order (see
- * domain/ids.ts), so a page stops after offset + limit matches instead of sorting
- * them all (CROSS JOIN keeps the index as the driving table). The count reads the
- * index alone: its tokens carry the project's key.
+ * How a page walks seq, which is list order (domain/ids.ts): from the cursor away
+ * from it, so that `offset` counts away from the cursor and a page at any depth reads
+ * about `limit` rows. A `before` page walks backwards and is reversed into list order.
  */
-export async function searchUsers(
-  db: Db,
-  projectId: string,
-  match: string,
-  page: Page,
-): Promise<{ sum: number; users: PublicUserRow[] }> {
-  const dir = sql.raw(page.order === 'DESC' ? 'DESC' : 'ASC');
-  // Two independent reads, sent together (drizzle cannot batch raw SQL).
-  const [rows, [count]] = await Promise.all([
-    db.all<SearchRow>(sql`
+function walk(projectId: string, page: Page): { ascending: boolean; reverse: boolean; from?: SQL } {
+  const before = page.cursor?.direction === 'before';
+  return {
+    ascending: (page.order === 'ASC') !== before,
+    reverse: before,
+    from: page.cursor && seqOf(projectId, page.cursor.id),
+  };
+}
+
+/** Where a keyset walk starts and which way it goes, as the WHERE and ORDER BY of a users query. */
+function keyset(projectId: Param, w: { ascending: boolean; from?: number | SQL }) {
+  const bound = w.from === undefined ? undefined : w.ascending ? gt(users.seq, w.from) : lt(users.seq, w.from);
+  return { where: and(eq(users.projectId, projectId), bound), orderBy: w.ascending ? asc(users.seq) : desc(users.seq) };
+}
+
+/**
+ * Whole user rows of the project strictly after seq `from` (none: from the start), in
+ * list order, `limit` of them: a seek on the primary key, so constant cost at any
+ * depth. For walks over a whole project (the export).
+ */
+export function pageAfter(db: Db, projectId: string, from: number | undefined, limit: number) {
+  const k = keyset(projectId, { ascending: true, from });
+  return db.select().from(users).where(k.where).orderBy(k.orderBy).limit(limit);
+}
+
+/** The list page's query for each way of walking, built once per isolate (db/prepared.ts). */
+const pageQueries = [false, true].flatMap((ascending) =>
+  [false, true].map((cursored) =>
+    preparedOnce((db) => {
+      const k = keyset(PROJECT, { ascending, from: cursored ? seqOf(PROJECT, CURSOR) : undefined });
+      return db.select(publicColumns).from(users).where(k.where).orderBy(k.orderBy).limit(sql.placeholder('limit')).offset(sql.placeholder('offset'));
+    }),
+  ),
+);
+const countQueries = [false, true].map((cursored) =>
+  // Aliased: D1 returns rows as objects, and a column named "1" would sort first.
+  preparedOnce((db) => db.select({ sum: projects.userCount, found: cursorFound(PROJECT, cursored ? CURSOR : undefined).as('found') }).from(projects).where(eq(projects.id, PROJECT))),
+);
+
+/** One page in list order, the project's total (its counter) and the cursor check: one round trip. */
+export async function listUsers(db: Db, projectId: string, page: Page): Promise<PageResult> {
+  const w = walk(projectId, page);
+  const values = { projectId, cursor: page.cursor?.id, limit: page.limit, offset: page.offset };
+  const cursored = page.cursor !== undefined;
+  const [rows, [count]] = await batchPrepared(db, [
+    pageQueries[Number(w.ascending) * 2 + Number(cursored)]!(db, values),
+    countQueries[Number(cursored)]!(db, values),
+  ]);
+  if (count?.found !== 1) return undefined;
+  return { sum: count.sum, users: w.reverse ? rows.reverse() : rows };
+}
+
+/** 1 when there is no cursor or it is a user of the project, 0 for an unknown cursor: a column of the count. */
+function cursorFound(projectId: Param, cursorId: Param | undefined) {
+  return cursorId === undefined ? sql<number>`1` : sql<number>`${seqOf(projectId, cursorId)} IS NOT NULL`;
+}
+
+/**
+ * One page of full-text matches, their count and the cursor check, in one batch (one
+ * round trip, one snapshot: the count always agrees with the page); `match` is built
+ * by domain/search.ts. The index is read in rowid order, which is list order (see
+ * domain/ids.ts), from the cursor on, so a page stops after offset + limit matches
+ * instead of sorting them all (CROSS JOIN keeps the index as the driving table). The
+ * count reads the index alone: its tokens carry the project's key.
+ */
+export async function searchUsers(db: Db, projectId: string, match: string, page: Page): Promise<PageResult> {
+  const w = walk(projectId, page);
+  const bound = w.from === undefined ? sql`` : w.ascending ? sql`AND users_fts.rowid > ${w.from}` : sql`AND users_fts.rowid < ${w.from}`;
+  const [rows, [count]] = await batchRows<[SearchRow[], { total: number; found: number }[]]>(db, [
+    sql`
       SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
         ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name
       FROM users_fts CROSS JOIN ${users} ON ${users.seq} = users_fts.rowid
-      WHERE users_fts MATCH ${match} AND ${users.projectId} = ${projectId}
-      ORDER BY users_fts.rowid ${dir}
-      LIMIT ${page.limit} OFFSET ${page.offset}`),
-    db.all<{ total: number }>(sql`SELECT count(*) AS total FROM users_fts WHERE users_fts MATCH ${match}`),
+      WHERE users_fts MATCH ${match} ${bound} AND ${users.projectId} = ${projectId}
+      ORDER BY users_fts.rowid ${sql.raw(w.ascending ? 'ASC' : 'DESC')}
+      LIMIT ${page.limit} OFFSET ${page.offset}`,
+    sql`SELECT count(*) AS total, ${cursorFound(projectId, page.cursor?.id)} AS found FROM users_fts WHERE users_fts MATCH ${match}`,
   ]);
-  return { sum: count?.total ?? 0, users: rows.map(fromSearchRow) };
+  if (count?.found !== 1) return undefined;
+  const found = rows.map(fromSearchRow);
+  return { sum: count.total, users: w.reverse ? found.reverse() : found };
 }
 
 interface SearchRow {
@@ -107,8 +172,10 @@ function fromSearchRow(row: SearchRow): PublicUserRow {
   };
 }
 
+const prefsQuery = preparedOnce((db) => db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, ID), eq(users.projectId, PROJECT))));
+
 export async function findPrefs(db: Db, projectId: string, id: string): Promise<string | undefined> {
-  const row = await db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).get();
+  const [row] = await prefsQuery(db, { projectId, id }).all();
   return row?.prefs;
 }
 

@@ -1,9 +1,11 @@
 // Who may act in a project: the project itself and its API keys. Both are cached per
 // isolate for AUTH_CACHE_TTL_MS, so a warm isolate authenticates without D1; a
 // revoked key therefore keeps working for at most that long (README, Security model).
+// A lookup reads the request's D1 session (perhaps a replica); only a miss is confirmed
+// on the primary, since a replica may not have a project or key created a second ago.
 import type { Db } from '../db/client.ts';
 import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.ts';
-import type { Project } from './context.ts';
+import type { Project, Stores } from './context.ts';
 import { sha256Hex } from './crypto.ts';
 import { PROJECT_ID } from './ids.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -19,11 +21,11 @@ const projectCache = new TtlCache<Project>(AUTH_CACHE_TTL_MS);
 const keyCache = new TtlCache<ApiKey>(AUTH_CACHE_TTL_MS);
 
 /** The project with this id (compared in lower case: the SDKs lower-case header values), if any. */
-export async function findProjectById(db: Db, projectId: string): Promise<Project | undefined> {
+export async function findProjectById(stores: Stores, projectId: string): Promise<Project | undefined> {
   const id = projectId.trim().toLowerCase();
   const cached = projectCache.get(id);
   if (cached) return cached;
-  const row = PROJECT_ID.test(id) ? await findProject(db, id) : undefined;
+  const row = PROJECT_ID.test(id) ? await confirmedRead(stores, (db) => findProject(db, id)) : undefined;
   if (!row) return undefined;
   const project = toProject(row);
   projectCache.set(id, project);
@@ -31,16 +33,24 @@ export async function findProjectById(db: Db, projectId: string): Promise<Projec
 }
 
 /** The API key with this secret, if any. Only a hash is stored, so the lookup is by hash. */
-export async function findApiKey(db: Db, secret: string): Promise<ApiKey | undefined> {
+export async function findApiKey(stores: Stores, secret: string): Promise<ApiKey | undefined> {
   const normalized = secret.trim().toLowerCase();
   const hash = sha256Hex(normalized);
   const cached = keyCache.get(hash);
   if (cached) return cached;
-  const row = normalized.length <= 512 ? await findApiKeyByHash(db, hash) : undefined;
+  const row = normalized.length <= 512 ? await confirmedRead(stores, (db) => findApiKeyByHash(db, hash)) : undefined;
   if (!row) return undefined;
   const key = { projectId: row.projectId, scopes: parseList(row.scopes) };
   keyCache.set(hash, key);
   return key;
+}
+
+/** `read` on the request's database; a miss is read again on the primary, unless it came from there. */
+async function confirmedRead<T>(stores: Stores, read: (db: Db) => Promise<T | undefined>): Promise<T | undefined> {
+  const found = await read(stores.db);
+  if (found !== undefined) return found;
+  const primary = stores.primary();
+  return primary === stores.db ? undefined : read(primary);
 }
 
 function toProject(row: ProjectRow): Project {

@@ -1,7 +1,8 @@
 // The audit trail: which events are written, and the wire shape of a log entry.
 import * as queries from '../db/audit.ts';
 import type { AuditRow, NewAuditRow } from '../db/audit.ts';
-import { findUser } from '../db/users.ts';
+import { batchPrepared } from '../db/prepared.ts';
+import { userById } from '../db/users.ts';
 import type { Actor, Project, Stores } from './context.ts';
 import { userNotFound } from './errors.ts';
 import { geoFor } from './geo.ts';
@@ -31,7 +32,7 @@ export function toLogEntry(row: AuditRow, locale: string) {
 
 /** A user's log, newest first; 404 for an unknown user. */
 export async function listLogs({ db }: Stores, project: Project, userId: string, limit: number, offset: number, locale: string) {
-  const [[user], rows] = await db.batch([findUser(db, project.id, userId), queries.listLogs(db, project.id, userId, limit, offset)]);
+  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listLogs(db, project.id, userId, limit, offset)]);
   if (!user) throw userNotFound();
   return rows.map((row) => toLogEntry(row, locale));
 }

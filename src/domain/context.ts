@@ -4,8 +4,15 @@ import type { Db } from '../db/client.ts';
 import type { DeviceInfo } from './user-agent.ts';
 
 export interface Stores {
+  /** The request's D1 session: reads may come from a replica, at least as fresh as its start. */
   db: Db;
   kv: KVNamespace;
+  /**
+   * A database at least as fresh as the primary when the request arrived: for confirming
+   * a miss that a lagging replica may not know of yet (a key created a second ago).
+   * The request's own `db` when that already started on the primary.
+   */
+  primary(): Db;
 }
 
 /** A tenant, as resolved from the request's project id. */

@@ -4,7 +4,8 @@
 import { deleteLog, insertLogIf } from '../db/audit.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
-import { findUser, findUserByEmail, type PublicUserRow } from '../db/users.ts';
+import { batchPrepared } from '../db/prepared.ts';
+import { findUser, findUserByEmail, userById, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
@@ -107,7 +108,7 @@ function toSessionModel(row: SessionRow, locale: string) {
 }
 
 export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession, locale: string) {
-  const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds());
+  const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds()).all();
   return rows.map((row) => ({ ...toSessionModel(row, locale), current: row.id === session.sessionId }));
 }
 
@@ -125,10 +126,7 @@ export async function endOwnSession({ db, kv }: Stores, project: Project, sessio
 }
 
 export async function listUserSessions({ db }: Stores, project: Project, userId: string, locale: string) {
-  const [[user], rows] = await db.batch([
-    findUser(db, project.id, userId),
-    queries.listUserSessions(db, project.id, userId, nowSeconds()),
-  ]);
+  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds())]);
   if (!user) throw userNotFound();
   return rows.map((row) => toSessionModel(row, locale));
 }

@@ -80,7 +80,7 @@ export async function createUser(
 }
 
 export async function getUser({ db }: Stores, project: Project, userId: string): Promise<User> {
-  const [row] = await queries.findUser(db, project.id, userId);
+  const [row] = await queries.userById(db, project.id, userId).all();
   if (!row) throw userNotFound();
   return toUser(row);
 }
@@ -88,6 +88,7 @@ export async function getUser({ db }: Stores, project: Project, userId: string):
 export async function listUsers({ db }: Stores, project: Project, search: string, page: Page) {
   const match = matchExpression(project.seq, search);
   const result = match === null ? await queries.listUsers(db, project.id, page) : await queries.searchUsers(db, project.id, match, page);
+  if (!result) throw invalidParam('cursor', 'User not found');
   return { sum: result.sum, users: result.users.map(toListItem) };
 }
 

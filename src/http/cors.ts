@@ -12,7 +12,7 @@ import { HttpError } from './errors.ts';
 const ALLOW_HEADERS = [
   'Origin', 'Cookie', 'Set-Cookie', 'X-Requested-With', 'Content-Type', 'Access-Control-Allow-Origin',
   'Access-Control-Request-Headers', 'Accept', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale',
-  'X-Appwrite-Mode', 'X-SDK-Version', 'X-Fallback-Cookies', 'Cache-Control', 'Expires', 'Pragma',
+  'X-Appwrite-Mode', 'X-SDK-Version', 'X-Fallback-Cookies', 'Cache-Control', 'Expires', 'Pragma', 'X-D1-Bookmark',
 ].join(', ');
 
 export function corsHeaders(origin: string): Record<string, string> {
@@ -21,7 +21,7 @@ export function corsHeaders(origin: string): Record<string, string> {
     'Access-Control-Allow-Credentials': 'true',
     'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
     'Access-Control-Allow-Headers': ALLOW_HEADERS,
-    'Access-Control-Expose-Headers': 'X-Fallback-Cookies',
+    'Access-Control-Expose-Headers': 'X-Fallback-Cookies, X-D1-Bookmark',
     Vary: 'Origin',
   };
 }

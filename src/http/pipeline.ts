@@ -1,15 +1,15 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
-// project (400) → origin (403) → API key and scope, or session (401; blocked user
+// bookmark (400) → project (400) → origin (403) → API key and scope, or session (401; blocked user
 // 401) → rate limits (429) → parameters (400) → the action. Errors get the CORS headers too, so a
 // browser can read them.
-import { database } from '../db/client.ts';
-import { meteredD1 } from '../db/metering.ts';
-import type { Actor, Project, Stores } from '../domain/context.ts';
+import { newMeter, roundTripsHeader } from '../db/metering.ts';
+import type { Actor, Project } from '../domain/context.ts';
 import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, resolveProject } from './auth.ts';
 import { readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
+import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
@@ -24,11 +24,13 @@ export async function runEndpoint(
   requestId: string,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const meter = env.METER_ROWS_READ === 'true' ? { rowsRead: 0 } : undefined;
-  const stores: Stores = { db: database(meter ? meteredD1(env.DB, meter) : env.DB), kv: env.SESSIONS };
+  const meter = env.METER_ROWS_READ === 'true' ? newMeter() : undefined;
+  let requestDb: RequestDb | undefined;
   let corsOrigin: string | null = null;
   let response: Response;
   try {
+    requestDb = openRequestDb(env, sessionStart(endpoint, request), meter);
+    const stores = requestDb.stores;
     const body = await readBody(request);
     const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
 
@@ -36,9 +38,9 @@ export async function runEndpoint(
     let session: AuthenticatedSession | undefined;
     const access = endpoint.access;
     if (access.kind !== 'open') {
-      project = await resolveProject(stores.db, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
+      project = await resolveProject(stores, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
-      const key = access.kind === 'key' ? await keyOfProject(stores.db, project, request.headers.get('X-Appwrite-Key')) : undefined;
+      const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') requireScope(project, key, access.scope, url.host);
       if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
@@ -71,7 +73,12 @@ export async function runEndpoint(
     response = toErrorResponse(err, requestId);
   }
   if (corsOrigin) for (const [name, value] of Object.entries(corsHeaders(corsOrigin))) response.headers.set(name, value);
-  if (meter) response.headers.set('X-D1-Rows-Read', String(meter.rowsRead));
+  const bookmark = requestDb?.bookmark();
+  if (bookmark) response.headers.set(BOOKMARK_HEADER, bookmark);
+  if (meter) {
+    response.headers.set('X-D1-Rows-Read', String(meter.rowsRead));
+    response.headers.set('X-D1-Round-Trips', roundTripsHeader(meter));
+  }
   return response;
 }
 

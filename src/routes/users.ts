@@ -40,7 +40,15 @@ export const listUsers = endpoint({
   access: read,
   params: listUsersParams,
   responses: { 200: { description: 'Users list', model: userListModel }, ...errors },
-  handle: async (ctx, p) => json(await users.listUsers(ctx.stores, ctx.project, p.search, { limit: p.limit, offset: p.offset, order: p.orderType })),
+  handle: async (ctx, p) =>
+    json(
+      await users.listUsers(ctx.stores, ctx.project, p.search, {
+        limit: p.limit,
+        offset: p.offset,
+        order: p.orderType,
+        cursor: p.cursor ? { id: p.cursor, direction: p.cursorDirection } : undefined,
+      }),
+    ),
 });
 
 export const createUser = endpoint({

@@ -15,6 +15,18 @@ export const listUsersParams = {
   limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Results limit value. By default will return maximum 25 results. Maximum of 100 results allowed per request.', 25),
   offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Results offset. The default value is 0. Use this param to manage pagination.', 0),
   orderType: optional(z.enum(['ASC', 'DESC']), 'Value must be one of (ASC, DESC)', 'Order result by ASC or DESC order.', 'ASC' as 'ASC' | 'DESC'),
+  cursor: optional(
+    text(256, { allowNul: true }),
+    'Value must be a string and no longer than 256 chars',
+    "A user's $id: the page holds the users after (or before, see cursorDirection) that user in the list's order; `offset` skips further away from it. An unknown user is 400 `Invalid cursor: User not found`.",
+    '',
+  ),
+  cursorDirection: optional(
+    z.enum(['after', 'before']),
+    'Value must be one of (after, before)',
+    'Page after the cursor (default) or the `limit` users just before it, still in list order.',
+    'after' as 'after' | 'before',
+  ),
 };
 
 const email = required(z.string().regex(EMAIL).meta({ format: 'email' }), 'Value must be a valid email address', 'User account email.');

@@ -16,7 +16,7 @@ import {
   storedSessions,
 } from '../sessions/support.ts';
 
-const REQUIRED_HEADERS = ['Content-Type', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale', 'X-SDK-Version', 'X-Fallback-Cookies'];
+const REQUIRED_HEADERS = ['Content-Type', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale', 'X-SDK-Version', 'X-Fallback-Cookies', 'X-D1-Bookmark'];
 
 /** A fresh origin per test: preflight answers may be cached per origin. */
 const newOrigin = (label: string) => `http://${label}-${crypto.randomUUID().slice(0, 8)}.cors.test`;
@@ -27,7 +27,7 @@ function expectCors(response: Response, origin: string) {
   expect(response.headers.get('Access-Control-Allow-Methods')).toBe('GET, POST, PUT, PATCH, DELETE');
   const allowed = (response.headers.get('Access-Control-Allow-Headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
   for (const header of REQUIRED_HEADERS) expect(allowed, header).toContain(header.toLowerCase());
-  expect(response.headers.get('Access-Control-Expose-Headers')).toBe('X-Fallback-Cookies');
+  expect(response.headers.get('Access-Control-Expose-Headers')).toBe('X-Fallback-Cookies, X-D1-Bookmark');
 }
 
 function expectNoCors(response: Response) {

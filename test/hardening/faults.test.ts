@@ -17,6 +17,7 @@ import {
   send,
   sendJson,
   sessionRows,
+  sessionsThroughDb,
   signIn,
   type Session,
 } from './support.ts';
@@ -24,6 +25,7 @@ import {
 vi.setConfig({ testTimeout: 30_000 });
 
 beforeEach(() => {
+  sessionsThroughDb();
   // Each injected failure logs one error line; test/hardening/secrets.test.ts checks what they say.
   vi.spyOn(console, 'error').mockImplementation(() => {});
 });

@@ -8,7 +8,7 @@
 // (the Worker's fetch handler in the test's own context); D1 and KV calls stay truly
 // concurrent.
 import { env } from 'cloudflare:workers';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProject, storedUserCount, storedUsers } from '../helpers.ts';
 import {
   CHEAP,
@@ -27,12 +27,14 @@ import {
   sleep,
   withHashCost,
   type Session,
+  sessionsThroughDb,
 } from './support.ts';
 
 /** MAX_CONCURRENT_HASHES + MAX_QUEUED_HASHES in src/domain/passwords.ts. */
 const HASH_SLOTS = 2 + 16;
 
 vi.setConfig({ testTimeout: 60_000 });
+beforeEach(sessionsThroughDb);
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -4,7 +4,7 @@
 // in fixed wall-clock windows and keeps its counters for the whole file, so every
 // test uses its own emails and IPs and starts early enough in a window.
 import { env } from 'cloudflare:workers';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { endpoints } from '../../src/routes/index.ts';
 import { createProject } from '../helpers.ts';
 import {
@@ -21,12 +21,14 @@ import {
   sessionRows,
   signIn,
   windowOf,
+  sessionsThroughDb,
 } from './support.ts';
 
 const TOO_MANY = 'Too many requests';
 
 // Waiting for a fresh window can take up to the budget asked for, plus the test itself.
 vi.setConfig({ testTimeout: 60_000 });
+beforeEach(sessionsThroughDb);
 
 afterEach(() => {
   vi.restoreAllMocks();

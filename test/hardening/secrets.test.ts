@@ -5,12 +5,13 @@
 // with LOG_REQUESTS on (its one-line request log) while console.* is spied on.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index.ts';
 import { BASE, createProject, storedUser, type TestProject } from '../helpers.ts';
-import { randomIp, sessionOf, type Session } from './support.ts';
+import { randomIp, sessionOf, sessionsThroughDb, type Session } from './support.ts';
 
 vi.setConfig({ testTimeout: 30_000 });
+beforeEach(sessionsThroughDb);
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -3,7 +3,7 @@
 // and a one-query fingerprint of everything the API can store.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import worker from '../../src/index.ts';
 import { DEFAULT_PARAMS, hashPassword, type Argon2Params } from '../../src/domain/passwords.ts';
 import { SERVICE_VERSION } from '../../src/http/errors.ts';
@@ -277,4 +277,19 @@ export async function count(sql: string, ...values: unknown[]): Promise<number> 
 export async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Lets spies on env.DB.prepare/batch see the Worker's queries: the Worker runs them on a
+ * per-request D1 session (env.DB.withSession), which such spies would not see.
+ */
+export function sessionsThroughDb(): void {
+  vi.spyOn(env.DB, 'withSession').mockImplementation(
+    () =>
+      ({
+        prepare: (query: string) => env.DB.prepare(query),
+        batch: (statements: D1PreparedStatement[]) => env.DB.batch(statements),
+        getBookmark: () => null,
+      }) as unknown as D1DatabaseSession,
+  );
 }
