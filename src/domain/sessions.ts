@@ -47,16 +47,17 @@ export async function signIn(
   password: string,
   actor: Actor,
   lifetimeSeconds: number,
+  hashBudgetMs: number,
 ): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
-  // An unknown email costs the same hashing work as a wrong password: no account enumeration.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-  if (!user) throw invalidCredentials();
-  if (!valid || user.status === 2) {
+  // An unknown email does the same work as a wrong password, so timing tells nothing:
+  // one hash (against a decoy), then the same log write, which inserts no row for it.
+  const valid = await verifyPassword(password, user?.passwordHash ?? decoyHash(), { queue: project.id, budgetMs: hashBudgetMs });
+  if (!user || !valid || user.status === 2) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
-    await insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.failed', actor, now));
-    throw valid ? userBlocked() : invalidCredentials();
+    await insertLogIf(db, auditEntry(project.id, user?.id ?? '', 'account.sessions.failed', actor, now));
+    throw user && valid ? userBlocked() : invalidCredentials();
   }
 
   const secret = randomHex(32);

@@ -16,6 +16,7 @@ import {
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
 import * as sessions from '../domain/sessions.ts';
+import { SERVER_BUDGET_MS } from '../domain/passwords.ts';
 import * as users from '../domain/users.ts';
 
 const read = { kind: 'key', scope: 'users.read' } as const;
@@ -48,7 +49,7 @@ export const createUser = endpoint({
   access: write,
   params: createUserParams,
   responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'User already registered', model: errorModel } },
-  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor()), 201),
+  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS), 201),
 });
 
 export const getUser = endpoint({

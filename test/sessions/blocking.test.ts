@@ -3,7 +3,7 @@
 // sign-in racing with a block.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/domain/passwords.ts';
+import { OFFLINE, hashPassword } from '../../src/domain/passwords.ts';
 import { createProject, expectError, expectJson, type TestProject } from '../helpers.ts';
 import {
   BLOCKED,
@@ -122,7 +122,7 @@ describe('a sign-in racing with a block', () => {
     // timed sign-in tells how long that takes here;
     // the block is then sent at fractions of that time, landing before, during and after
     // the sign-in's steps.
-    const slowHash = await hashPassword('password', { m: 1024, t: 2, p: 1 });
+    const slowHash = await hashPassword('password', OFFLINE, { m: 1024, t: 2, p: 1 });
     const solo = await activeUser(0);
     await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(slowHash, solo.userId).run();
     const started = Date.now();
