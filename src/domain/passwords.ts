@@ -103,6 +103,8 @@ let running = 0;
 let averageHashMs = MIN_HASH_ESTIMATE_MS;
 /** The hash time admission currently predicts with (tests compute expected refusals from it). */
 export const hashEstimateMs = () => averageHashMs;
+/** How many requests wait for a hash slot now. */
+export const waitingForHash = () => [...queues.values()].reduce((sum, queue) => sum + queue.length, 0);
 /** Per-project FIFO queues; the Map's order is the round-robin turn order. */
 const queues = new Map<string, Waiter[]>();
 

@@ -35,7 +35,7 @@ describe('PHC strings', () => {
 
   it('a malformed or unusable PHC string verifies as false, never throws, and costs one hash like a real check', async () => {
     const good = await hashPassword('password', TEST, CHEAP);
-    const [, , , , salt, hash] = good.split('$');
+    const [, , , , salt, hash] = good.split('$') as [string, string, string, string, string, string];
     const malformed = [
       '',
       'password',
@@ -125,7 +125,7 @@ describe('admission to the hash slots', () => {
     const admitted = Array.from({ length: 18 }, (_, n) => record('bulk', order, `bulk${n}`, budgetMs));
     const refused = withHashSlot({ queue: 'bulk', budgetMs }, async () => order.push('refused'));
     await expect(refused).rejects.toThrow(DomainError);
-    const error = await refused.catch((err: DomainError) => err);
+    const error = (await refused.catch((err: unknown) => err)) as DomainError;
     expect({ kind: error.kind, message: error.message, retryAfter: error.retryAfterSeconds }).toEqual({
       kind: 'busy',
       message: 'Too many requests',
