@@ -136,6 +136,34 @@ describe('X-Fallback-Cookies on sign-in', () => {
   });
 });
 
+describe('same-site or cross-site, by the Public Suffix List', () => {
+  // [page origin, API base, whether the sign-in must carry X-Fallback-Cookies]
+  const cases: Array<[string, string, boolean]> = [
+    ['https://www.app.io', 'https://api.app.io/v1', false], // io is a public suffix, app.io registrable
+    ['https://www.example.io', 'https://api.example.io/v1', false],
+    ['https://www.bbc.co.uk', 'https://api.bbc.co.uk/v1', false],
+    ['https://shop.example.co.uk', 'https://api.other.co.uk/v1', true], // co.uk is a suffix: two sites
+    ['https://www.example.com.au', 'https://api.example.com.au/v1', false],
+    ['https://alice.github.io', 'https://bob.github.io/v1', true], // a private suffix: each user's own site
+    ['https://app.alice.github.io', 'https://api.alice.github.io/v1', false],
+    ['https://app.example.workers.dev', 'https://api.example.workers.dev/v1', false],
+    ['https://alice.workers.dev', 'https://bob.workers.dev/v1', true],
+    ['http://127.0.0.1:5173', 'http://127.0.0.1:8787/v1', false], // an IP is its own site, whatever the port
+    ['http://127.0.0.2', 'http://127.0.0.1/v1', true],
+    ['http://[::1]:5173', 'http://[::1]:8787/v1', false],
+    ['http://localhost:3000', 'http://localhost/v1', false],
+    ['http://app.localhost', 'http://localhost/v1', true],
+    ['http://www.example.com', 'https://api.example.com/v1', true], // schemeful: http and https are two sites
+  ];
+
+  it.each(cases)('%s → %s: fallback header %s', async (origin, base, fallback) => {
+    const project = await createProject({ origins: [origin] });
+    const userId = await insertUser(project);
+    const session = await signIn(project, await emailOf(userId), 'password', { base, headers: { Origin: origin } });
+    expect(session.response.headers.get('X-Fallback-Cookies')).toBe(fallback ? JSON.stringify({ [`a_session_${project.id}`]: session.rawValue }) : null);
+  });
+});
+
 describe('refused sign-ins', () => {
   it('a wrong password and an unknown email are both 401 Invalid credentials, with the same body, and set nothing', async () => {
     const project = await createProject();
