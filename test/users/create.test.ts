@@ -209,6 +209,17 @@ describe('POST /v1/users', () => {
     });
   });
 
+  it('a name written with JSON escapes: a lone surrogate is 400 and stores nothing; an escaped surrogate pair is stored as its character', async () => {
+    const project = await createProject();
+    const raw = (name: string, email: string) => call('/users', { method: 'POST', project, rawBody: `{"email":"${email}","password":"password","name":"${name}"}` });
+    for (const [i, lone] of ['\\ud800', 'a\\udc00b', '\\ude00\\ud83d'].entries()) await expectError(raw(lone, `lone${i}@example.com`), 400, NAME);
+    expect(await storedUserCount(project)).toBe(0);
+    const created = await expectJson(raw('Ada \\ud83d\\ude00 \\ud835\\udc9c', 'astral@example.com'), 201);
+    expect(created.name).toBe('Ada 😀 𝒜');
+    expect((await storedUser(created.$id))!.name).toBe('Ada 😀 𝒜');
+    expect((await expectJson(call(`/users/${created.$id}`, { project }))).name).toBe('Ada 😀 𝒜');
+  });
+
   it('validates email, then password, then name', async () => {
     const project = await createProject();
     await rejected(project, { email: 'bad', password: '1', name: 5 }, EMAIL);
