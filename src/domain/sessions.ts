@@ -133,11 +133,16 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
   return rows.map((row) => toSessionModel(row, locale));
 }
 
-/** Users API: ends one session (sessionId) or all of them; succeeds for an unknown session. */
+/**
+ * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session.
+ * Logged only when a session ended, as on the Account API: the log is placed before the
+ * deletion in the batch, conditional on what it will delete.
+ */
 export async function deleteUserSessions({ db, kv }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+  const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
   const [[user], , deleted] = await db.batch([
     findUser(db, project.id, userId),
-    insertLogIf(db, auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds())),
+    insertLogIf(db, entry, sessionId === undefined ? queries.anySessionExists(project.id, userId) : queries.sessionExists(userId, sessionId)),
     sessionId === undefined
       ? queries.deleteUserSessions(db, project.id, userId)
       : queries.deleteUserSession(db, project.id, userId, sessionId),
