@@ -1,7 +1,10 @@
 // POST /v1/account/sessions (contract §5): the session response, its cookies and the
 // X-Fallback-Cookies header, credential checks and parameter errors.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_LIFETIME, sessionLifetime } from '../../src/domain/sessions.ts';
+import worker from '../../src/index.ts';
 import { createProject, createUser, expectError, expectJson, JSON_CONTENT_TYPE } from '../helpers.ts';
 import {
   emailOf,
@@ -103,6 +106,36 @@ describe('a successful sign-in', () => {
     expect(session.userId).toBe(user.$id);
     const account = await expectJson(send('/account', { project, session }));
     expect(account.email).toBe('a@b.com');
+  });
+});
+
+describe('SESSION_LIFETIME', () => {
+  it('unset or empty means one year; a whole number of seconds ≥ 60 is used; anything else is a configuration error', () => {
+    expect(DEFAULT_SESSION_LIFETIME).toBe(LIFETIME);
+    expect(sessionLifetime(undefined)).toBe(LIFETIME);
+    expect(sessionLifetime('')).toBe(LIFETIME);
+    expect(sessionLifetime('  ')).toBe(LIFETIME);
+    expect(sessionLifetime('60')).toBe(60);
+    expect(sessionLifetime('86400')).toBe(86400);
+    for (const bad of ['59', '0', '-60', '1.5', 'abc', '1e3x']) expect(() => sessionLifetime(bad), bad).toThrow('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
+  });
+
+  it('a sign-in through the Worker with SESSION_LIFETIME removed from the environment is 201 with a one-year session', async () => {
+    const project = await createProject();
+    const userId = await insertUser(project);
+    const before = now();
+    const ctx = createExecutionContext();
+    const request = new Request('http://localhost/v1/account/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'cf-connecting-ip': '10.200.0.1' },
+      body: JSON.stringify({ email: await emailOf(userId), password: 'password' }),
+    });
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, SESSION_LIFETIME: undefined as unknown as string }, ctx);
+    await waitOnExecutionContext(ctx);
+    const body = await expectJson(response, 201);
+    expect(body.expire - before).toBeGreaterThanOrEqual(LIFETIME);
+    expect(body.expire - now()).toBeLessThanOrEqual(LIFETIME);
+    expect((await storedSessions(userId)).map((s) => s.expire)).toEqual([body.expire]);
   });
 });
 
