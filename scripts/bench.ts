@@ -24,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 import { createKeySql } from '../src/domain/admin.ts';
 import { bulkCreate, hashingSummary, refusedSignIns } from './bench/hashing.ts';
 import { ROOT, bin, execute, openLocalD1, type Target } from './lib/tools.ts';
+
 const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--bulk 300] [--keep]';
 const PROJECT = 'bench';
 const PASSWORD = 'bench-password-1';
