@@ -35,7 +35,7 @@ const EMAIL_FRAGMENT = 'acme';
 /** Name prefixes of 2–3 letters, taken in turn. */
 const NAME_PREFIXES = ['jo', 'mar', 'ka', 'da', 'chr', 'li', 'an', 'el'];
 /** The whole run is abandoned (and cleaned up) past this. */
-const HARD_TIMEOUT_MS = 10 * 60_000;
+const HARD_TIMEOUT_MS = 20 * 60_000;
 
 // ---------------------------------------------------------------- processes
 
