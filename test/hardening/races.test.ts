@@ -5,7 +5,7 @@
 // the test's own context); D1 and KV calls stay truly concurrent.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { hashCount, hashEstimateMs, waitingForHash, withHashSlot } from '../../src/domain/passwords.ts';
+import { SERVER_BUDGET_MS, hashCount, hashEstimateMs, waitingForHash, withHashSlot } from '../../src/domain/passwords.ts';
 import { createProject, storedUserCount, storedUsers } from '../helpers.ts';
 import {
   CHEAP,
@@ -114,16 +114,16 @@ describe('creating users concurrently', () => {
     expect(await storedUserCount(project)).toBe(300);
   });
 
-  it('a create whose predicted wait exceeds 10 s is 429 with Retry-After and stores nothing; another project’s sign-in is served within one turn', async () => {
+  it('a create whose predicted wait exceeds the API-key budget is 429 with Retry-After and stores nothing; another project’s sign-in is served within one turn', async () => {
     const project = await createProject();
     const other = await createProject();
     const user = await fastUser(other, { email: 'served.between@example.com' });
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     // Both slots busy, and enough of the project's own work queued that one more would wait
-    // (n + 3) × estimate / 2 > 10 s: the 2 running hashes, the n queued and its own.
+    // (n + 3) × estimate / 2 > the budget: the 2 running hashes, the n queued and its own.
     const estimate = hashEstimateMs();
-    const queued = Math.floor((2 * 10_000) / estimate) - 2;
+    const queued = Math.floor((2 * SERVER_BUDGET_MS) / estimate) - 2;
     const held = [0, 1].map(() => withHashSlot({ queue: project.id, budgetMs: 60_000 }, () => released));
     // Each queued job notes how many hashes had begun when it was admitted.
     const admittedAt: number[] = [];
