@@ -234,8 +234,8 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
 
 /** The PHC hash of `password`, made by the service's own hashPassword (src/domain/passwords.ts). */
 async function hashOnce(password: string): Promise<string> {
-  const { hashPassword } = await import('../src/domain/passwords.ts');
-  return hashPassword(password);
+  const { OFFLINE, hashPassword } = await import('../src/domain/passwords.ts');
+  return hashPassword(password, OFFLINE);
 }
 
 async function main(argv: string[]): Promise<void> {

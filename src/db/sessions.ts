@@ -58,6 +58,11 @@ export function sessionExists(userId: string, sessionId: string) {
   return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
 }
 
+/** A condition for batched statements: the user has at least one session. */
+export function anySessionExists(projectId: string, userId: string) {
+  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId})`;
+}
+
 const userSessionsQuery = preparedOnce((db) =>
   db
     .select()

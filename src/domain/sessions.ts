@@ -48,16 +48,17 @@ export async function signIn(
   password: string,
   actor: Actor,
   lifetimeSeconds: number,
+  hashBudgetMs: number,
 ): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
-  // An unknown email costs the same hashing work as a wrong password: no account enumeration.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-  if (!user) throw invalidCredentials();
-  if (!valid || user.status === 2) {
+  // An unknown email does the same work as a wrong password, so timing tells nothing:
+  // one hash (against a decoy), then the same log write, which inserts no row for it.
+  const valid = await verifyPassword(password, user?.passwordHash ?? decoyHash(), { queue: project.id, budgetMs: hashBudgetMs });
+  if (!user || !valid || user.status === 2) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
-    await insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.failed', actor, now));
-    throw valid ? userBlocked() : invalidCredentials();
+    await insertLogIf(db, auditEntry(project.id, user?.id ?? '', 'account.sessions.failed', actor, now));
+    throw user && valid ? userBlocked() : invalidCredentials();
   }
 
   const secret = randomHex(32);
@@ -131,11 +132,16 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
   return rows.map((row) => toSessionModel(row, locale));
 }
 
-/** Users API: ends one session (sessionId) or all of them; succeeds for an unknown session. */
+/**
+ * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session.
+ * Logged only when a session ended, as on the Account API: the log is placed before the
+ * deletion in the batch, conditional on what it will delete.
+ */
 export async function deleteUserSessions({ db, kv }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+  const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
   const [[user], , deleted] = await db.batch([
     findUser(db, project.id, userId),
-    insertLogIf(db, auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds())),
+    insertLogIf(db, entry, sessionId === undefined ? queries.anySessionExists(project.id, userId) : queries.sessionExists(userId, sessionId)),
     sessionId === undefined
       ? queries.deleteUserSessions(db, project.id, userId)
       : queries.deleteUserSession(db, project.id, userId, sessionId),

@@ -11,6 +11,7 @@ import { nowSeconds, type Actor, type Project, type Stores } from './context.ts'
 import { alreadyRegistered, invalidParam, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
 import { hashPassword } from './passwords.ts';
+import { pollUntil } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
 
 export interface UserListItem {
@@ -40,16 +41,40 @@ export function toUser(row: PublicUserRow): User {
 
 export const emailKey = (email: string) => email.toLowerCase();
 
+/** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (passwords.ts). */
 export async function createUser(
   { db }: Stores,
   project: Project,
   input: { email: string; password: string; name: string },
   actor: Actor,
+  hashBudgetMs: number,
 ): Promise<User> {
-  // Checked before hashing so a duplicate costs no hash (upstream checks first too);
-  // the unique index still settles a race between two creates.
-  if (await queries.findUserByEmail(db, project.id, emailKey(input.email))) throw alreadyRegistered();
-  const passwordHash = await hashPassword(input.password);
+  const release = await claimEmail(project.id, emailKey(input.email));
+  try {
+    // Checked before hashing so a duplicate costs no hash (upstream checks first too);
+    // the unique index still settles a race between isolates.
+    if (await queries.findUserByEmail(db, project.id, emailKey(input.email))) throw alreadyRegistered();
+    const passwordHash = await hashPassword(input.password, { queue: project.id, budgetMs: hashBudgetMs });
+    return await insertUser(db, project, input, passwordHash, actor);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Emails being created in this isolate: a second create of the same email waits for the
+ * first to finish, then finds it taken without spending a hash.
+ */
+const creating = new Set<string>();
+
+async function claimEmail(projectId: string, key: string): Promise<() => void> {
+  const claim = `${projectId}\n${key}`;
+  await pollUntil(() => !creating.has(claim));
+  creating.add(claim);
+  return () => void creating.delete(claim);
+}
+
+async function insertUser(db: Stores['db'], project: Project, input: { email: string; name: string }, passwordHash: string, actor: Actor): Promise<User> {
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
     try {
@@ -168,11 +193,18 @@ async function updateSearchFields(
 }
 
 /** A new password ends every session of the user in the same transaction (contract §9.1). */
-export async function updatePassword({ db, kv }: Stores, project: Project, userId: string, password: string, actor: Actor): Promise<User> {
+export async function updatePassword(
+  { db, kv }: Stores,
+  project: Project,
+  userId: string,
+  password: string,
+  actor: Actor,
+  hashBudgetMs: number,
+): Promise<User> {
   // An unknown user costs no hash.
   const [exists] = await queries.findUser(db, project.id, userId);
   if (!exists) throw userNotFound();
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, { queue: project.id, budgetMs: hashBudgetMs });
   const [[row], , ended] = await db.batch([
     queries.updatePasswordHash(db, project.id, userId, passwordHash),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),

@@ -1,6 +1,7 @@
 // The session cookie as the Appwrite 0.6 SDKs know it: `a_session_<projectId>` (and
 // `_legacy`) holding base64(JSON {id: userId, secret}), or, where browsers refuse
 // third-party cookies, the same value echoed back in the X-Fallback-Cookies header.
+import { getDomain } from 'tldts';
 import type { SessionCredentials } from '../domain/sessions.ts';
 
 const cookieName = (projectId: string) => `a_session_${projectId}`;
@@ -64,28 +65,27 @@ export function expiredCookies(projectId: string, secure: boolean): string[] {
 
 /**
  * The login response also carries X-Fallback-Cookies when the request has no Origin
- * or a cross-site one, where the browser will not send the cookie back.
+ * or a cross-site one, where the browser may not send the cookie back (it would then
+ * be a third-party cookie). Only then: the header exposes the HttpOnly session to scripts.
  */
 export function needsFallback(request: Request, url: URL): boolean {
   const origin = request.headers.get('Origin');
   if (!origin) return true;
   try {
-    return site(new URL(origin).hostname) !== site(url.hostname);
+    return site(new URL(origin)) !== site(url);
   } catch {
     return true;
   }
 }
 
 /**
- * The registrable domain, approximated without a public-suffix list: the last two
- * labels, or three under country-code second levels like co.uk and com.au. IP
- * addresses and single labels (localhost) stand as they are.
+ * A URL's site as browsers decide it (schemeful same-site): its scheme and registrable
+ * domain by the Public Suffix List, private suffixes included (a.github.io and
+ * b.github.io are different sites). A host with no registrable domain — an IP address,
+ * localhost, a bare public suffix — is its own site.
  */
-function site(hostname: string): string {
-  if (/^[\d.]+$/.test(hostname) || hostname.includes(':')) return hostname;
-  const labels = hostname.split('.');
-  const countrySecondLevel = labels.length > 2 && labels.at(-1)!.length === 2 && labels.at(-2)!.length <= 3;
-  return labels.slice(countrySecondLevel ? -3 : -2).join('.');
+function site(url: URL): string {
+  return `${url.protocol}//${getDomain(url.hostname, { allowPrivateDomains: true, extractHostname: false }) ?? url.hostname}`;
 }
 
 export function fallbackHeader(projectId: string, value: string): string {

@@ -7,6 +7,7 @@ import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessi
 import { errorModel } from '../schemas/common.ts';
 import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
 import { userModel } from '../schemas/users.ts';
+import { SIGN_IN_BUDGET_MS } from '../domain/passwords.ts';
 import * as sessions from '../domain/sessions.ts';
 import { toUser } from '../domain/users.ts';
 
@@ -33,7 +34,15 @@ export const createSession = endpoint({
     429: { description: 'Too many sign-ins for this email or from this IP', model: errorModel },
   },
   handle: async (ctx, p) => {
-    const created = await sessions.signIn(ctx.stores, ctx.project, p.email, p.password, ctx.actor(), sessions.sessionLifetime(ctx.env.SESSION_LIFETIME));
+    const created = await sessions.signIn(
+      ctx.stores,
+      ctx.project,
+      p.email,
+      p.password,
+      ctx.actor(),
+      sessions.sessionLifetime(ctx.env.SESSION_LIFETIME),
+      SIGN_IN_BUDGET_MS,
+    );
     const value = encodeCredentials(created.credentials);
     const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
     for (const cookie of sessionCookies(ctx.project.id, value, created.expire, ctx.url.protocol === 'https:')) {

@@ -20,6 +20,7 @@ import {
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
 import * as sessions from '../domain/sessions.ts';
+import { SERVER_BUDGET_MS } from '../domain/passwords.ts';
 import * as users from '../domain/users.ts';
 
 const read = { kind: 'key', scope: 'users.read' } as const;
@@ -60,7 +61,7 @@ export const createUser = endpoint({
   access: write,
   params: createUserParams,
   responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'User already registered', model: errorModel } },
-  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor()), 201),
+  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS), 201),
 });
 
 export const getUser = endpoint({
@@ -207,7 +208,7 @@ export const updateUserPassword = endpoint({
   access: write,
   params: updatePasswordParams,
   responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
-  handle: async (ctx, p) => json(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor())),
+  handle: async (ctx, p) => json(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS)),
 });
 
 export const updateUserVerification = endpoint({

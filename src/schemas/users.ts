@@ -65,7 +65,7 @@ export const updatePrefsParams = {
   prefs: required(
     // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
     z
-      .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && depth(v) <= PREFS_MAX_DEPTH)
+      .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v))
       .meta({ type: 'object', additionalProperties: true }),
     'Value must be a valid object.',
     'Prefs key-value JSON object.',
@@ -83,17 +83,23 @@ export const updateStatusParams = {
   ),
 };
 
-function depth(value: unknown): number {
-  let max = 0;
+/**
+ * Nested at most PREFS_MAX_DEPTH deep, and every key and string well-formed: a lone
+ * surrogate ("\ud800" in the JSON) cannot be stored as UTF-8 and would come back altered.
+ */
+function storable(value: object): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, level] = stack.pop()!;
+    if (typeof node === 'string' && !node.isWellFormed()) return false;
     if (node === null || typeof node !== 'object') continue;
-    max = Math.max(max, level);
-    if (max > PREFS_MAX_DEPTH) return max;
-    for (const child of Object.values(node)) stack.push([child, level + 1]);
+    if (level > PREFS_MAX_DEPTH) return false;
+    for (const [key, child] of Object.entries(node)) {
+      if (!key.isWellFormed()) return false;
+      stack.push([child, level + 1]);
+    }
   }
-  return max;
+  return true;
 }
 
 const user = {

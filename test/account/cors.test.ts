@@ -176,6 +176,38 @@ describe('an origin the project does not allow', () => {
     expectNoCors(response);
   });
 
+  it('an X-Appwrite-Key header lifts nothing where no key is checked: the fallback cookie cannot be used, ended or planted', async () => {
+    const project = await createProject({ origins: [newOrigin('good')] });
+    const userId = await insertUser(project);
+    const email = await emailOf(userId);
+    const session = await signIn(project, email);
+    const origin = newOrigin('evil');
+    const refused = `Invalid Origin. Register your new client (${new URL(origin).host}) as a new Web platform on your project console`;
+    const headers = { Origin: origin, 'x-fallback-cookies': JSON.stringify({ [`a_session_${project.id}`]: session.rawValue }) };
+    // Any key: a made-up one, and the project's own valid one (a key route would accept it).
+    for (const key of ['x', project.key]) {
+      await expectError(send('/account', { project, key, headers }), 403, refused);
+      await expectError(send('/account/sessions/current', { method: 'DELETE', project, key, headers, body: {} }), 403, refused);
+      await expectError(send('/account/sessions', { method: 'POST', project, key, headers: { Origin: origin }, body: { email, password: 'password' } }), 403, refused);
+    }
+    // The session survives, and the refused sign-ins made none.
+    expect((await storedSessions(userId)).map((s) => s.id)).toEqual([session.id]);
+    expect((await expectJson(send('/account', { project, headers: { 'x-fallback-cookies': headers['x-fallback-cookies'] } }))).$id).toBe(userId);
+  });
+
+  it('on the Users API only a valid key of this project lifts the origin rule', async () => {
+    const project = await createProject({ origins: [newOrigin('good')] });
+    const other = await createProject();
+    const userId = await insertUser(project);
+    const origin = newOrigin('evil');
+    const refused = `Invalid Origin. Register your new client (${new URL(origin).host}) as a new Web platform on your project console`;
+    await expectError(send(`/users/${userId}`, { project, key: 'x', headers: { Origin: origin } }), 403, refused);
+    await expectError(send(`/users/${userId}`, { project, key: other.key, headers: { Origin: origin } }), 403, refused);
+    await expectError(send(`/users/${userId}/status`, { method: 'PATCH', project, key: other.key, headers: { Origin: origin }, body: { status: 2 } }), 403, refused);
+    expect((await expectJson(send(`/users/${userId}`, { project, key: project.key, headers: { Origin: origin } }))).$id).toBe(userId);
+    expect((await expectJson(send(`/users/${userId}`, { project, key: project.key }))).status).toBe(0);
+  });
+
   it('the project check comes first: an unknown project is 400', async () => {
     await expectError(send('/account/sessions', { method: 'POST', headers: { Origin: newOrigin('evil'), 'x-appwrite-project': 'nosuchproject' }, body: {} }), 400, 'Missing or unknown project ID');
   });

@@ -1,7 +1,10 @@
 // POST /v1/account/sessions (contract §5): the session response, its cookies and the
 // X-Fallback-Cookies header, credential checks and parameter errors.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_LIFETIME, sessionLifetime } from '../../src/domain/sessions.ts';
+import worker from '../../src/index.ts';
 import { createProject, createUser, expectError, expectJson, JSON_CONTENT_TYPE } from '../helpers.ts';
 import {
   emailOf,
@@ -106,6 +109,36 @@ describe('a successful sign-in', () => {
   });
 });
 
+describe('SESSION_LIFETIME', () => {
+  it('unset or empty means one year; a whole number of seconds ≥ 60 is used; anything else is a configuration error', () => {
+    expect(DEFAULT_SESSION_LIFETIME).toBe(LIFETIME);
+    expect(sessionLifetime(undefined)).toBe(LIFETIME);
+    expect(sessionLifetime('')).toBe(LIFETIME);
+    expect(sessionLifetime('  ')).toBe(LIFETIME);
+    expect(sessionLifetime('60')).toBe(60);
+    expect(sessionLifetime('86400')).toBe(86400);
+    for (const bad of ['59', '0', '-60', '1.5', 'abc', '1e3x']) expect(() => sessionLifetime(bad), bad).toThrow('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
+  });
+
+  it('a sign-in through the Worker with SESSION_LIFETIME removed from the environment is 201 with a one-year session', async () => {
+    const project = await createProject();
+    const userId = await insertUser(project);
+    const before = now();
+    const ctx = createExecutionContext();
+    const request = new Request('http://localhost/v1/account/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'cf-connecting-ip': '10.200.0.1' },
+      body: JSON.stringify({ email: await emailOf(userId), password: 'password' }),
+    });
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, SESSION_LIFETIME: undefined as unknown as string }, ctx);
+    await waitOnExecutionContext(ctx);
+    const body = await expectJson(response, 201);
+    expect(body.expire - before).toBeGreaterThanOrEqual(LIFETIME);
+    expect(body.expire - now()).toBeLessThanOrEqual(LIFETIME);
+    expect((await storedSessions(userId)).map((s) => s.expire)).toEqual([body.expire]);
+  });
+});
+
 describe('X-Fallback-Cookies on sign-in', () => {
   const header = (projectId: string, value: string) => JSON.stringify({ [`a_session_${projectId}`]: value });
 
@@ -133,6 +166,34 @@ describe('X-Fallback-Cookies on sign-in', () => {
     // The very same origin as the API.
     const sameOrigin = await signIn(project, email, 'password', { headers: { Origin: 'http://localhost' } });
     expect(sameOrigin.response.headers.has('X-Fallback-Cookies')).toBe(false);
+  });
+});
+
+describe('same-site or cross-site, by the Public Suffix List', () => {
+  // [page origin, API base, whether the sign-in must carry X-Fallback-Cookies]
+  const cases: Array<[string, string, boolean]> = [
+    ['https://www.app.io', 'https://api.app.io/v1', false], // io is a public suffix, app.io registrable
+    ['https://www.example.io', 'https://api.example.io/v1', false],
+    ['https://www.bbc.co.uk', 'https://api.bbc.co.uk/v1', false],
+    ['https://shop.example.co.uk', 'https://api.other.co.uk/v1', true], // co.uk is a suffix: two sites
+    ['https://www.example.com.au', 'https://api.example.com.au/v1', false],
+    ['https://alice.github.io', 'https://bob.github.io/v1', true], // a private suffix: each user's own site
+    ['https://app.alice.github.io', 'https://api.alice.github.io/v1', false],
+    ['https://app.example.workers.dev', 'https://api.example.workers.dev/v1', false],
+    ['https://alice.workers.dev', 'https://bob.workers.dev/v1', true],
+    ['http://127.0.0.1:5173', 'http://127.0.0.1:8787/v1', false], // an IP is its own site, whatever the port
+    ['http://127.0.0.2', 'http://127.0.0.1/v1', true],
+    ['http://[::1]:5173', 'http://[::1]:8787/v1', false],
+    ['http://localhost:3000', 'http://localhost/v1', false],
+    ['http://app.localhost', 'http://localhost/v1', true],
+    ['http://www.example.com', 'https://api.example.com/v1', true], // schemeful: http and https are two sites
+  ];
+
+  it.each(cases)('%s → %s: fallback header %s', async (origin, base, fallback) => {
+    const project = await createProject({ origins: [origin] });
+    const userId = await insertUser(project);
+    const session = await signIn(project, await emailOf(userId), 'password', { base, headers: { Origin: origin } });
+    expect(session.response.headers.get('X-Fallback-Cookies')).toBe(fallback ? JSON.stringify({ [`a_session_${project.id}`]: session.rawValue }) : null);
   });
 });
 

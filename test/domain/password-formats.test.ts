@@ -12,7 +12,7 @@ import {
   isCurrentHash,
   verifyStoredHash,
 } from '../../src/domain/password-formats.ts';
-import { DEFAULT_PARAMS, hashPassword } from '../../src/domain/passwords.ts';
+import { DEFAULT_PARAMS, OFFLINE, hashPassword } from '../../src/domain/passwords.ts';
 
 // firebase/scrypt README: the sample project's hash parameters and user1's exported hash.
 const FIREBASE: ImportedHash = {
@@ -157,7 +157,7 @@ describe('published vectors', { timeout: 30_000 }, () => {
   });
 
   it("reads this service's own argon2id hash and knows it is current", async () => {
-    const own = await hashPassword('my own password');
+    const own = await hashPassword('my own password', OFFLINE);
     expect(decodeStoredHash(own)).toEqual({ algorithm: 'argon2', value: own });
     expect(await verifyStoredHash('my own password', own)).toBe(true);
     expect(await verifyStoredHash('my own passwore', own)).toBe(false);

@@ -223,8 +223,12 @@ async function send1(endpoint: Endpoint, call: Call): Promise<{ status: number; 
   return { status, text, headers: JSON.stringify([...response.headers]) };
 }
 
-describe.each(endpoints.map((e) => [`${e.method} ${e.path}`, e] as const))('%s', (_, endpoint) => {
+/** The routes whose scenarios actually ran. */
+const covered = new Set<string>();
+
+describe.each(endpoints.map((e) => [`${e.method} ${e.path}`, e] as const))('%s', (route, endpoint) => {
   it.each(SCENARIOS)('%s', async (scenario) => {
+    covered.add(route);
     for (const call of await callsFor(endpoint, scenario)) {
       const { status, text, headers } = await send1(endpoint, call);
       const [wantStatus, wantMessage] = expected(endpoint, scenario, call);
@@ -256,8 +260,8 @@ describe('project B afterwards', () => {
     expect(user.body.status).toBe(0);
   });
 
-  it('the matrix covered every route of the table', () => {
-    expect(endpoints.length).toBeGreaterThanOrEqual(19);
-    for (const e of endpoints) expect(['open', 'public', 'key', 'session']).toContain(e.access.kind);
+  it('the matrix ran for every route of the table', () => {
+    const table = endpoints.map((e) => `${e.method} ${e.path}`);
+    expect([...covered].sort()).toEqual([...table].sort());
   });
 });

@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import worker from '../../src/index.ts';
-import { DEFAULT_PARAMS, hashPassword, type Argon2Params } from '../../src/domain/passwords.ts';
+import { DEFAULT_PARAMS, OFFLINE, hashPassword, type Argon2Params } from '../../src/domain/passwords.ts';
 import { SERVICE_VERSION } from '../../src/http/errors.ts';
 import { BASE, JSON_CONTENT_TYPE, insertUsers, type TestProject } from '../helpers.ts';
 
@@ -113,7 +113,7 @@ const hashes = new Map<string, Promise<string>>();
 function hashOf(password: string, params: Argon2Params): Promise<string> {
   const key = `${JSON.stringify(params)}|${password}`;
   let hash = hashes.get(key);
-  if (!hash) hashes.set(key, (hash = hashPassword(password, params)));
+  if (!hash) hashes.set(key, (hash = hashPassword(password, OFFLINE, params)));
   return hash;
 }
 

@@ -55,6 +55,7 @@ describe('the events of a user’s life', () => {
     await expectJson(send(`/users/${userId}/sessions/${phone.id}`, { method: 'DELETE', project, key: project.key, body: {}, ...from('192.0.2.7', 'US') }));
     const logout = await send('/account/sessions/current', { method: 'DELETE', project, session: desktop, body: {}, ...from('192.0.2.8', 'US') });
     expect(logout.status).toBe(204);
+    // Nothing is left to end: not logged (README, "Choices and deviations").
     await expectJson(send(`/users/${userId}/sessions`, { method: 'DELETE', project, key: project.key, body: {}, ...from('192.0.2.9') }));
     const end = now();
 
@@ -68,7 +69,6 @@ describe('the events of a user’s life', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const strip = ({ time: _time, ...rest }: any) => rest;
     expect(entries.map(strip)).toEqual([
-      { event: 'users.sessions.delete', ip: '192.0.2.9', ...CHROME_DEVICE, geo: UNKNOWN_GEO },
       { event: 'account.sessions.delete', ip: '192.0.2.8', ...CHROME_DEVICE, geo: US },
       { event: 'users.sessions.delete', ip: '192.0.2.7', ...CHROME_DEVICE, geo: US },
       { event: 'users.update.status', ip: '192.0.2.6', ...CHROME_DEVICE, geo: UNKNOWN_GEO },
@@ -82,7 +82,6 @@ describe('the events of a user’s life', () => {
     // Country names follow X-Appwrite-Locale; the reading request's own actor data does not matter.
     const de = await expectJson<any[]>(send(`/users/${userId}/logs`, { project, key: project.key, headers: { 'x-appwrite-locale': 'de', 'CF-Connecting-IP': '198.51.100.99' }, cf: { country: 'JP' } }));
     expect(de.map((e) => e.geo)).toEqual([
-      UNKNOWN_GEO,
       { isoCode: 'us', country: 'Vereinigte Staaten' },
       { isoCode: 'us', country: 'Vereinigte Staaten' },
       UNKNOWN_GEO,
@@ -210,6 +209,24 @@ describe('requests that fail write nothing', () => {
     expect(await storedLogs(userId)).toEqual(before);
     expect(await storedLogs(victimId)).toEqual(victimBefore);
     expect(await storedLogCount()).toBe(total);
+  });
+
+  it('users.sessions.delete is written only when a session ended, like account.sessions.delete', async () => {
+    const project = await createProject();
+    const userId = await insertUser(project);
+    const events = async () => (await storedLogs(userId)).map((l) => l.event);
+    const del = (path: string) => expectJson(send(`/users/${userId}/sessions${path}`, { method: 'DELETE', project, key: project.key, body: {} }));
+    await del(''); // no session at all
+    await del('/00000000000000000000'); // an unknown session
+    expect(await events()).toEqual([]);
+    const one = await signIn(project, await emailOf(userId));
+    await signIn(project, await emailOf(userId));
+    await del(`/${one.id}`);
+    await del(`/${one.id}`); // already gone
+    expect(await events()).toEqual(['account.sessions.create', 'account.sessions.create', 'users.sessions.delete']);
+    await del(''); // ends the other one
+    await del(''); // nothing left
+    expect(await events()).toEqual(['account.sessions.create', 'account.sessions.create', 'users.sessions.delete', 'users.sessions.delete']);
   });
 
   it('trying to end another user’s session (404) writes no account.sessions.delete for anyone', async () => {

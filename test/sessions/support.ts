@@ -3,7 +3,7 @@
 // fixtures; and direct looks at the stored sessions, audit entries and KV tokens.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { hashPassword } from '../../src/domain/passwords.ts';
+import { OFFLINE, hashPassword } from '../../src/domain/passwords.ts';
 import { BASE, insertUsers, type TestProject } from '../helpers.ts';
 
 export const CHROME_UA =
@@ -114,7 +114,7 @@ export async function insertUser(project: TestProject, fields: { email?: string;
   const email = fields.email ?? `fast${crypto.randomUUID().slice(0, 8)}@example.com`;
   const password = fields.password ?? 'password';
   let hash = cheapHashes.get(password);
-  if (!hash) cheapHashes.set(password, (hash = hashPassword(password, { m: 64, t: 1, p: 1 })));
+  if (!hash) cheapHashes.set(password, (hash = hashPassword(password, OFFLINE, { m: 64, t: 1, p: 1 })));
   const [id] = await insertUsers(project, [{ email, status: fields.status }]);
   await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(await hash, id).run();
   return id!;

@@ -1,6 +1,8 @@
 // POST /v1/users (contract §3, §4): the user object, parameter rules, unique
 // case-insensitive emails per project, and what is stored.
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import { newUserKey, userKey } from '../../src/domain/ids.ts';
 import { searchText } from '../../src/domain/search.ts';
 import {
   call,
@@ -207,6 +209,34 @@ describe('POST /v1/users', () => {
       expect((await expectJson(post(project, { email: 'n1@example.com', password: 'password', name: 'n'.repeat(100) }), 201)).name).toHaveLength(100);
       expect((await expectJson(post(project, { email: 'n2@example.com', password: 'password', name: '😀'.repeat(100) }), 201)).name).toBe('😀'.repeat(100));
     });
+  });
+
+  it('a name written with JSON escapes: a lone surrogate is 400 and stores nothing; an escaped surrogate pair is stored as its character', async () => {
+    const project = await createProject();
+    const raw = (name: string, email: string) => call('/users', { method: 'POST', project, rawBody: `{"email":"${email}","password":"password","name":"${name}"}` });
+    for (const [i, lone] of ['\\ud800', 'a\\udc00b', '\\ude00\\ud83d'].entries()) await expectError(raw(lone, `lone${i}@example.com`), 400, NAME);
+    expect(await storedUserCount(project)).toBe(0);
+    const created = await expectJson(raw('Ada \\ud83d\\ude00 \\ud835\\udc9c', 'astral@example.com'), 201);
+    expect(created.name).toBe('Ada 😀 𝒜');
+    expect((await storedUser(created.$id))!.name).toBe('Ada 😀 𝒜');
+    expect((await expectJson(call(`/users/${created.$id}`, { project }))).name).toBe('Ada 😀 𝒜');
+  });
+
+  it('an id already taken (another isolate drew it in the same second) is drawn again: 201 with the next id', async () => {
+    const project = await createProject();
+    const other = await createProject();
+    // Keys increase within an isolate: one drawn an hour ahead makes the next draw exactly its seq + 1.
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 3_600_000);
+    const last = newUserKey();
+    clock.mockRestore();
+    const taken = userKey(last.seq + 1);
+    await env.DB.prepare("INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration, search_text) VALUES (?, ?, ?, 'x@example.com', 'x@example.com', '', ?, '')")
+      .bind(taken.seq, taken.id, other.id, taken.registration)
+      .run();
+    const created = await expectJson(post(project, { email: 'collide@example.com', password: 'password' }), 201);
+    expect(created.$id).toBe(userKey(last.seq + 2).id);
+    expect((await storedUser(created.$id))!.project_id).toBe(project.id);
+    expect(await storedUserCount(project)).toBe(1);
   });
 
   it('validates email, then password, then name', async () => {

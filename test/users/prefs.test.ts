@@ -199,6 +199,28 @@ describe('PATCH /v1/users/{userId}/prefs', () => {
       expect(await storedPrefs(id)).toEqual({});
     });
 
+    it.each([
+      ['a value', '{"a":"\\ud800"}'],
+      ['a key', '{"\\udc00":1}'],
+      ['a nested key', '{"a":{"b":{"x\\ud800y":true}}}'],
+      ['a nested value', '{"a":{"b":["ok","\\ud83d"]}}'],
+      ['a reversed pair', '{"a":"\\ude00\\ud83d"}'],
+    ])('a lone surrogate in %s is 400 Invalid prefs and changes nothing', async (_, prefs) => {
+      const { project, id } = await userWithPrefs({ kept: 1 });
+      const before = await databaseSnapshot();
+      await expectError(call(`/users/${id}/prefs`, { method: 'PATCH', project, rawBody: `{"prefs":${prefs}}` }), 400, INVALID);
+      expect(await databaseSnapshot()).toEqual(before);
+    });
+
+    it('astral characters, sent raw or as escaped surrogate pairs, are stored and returned exactly', async () => {
+      const { project, id } = await userWithPrefs();
+      const response = await call(`/users/${id}/prefs`, { method: 'PATCH', project, rawBody: '{"prefs":{"\\ud83d\\ude00":"\\ud83c\\udf89","raw😀":"𝒜👩‍👩‍👧"}}' });
+      const expected = { '😀': '🎉', 'raw😀': '𝒜👩‍👩‍👧' };
+      expect(await expectJson(response)).toEqual(expected);
+      expect(await storedPrefs(id)).toEqual(expected);
+      expect(JSON.parse(await (await call(`/users/${id}/prefs`, { project })).text())).toEqual(expected);
+    });
+
     it('parameters are checked before the user: invalid prefs for an unknown user is 400', async () => {
       const { project } = await userWithPrefs();
       await expectError(patchPrefs(project, 'nosuchuser', 'bad-string'), 400, INVALID);
