@@ -1,6 +1,10 @@
 // The Worker entry: every request gets an id (echoed as X-Request-Id), goes through
 // the router, and leaves one structured log line (never secrets: no keys, cookies
-// or bodies). Requests outside /v1 are 404 too.
+// or bodies). Requests outside /v1 are 404 too. The same Worker consumes the webhook
+// queue and runs the scheduled jobs.
+import { database } from './db/client.ts';
+import { sweepOutbox, type EventMessage } from './domain/events.ts';
+import { deliverBatch } from './domain/webhooks.ts';
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
@@ -32,7 +36,27 @@ export default {
     }
     return response;
   },
-} satisfies ExportedHandler<Env>;
+
+  /** Webhook deliveries (domain/webhooks.ts): one message per event, retried while an endpoint fails. */
+  async queue(batch: MessageBatch<EventMessage>, env): Promise<void> {
+    await deliverBatch(batch, {
+      db: database(env.DB),
+      secretKey: env.WEBHOOK_SECRET_KEY,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === 'true',
+      fetch: (input, init) => fetch(input, init),
+    });
+  },
+
+  /** The cron triggers of wrangler.toml run every job; each is bounded and safe to repeat. */
+  async scheduled(_controller, env): Promise<void> {
+    for (const job of scheduledJobs) await job(env);
+  },
+} satisfies ExportedHandler<Env, EventMessage>;
+
+const scheduledJobs: Array<(env: Env) => Promise<unknown>> = [
+  // Events committed but never handed to the queue (at-least-once delivery).
+  (env) => sweepOutbox(database(env.DB), env.WEBHOOK_EVENTS),
+];
 
 /** Only a well-formed project id is logged: a client may put a secret in the wrong header. */
 function loggableProject(header: string | null): string | null {

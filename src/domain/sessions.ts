@@ -7,6 +7,8 @@ import type { SessionRow } from '../db/sessions.ts';
 import { findUser, findUserByEmail, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { deleteEvents } from '../db/webhooks.ts';
+import { eventData, recordEvent, userHasSession } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
@@ -41,7 +43,7 @@ export function sessionLifetime(configured: string | undefined): number {
 }
 
 export async function signIn(
-  { db, kv }: Stores,
+  { db, kv, events }: Stores,
   project: Project,
   email: string,
   password: string,
@@ -71,19 +73,25 @@ export async function signIn(
     device: JSON.stringify(actor.device),
     country: actor.country,
   };
-  const [inserted, logged] = await db.batch([
+  const [inserted, logged, recorded] = await db.batch([
     queries.insertSessionIfActive(db, session),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
+    recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: userHasSession(session.id) }),
   ]);
   // No row: the user was blocked between the password check and the insert.
   if (inserted.length === 0) throw userBlocked();
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
-    // Never leave a D1 session that no token can reach, nor a log saying it was created.
-    await db.batch([queries.deleteUserSession(db, project.id, user.id, session.id), ...logged.map((entry) => deleteLog(db, entry.seq))]);
+    // Never leave a D1 session that no token can reach, nor a log or an event saying it was created.
+    await db.batch([
+      queries.deleteUserSession(db, project.id, user.id, session.id),
+      ...logged.map((entry) => deleteLog(db, entry.seq)),
+      deleteEvents(db, recorded.map((e) => e.id)),
+    ]);
     throw err;
   }
+  events.announce(recorded);
   return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
 }
 
@@ -111,14 +119,16 @@ export async function listOwnSessions({ db }: Stores, project: Project, session:
 }
 
 /** Ends one of the caller's own sessions (`current` names the one in use). */
-export async function endOwnSession({ db, kv }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
+export async function endOwnSession({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
-  const [, deleted] = await db.batch([
+  const [, recorded, deleted] = await db.batch([
     insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), queries.sessionExists(userId, id)),
+    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: userHasSession(id) }),
     queries.deleteUserSession(db, project.id, userId, id),
   ]);
   if (deleted.length === 0) throw sessionNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
   return { endedCurrent: id === session.sessionId };
 }
@@ -133,14 +143,17 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
 }
 
 /** Users API: ends one session (sessionId) or all of them; succeeds for an unknown session. */
-export async function deleteUserSessions({ db, kv }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
-  const [[user], , deleted] = await db.batch([
+export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+  const [[user], , recorded, deleted] = await db.batch([
     findUser(db, project.id, userId),
     insertLogIf(db, auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds())),
+    // Only when a session ends; `data` lists the ones the next statement deletes.
+    recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: userHasSession(sessionId) }),
     sessionId === undefined
       ? queries.deleteUserSessions(db, project.id, userId)
       : queries.deleteUserSession(db, project.id, userId, sessionId),
   ]);
   if (!user) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
 }

@@ -7,6 +7,7 @@ import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { alreadyRegistered, invalidParam, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
@@ -41,7 +42,7 @@ export function toUser(row: PublicUserRow): User {
 export const emailKey = (email: string) => email.toLowerCase();
 
 export async function createUser(
-  { db }: Stores,
+  { db, events }: Stores,
   project: Project,
   input: { email: string; password: string; name: string },
   actor: Actor,
@@ -53,7 +54,7 @@ export async function createUser(
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
     try {
-      const [[row]] = await db.batch([
+      const [[row], , recorded] = await db.batch([
         queries.insertUser(db, {
           seq: key.seq,
           id: key.id,
@@ -68,7 +69,9 @@ export async function createUser(
           searchText: searchText(project.seq, input.name, input.email),
         }),
         insertLogIf(db, auditEntry(project.id, key.id, 'users.create', actor, key.registration)),
+        recordEvent(db, { projectId: project.id, userId: key.id, event: 'users.create', time: key.registration }),
       ]);
+      events.announce(recorded);
       return toUser(row!);
     } catch (err) {
       if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
@@ -98,13 +101,15 @@ export async function getPrefs({ db }: Stores, project: Project, userId: string)
   return prefs;
 }
 
-export async function mergePrefs({ db }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
+export async function mergePrefs({ db, events }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
   try {
-    const [[row]] = await db.batch([
+    const [[row], , recorded] = await db.batch([
       queries.mergePrefs(db, project.id, userId, JSON.stringify(patch)),
       insertLogIf(db, auditEntry(project.id, userId, 'users.update.prefs', actor, nowSeconds())),
+      recordEvent(db, { projectId: project.id, userId, event: 'users.update.prefs' }),
     ]);
     if (!row) throw userNotFound();
+    events.announce(recorded);
     return row.prefs;
   } catch (err) {
     if (isConstraintError(err, 'CHECK')) throw invalidParam('prefs', 'Merged prefs must be at most 64 KiB of JSON');
@@ -113,14 +118,16 @@ export async function mergePrefs({ db }: Stores, project: Project, userId: strin
 }
 
 /** Blocking (status 2) also ends every session of the user, in the same transaction. */
-export async function updateStatus({ db, kv }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
-  const [[row], , ended] = await db.batch([
+export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
+  const [[row], , recorded, ended] = await db.batch([
     queries.updateStatus(db, project.id, userId, status),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
+    recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
     deleteUserSessionsIf(db, project.id, userId, status === 2),
   ]);
   if (!row) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
   return toUser(row);
 }

@@ -14,6 +14,7 @@ import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
 import { enforceRateLimits } from './rate-limit.ts';
+import { queueAnnouncer } from './events.ts';
 import { readCredentials } from './session-cookie.ts';
 
 export async function runEndpoint(
@@ -25,7 +26,8 @@ export async function runEndpoint(
 ): Promise<Response> {
   const url = new URL(request.url);
   const meter = env.METER_ROWS_READ === 'true' ? { rowsRead: 0 } : undefined;
-  const stores: Stores = { db: database(meter ? meteredD1(env.DB, meter) : env.DB), kv: env.SESSIONS };
+  const db = database(meter ? meteredD1(env.DB, meter) : env.DB);
+  const stores: Stores = { db, kv: env.SESSIONS, events: queueAnnouncer(db, env, exec, requestId) };
   let corsOrigin: string | null = null;
   let response: Response;
   try {
