@@ -167,12 +167,12 @@ describe('hand-over to the queue', () => {
 
     // Within the grace period the sweep leaves it to an announcement still in flight.
     const sweeper = recordingQueue();
-    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue }, createExecutionContext());
+    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
     expect(sweeper.sent.filter((m) => m.eventId === event!.id)).toEqual([]);
 
     await env.DB.prepare('UPDATE webhook_events SET time = time - 61 WHERE id = ?').bind(event!.id).run();
-    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue }, createExecutionContext());
-    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue }, createExecutionContext());
+    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
+    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
     expect(sweeper.sent.filter((m) => m.eventId === event!.id)).toEqual([{ eventId: event!.id }]);
     expect((await storedEvents(project))[0]!.queued).toEqual(expect.any(Number));
   });

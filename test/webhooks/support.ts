@@ -80,7 +80,7 @@ export async function deliver(eventIds: string[], options: { attempts?: number; 
     };
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...options.env }, ctx);
+  await worker.queue(batch, { ...env, ...options.env });
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryMessages: result.retryMessages.map((m) => ({ ...m, delaySeconds: delays.get(m.msgId) })) };
 }
