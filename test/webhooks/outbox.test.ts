@@ -5,12 +5,12 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index.ts';
-import { BASE, call, callJson, createProject, createUser, expectError } from '../helpers.ts';
+import { BASE, call, callJson, createProject, createUser, expectError, type TestProject } from '../helpers.ts';
 import { insertUser, send, signIn } from '../sessions/support.ts';
 import { createWebhook, recordingQueue, storedEvents } from './support.ts';
 
 // The hand-over marks rows after the response, so comparisons before/after look at ids.
-const eventIds = async (project: Parameters<typeof storedEvents>[0]) => (await storedEvents(project)).map((e) => e.id);
+const eventIds = async (project: TestProject) => (await storedEvents(project)).map((e) => e.id);
 
 describe('events are written with their change', () => {
   it('users.create carries the created user, and nothing without a listening webhook', async () => {
@@ -130,18 +130,23 @@ describe('a refused or failed change makes no event', () => {
   });
 });
 
+/** POST /v1/users for the Worker's fetch handler called directly (so a test can give it its own env). */
+function createUserRequest(project: TestProject, email: string) {
+  const request = new Request(`${BASE}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'x-appwrite-key': project.key },
+    body: JSON.stringify({ email, password: 'password' }),
+  });
+  return request as Parameters<typeof worker.fetch>[0];
+}
+
 describe('hand-over to the queue', () => {
   it('sends committed events after the response and marks them handed over', async () => {
     const project = await createProject();
     await createWebhook(project, ['users.create']);
     const { sent, queue } = recordingQueue();
     const ctx = createExecutionContext();
-    const request = new Request(`${BASE}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'x-appwrite-key': project.key },
-      body: JSON.stringify({ email: 'queued@example.com', password: 'password' }),
-    });
-    const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, WEBHOOK_EVENTS: queue }, ctx);
+    const response = await worker.fetch(createUserRequest(project, 'queued@example.com'), { ...env, WEBHOOK_EVENTS: queue }, ctx);
     expect(response.status).toBe(201);
     await waitOnExecutionContext(ctx);
     const [event] = await storedEvents(project);
@@ -153,12 +158,7 @@ describe('hand-over to the queue', () => {
     const project = await createProject();
     await createWebhook(project, ['users.create']);
     const ctx = createExecutionContext();
-    const request = new Request(`${BASE}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'x-appwrite-key': project.key },
-      body: JSON.stringify({ email: 'lost@example.com', password: 'password' }),
-    });
-    const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, WEBHOOK_EVENTS: recordingQueue({ fail: true }).queue }, ctx);
+    const response = await worker.fetch(createUserRequest(project, 'lost@example.com'), { ...env, WEBHOOK_EVENTS: recordingQueue({ fail: true }).queue }, ctx);
     // The client never notices: the change is stored, the send is the sweep's business now.
     expect(response.status).toBe(201);
     await waitOnExecutionContext(ctx);
