@@ -36,7 +36,12 @@ export default defineConfig(async () => {
             TEST_RATELIMIT_CONFIG: JSON.stringify(rateLimitConfig),
             // Overrides the hostile-input property test's fixed seed (HARDENING_SEED=123 npm test).
             TEST_FUZZ_SEED: process.env.HARDENING_SEED ?? '',
+            // A fixed key for the webhook secrets at rest (deployed: a Worker secret; locally: .dev.vars).
+            WEBHOOK_SECRET_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=',
           },
+          // The producer writes to a queue nobody consumes, so tests drive the queue
+          // handler themselves (test/webhooks/) instead of racing Miniflare's consumer.
+          queueProducers: { WEBHOOK_EVENTS: { queueName: 'edge-users-webhooks-unconsumed' } },
         },
       }),
     ],

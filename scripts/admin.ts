@@ -5,20 +5,38 @@
 //   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <n>] [--json]
 //   npm run admin -- key list <projectId> [--json]
 //   npm run admin -- key revoke <projectId> <keyId>
+//   npm run admin -- webhook create <projectId> --url <url> --events <e1,e2,…> [--name <n>] [--json]
+//   npm run admin -- webhook list <projectId> [--json]
+//   npm run admin -- webhook delete <projectId> <webhookId>
+//   npm run admin -- webhook deliveries <projectId> [--failed] [--limit <n>] [--json]
 //   common flags: --remote, --persist-to <dir>, --env <environment>
 import { parseArgs } from 'node:util';
-import { keyExistsSql, listKeysSql, projectExistsSql, revokeKeySql } from '../src/db/admin-sql.ts';
+import {
+  deleteWebhookSql,
+  keyExistsSql,
+  listDeliveriesSql,
+  listKeysSql,
+  listWebhooksSql,
+  projectExistsSql,
+  revokeKeySql,
+  webhookExistsSql,
+} from '../src/db/admin-sql.ts';
 import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
-import { applyMigrations, execute, type Target } from './lib/tools.ts';
+import { createWebhookSql } from '../src/domain/webhooks.ts';
+import { applyMigrations, execute, webhookSettings, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:
   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <name>] [--json]
   npm run admin -- key list <projectId> [--json]
   npm run admin -- key revoke <projectId> <keyId>
+  npm run admin -- webhook create <projectId> --url <url> --events <e1,e2,…> [--name <name>] [--json]
+  npm run admin -- webhook list <projectId> [--json]
+  npm run admin -- webhook delete <projectId> <webhookId>
+  npm run admin -- webhook deliveries <projectId> [--failed] [--limit <n>] [--json]
 flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>`;
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -26,6 +44,10 @@ function main(argv: string[]): void {
       name: { type: 'string', default: '' },
       origin: { type: 'string', multiple: true, default: [] },
       scopes: { type: 'string' },
+      url: { type: 'string' },
+      events: { type: 'string' },
+      failed: { type: 'boolean', default: false },
+      limit: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },
@@ -33,7 +55,7 @@ function main(argv: string[]): void {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [noun, verb, projectId, keyId] = positionals;
+  const [noun, verb, projectId, itemId] = positionals;
   if (values.help || !noun || !verb || !projectId) return fail(USAGE);
   const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env };
   if (!target.remote) applyMigrations(target);
@@ -64,10 +86,44 @@ function main(argv: string[]): void {
     }));
     return print(keys, keys.map((k) => `${k.id}\t${k.scopes.join(',')}\t${k.name}`).join('\n') || 'no keys');
   }
-  if (noun === 'key' && verb === 'revoke' && keyId) {
-    if (execute(keyExistsSql(projectId, keyId), target).length === 0) return fail(`no key ${keyId} in project ${projectId}`);
-    execute(revokeKeySql(projectId, keyId), target);
-    return print({ id: keyId, revoked: true }, `revoked key ${keyId} (running isolates forget it within 30 s)`);
+  if (noun === 'key' && verb === 'revoke' && itemId) {
+    if (execute(keyExistsSql(projectId, itemId), target).length === 0) return fail(`no key ${itemId} in project ${projectId}`);
+    execute(revokeKeySql(projectId, itemId), target);
+    return print({ id: itemId, revoked: true }, `revoked key ${itemId} (running isolates forget it within 30 s)`);
+  }
+  if (noun === 'webhook' && verb === 'create') {
+    const events = (values.events ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    const { secretKey, allowPrivate } = await webhookSettings(target);
+    const { sql, id, secret } = await createWebhookSql({ projectId, url: values.url ?? '', events, name: values.name }, secretKey, allowPrivate);
+    execute(sql, target);
+    if (execute(webhookExistsSql(projectId, id), target).length === 0) return fail(`no project ${projectId}`);
+    return print(
+      { id, projectId, name: values.name, url: values.url, events, secret },
+      `created webhook ${id} for ${projectId} (${events.join(', ')} → ${values.url})\nsigning secret (shown once, stored encrypted):\n${secret}`,
+    );
+  }
+  if (noun === 'webhook' && verb === 'list') {
+    const hooks = execute<{ id: string; name: string; url: string; events: string; created: number }>(listWebhooksSql(projectId), target).map((w) => ({
+      ...w,
+      events: JSON.parse(w.events) as string[],
+    }));
+    return print(hooks, hooks.map((w) => `${w.id}\t${w.url}\t${w.events.join(',')}\t${w.name}`).join('\n') || 'no webhooks');
+  }
+  if (noun === 'webhook' && verb === 'delete' && itemId) {
+    if (execute(webhookExistsSql(projectId, itemId), target).length === 0) return fail(`no webhook ${itemId} in project ${projectId}`);
+    execute(deleteWebhookSql(projectId, itemId), target);
+    return print({ id: itemId, deleted: true }, `deleted webhook ${itemId}`);
+  }
+  if (noun === 'webhook' && verb === 'deliveries') {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return fail('--limit must be a whole number from 1 to 10000');
+    const rows = execute<{ eventId: string; webhookId: string; event: string; userId: string; time: number; status: string; attempts: number; lastStatus: number | null; lastError: string | null; updated: number }>(
+      listDeliveriesSql(projectId, values.failed, limit),
+      target,
+    );
+    const line = (d: (typeof rows)[number]) =>
+      `${d.eventId}\t${d.webhookId}\t${d.event}\t${d.userId}\t${d.status}\t${d.attempts} attempt(s)\t${d.lastStatus ?? '-'}\t${d.lastError ?? ''}`;
+    return print(rows, rows.map(line).join('\n') || 'no deliveries');
   }
   fail(USAGE);
 }
@@ -77,8 +133,4 @@ function fail(message: string): void {
   process.exitCode = 1;
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (err) {
-  fail(err instanceof Error ? err.message : String(err));
-}
+await main(process.argv.slice(2)).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

@@ -1,9 +1,11 @@
 // The Worker entry: every request gets an id (echoed as X-Request-Id), goes through
 // the router, and leaves one structured log line (never secrets: no keys, cookies
-// or bodies). Requests outside /v1 are 404 too. The Cron Trigger (wrangler.toml)
-// runs the scheduled jobs.
+// or bodies). Requests outside /v1 are 404 too. The same Worker consumes the webhook
+// queue, and the Cron Triggers (wrangler.toml) run the scheduled jobs.
 import { database } from './db/client.ts';
+import { sweepOutbox, type EventMessage } from './domain/events.ts';
 import { logRetentionDays, sweepExpired } from './domain/retention.ts';
+import { deliverBatch } from './domain/webhooks.ts';
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
@@ -14,6 +16,8 @@ const router = buildRouter(endpoints);
 /** What each Cron Trigger run does: independent jobs, each a line here; `now` is the run's time in unix seconds. */
 const scheduledJobs: Record<string, (env: Env, now: number) => Promise<unknown>> = {
   retention: async (env, now) => sweepExpired(database(env.DB), now, logRetentionDays(env.LOG_RETENTION_DAYS)),
+  // Events committed but never handed to the queue (at-least-once delivery).
+  outbox: async (env) => sweepOutbox(database(env.DB), env.WEBHOOK_EVENTS),
 };
 
 export default {
@@ -41,6 +45,16 @@ export default {
     return response;
   },
 
+  /** Webhook deliveries (domain/webhooks.ts): one message per event, retried while an endpoint fails. */
+  async queue(batch: MessageBatch<EventMessage>, env): Promise<void> {
+    await deliverBatch(batch, {
+      db: database(env.DB),
+      secretKey: env.WEBHOOK_SECRET_KEY,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === 'true',
+      fetch: (input, init) => fetch(input, init),
+    });
+  },
+
   /** Runs every job, each to the end even when another fails; one log line each; a failure fails the run. */
   async scheduled(controller, env): Promise<void> {
     const now = Math.floor(controller.scheduledTime / 1000);
@@ -53,7 +67,7 @@ export default {
     });
     if (outcomes.some((o) => o.status === 'rejected')) throw new Error(`scheduled jobs failed: ${names.filter((_, i) => outcomes[i]!.status === 'rejected').join(', ')}`);
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<Env, EventMessage>;
 
 /** Only a well-formed project id is logged: a client may put a secret in the wrong header. */
 function loggableProject(header: string | null): string | null {

@@ -1,7 +1,7 @@
 // Shared by the npm scripts: dependency install on a fresh clone, and wrangler calls
 // against the local (default) or deployed D1 database.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
@@ -116,4 +116,35 @@ async function importSqlite(): Promise<typeof import('node:sqlite')> {
   } finally {
     process.emitWarning = emitWarning;
   }
+}
+
+const DEV_VARS = join(ROOT, '.dev.vars');
+
+/**
+ * The local WEBHOOK_SECRET_KEY from .dev.vars (where `wrangler dev` reads secrets),
+ * written there first when missing. The file is git-ignored.
+ */
+export async function ensureDevSecretKey(): Promise<string> {
+  const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, 'utf8') : '';
+  const found = /^WEBHOOK_SECRET_KEY\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
+  if (found) return found[1]!.trim();
+  const { newSecretKey } = await import('../../src/domain/webhooks.ts');
+  const key = newSecretKey();
+  writeFileSync(DEV_VARS, `${text}${text && !text.endsWith('\n') ? '\n' : ''}WEBHOOK_SECRET_KEY=${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * What the webhook CLI needs of a target: the key that encrypts signing secrets (locally
+ * .dev.vars; deployed, the same value as the Worker secret, from the environment) and
+ * whether private destinations are allowed (WEBHOOK_ALLOW_PRIVATE of that environment).
+ */
+export async function webhookSettings(target: Target): Promise<{ secretKey: string; allowPrivate: boolean }> {
+  const { unstable_readConfig } = await import('wrangler');
+  const vars = unstable_readConfig({ config: join(ROOT, 'wrangler.toml'), env: target.env }).vars as Record<string, unknown>;
+  const allowPrivate = vars.WEBHOOK_ALLOW_PRIVATE === 'true';
+  if (!target.remote) return { secretKey: await ensureDevSecretKey(), allowPrivate };
+  const secretKey = process.env.WEBHOOK_SECRET_KEY;
+  if (!secretKey) throw new Error('--remote: set WEBHOOK_SECRET_KEY to the value given to `wrangler secret put WEBHOOK_SECRET_KEY`');
+  return { secretKey, allowPrivate };
 }

@@ -31,3 +31,36 @@ export function projectExistsSql(projectId: string): string {
 export function keyExistsSql(projectId: string, keyId: string): string {
   return `SELECT 1 AS found FROM api_keys WHERE project_id = ${quote(projectId)} AND id = ${quote(keyId)};`;
 }
+
+/** Inserts nothing when the project does not exist (the caller checks with webhookExistsSql). */
+export function insertWebhookSql(row: { id: string; projectId: string; name: string; url: string; events: string[]; secret: string; created: number }): string {
+  return (
+    `INSERT INTO webhooks (id, project_id, name, url, events, secret, created) ` +
+    `SELECT ${quote(row.id)}, id, ${quote(row.name)}, ${quote(row.url)}, ${quote(JSON.stringify(row.events))}, ${quote(row.secret)}, ${row.created} ` +
+    `FROM projects WHERE id = ${quote(row.projectId)};`
+  );
+}
+
+export function listWebhooksSql(projectId: string): string {
+  return `SELECT id, name, url, events, created FROM webhooks WHERE project_id = ${quote(projectId)} ORDER BY created, id;`;
+}
+
+export function webhookExistsSql(projectId: string, webhookId: string): string {
+  return `SELECT 1 AS found FROM webhooks WHERE project_id = ${quote(projectId)} AND id = ${quote(webhookId)};`;
+}
+
+/** Deletes the webhook and, by cascade, its deliveries. */
+export function deleteWebhookSql(projectId: string, webhookId: string): string {
+  return `DELETE FROM webhooks WHERE project_id = ${quote(projectId)} AND id = ${quote(webhookId)};`;
+}
+
+/** The project's deliveries, newest first (at most `limit`), optionally only the failed ones. */
+export function listDeliveriesSql(projectId: string, onlyFailed: boolean, limit: number): string {
+  return (
+    `SELECT d.event_id AS eventId, d.webhook_id AS webhookId, e.event, e.user_id AS userId, e.time, d.status, d.attempts, ` +
+    `d.last_status AS lastStatus, d.last_error AS lastError, d.updated ` +
+    `FROM webhook_deliveries AS d JOIN webhook_events AS e ON e.id = d.event_id ` +
+    `WHERE d.project_id = ${quote(projectId)}${onlyFailed ? ` AND d.status = 'failed'` : ''} ` +
+    `ORDER BY d.updated DESC, d.event_id LIMIT ${Math.trunc(limit)};`
+  );
+}

@@ -2,7 +2,7 @@
 // over users (a virtual table drizzle cannot model) lives in a hand-written
 // migration, fed by triggers from `users.search_text`. docs/storage.md explains each table.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const projects = sqliteTable('projects', {
   // Integer key used to namespace search tokens per project (see domain/search.ts).
@@ -108,5 +108,72 @@ export const auditLogs = sqliteTable(
     index('audit_logs_user_time').on(t.userId, t.time, t.seq),
     // The retention job finds old entries by this.
     index('audit_logs_time').on(t.time),
+  ],
+);
+
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    url: text('url').notNull(),
+    /** JSON array of subscribed event names; `users.*` stands for every `users.` event. */
+    events: text('events').notNull(),
+    /** The `whsec_` signing secret, AES-GCM encrypted with the WEBHOOK_SECRET_KEY Worker secret. */
+    secret: text('secret').notNull(),
+    created: integer('created').notNull(),
+  },
+  (t) => [index('webhooks_project').on(t.projectId)],
+);
+
+/** The outbox: one row per event, written in the same batch as the change it reports. */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    /** Sent as `webhook-id`: the same on every retry. */
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    event: text('event').notNull(),
+    userId: text('user_id').notNull(),
+    time: integer('time').notNull(),
+    /** The JSON `data` of the delivery body, built in SQL from the stored change. */
+    data: text('data').notNull(),
+    /** When the event was handed to the queue; NULL until then, so the sweep re-sends it. */
+    queued: integer('queued'),
+  },
+  (t) => [
+    index('webhook_events_unqueued').on(t.time).where(sql`${t.queued} IS NULL`),
+    index('webhook_events_project_time').on(t.projectId, t.time),
+  ],
+);
+
+/** One event for one webhook: its state, attempts and last outcome. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    projectId: text('project_id').notNull(),
+    /** pending (to be tried, or retried), delivered (a 2xx answer), failed (gave up). */
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** The HTTP status of the last answer; NULL when there was none (timeout, network, refused destination). */
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    created: integer('created').notNull(),
+    updated: integer('updated').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.webhookId] }),
+    index('webhook_deliveries_webhook').on(t.webhookId),
+    index('webhook_deliveries_project').on(t.projectId, t.status, t.updated),
+    check('webhook_deliveries_status', sql`${t.status} IN ('pending', 'delivered', 'failed')`),
   ],
 );

@@ -13,6 +13,16 @@ export interface Stores {
    * The request's own `db` when that already started on the primary.
    */
   primary(): Db;
+  events: EventAnnouncer;
+}
+
+/**
+ * Takes the outbox rows a committed batch wrote (domain/events.ts recordEvent) on to
+ * delivery. The edge hands them to the queue after the response, so a slow queue
+ * never slows the request; what it loses, the scheduled sweep re-sends.
+ */
+export interface EventAnnouncer {
+  announce(recorded: Array<{ id: string }>): void;
 }
 
 /** A tenant, as resolved from the request's project id. */

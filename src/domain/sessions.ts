@@ -8,6 +8,8 @@ import { batchPrepared } from '../db/prepared.ts';
 import { findUser, findUserByEmail, userById, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { deleteEvents } from '../db/webhooks.ts';
+import { eventData, recordEvent, userHasSession } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
@@ -42,7 +44,7 @@ export function sessionLifetime(configured: string | undefined): number {
 }
 
 export async function signIn(
-  { db, kv }: Stores,
+  { db, kv, events }: Stores,
   project: Project,
   email: string,
   password: string,
@@ -73,9 +75,10 @@ export async function signIn(
     device: JSON.stringify(actor.device),
     country: actor.country,
   };
-  const [inserted, logged] = await db.batch([
+  const [inserted, logged, recorded] = await db.batch([
     queries.insertSessionIfActive(db, session, user.passwordHash),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
+    recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: userHasSession(session.id) }),
   ]);
   // No row: between the password check and the insert the user was blocked, deleted,
   // or given another password (the one checked no longer signs in).
@@ -83,10 +86,15 @@ export async function signIn(
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
-    // Never leave a D1 session that no token can reach, nor a log saying it was created.
-    await db.batch([queries.deleteUserSession(db, project.id, user.id, session.id), ...logged.map((entry) => deleteLog(db, entry.seq))]);
+    // Never leave a D1 session that no token can reach, nor a log or an event saying it was created.
+    await db.batch([
+      queries.deleteUserSession(db, project.id, user.id, session.id),
+      ...logged.map((entry) => deleteLog(db, entry.seq)),
+      deleteEvents(db, recorded.map((e) => e.id)),
+    ]);
     throw err;
   }
+  events.announce(recorded);
   return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
 }
 
@@ -114,14 +122,16 @@ export async function listOwnSessions({ db }: Stores, project: Project, session:
 }
 
 /** Ends one of the caller's own sessions (`current` names the one in use). */
-export async function endOwnSession({ db, kv }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
+export async function endOwnSession({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
-  const [, deleted] = await db.batch([
+  const [, recorded, deleted] = await db.batch([
     insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), queries.sessionExists(userId, id)),
+    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: userHasSession(id) }),
     queries.deleteUserSession(db, project.id, userId, id),
   ]);
   if (deleted.length === 0) throw sessionNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
   return { endedCurrent: id === session.sessionId };
 }
@@ -134,18 +144,21 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
 
 /**
  * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session.
- * Logged only when a session ended, as on the Account API: the log is placed before the
- * deletion in the batch, conditional on what it will delete.
+ * Logged, and announced, only when a session ended, as on the Account API: both are
+ * placed before the deletion in the batch, conditional on what it will delete.
  */
-export async function deleteUserSessions({ db, kv }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
   const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
-  const [[user], , deleted] = await db.batch([
+  const [[user], , recorded, deleted] = await db.batch([
     findUser(db, project.id, userId),
     insertLogIf(db, entry, sessionId === undefined ? queries.anySessionExists(project.id, userId) : queries.sessionExists(userId, sessionId)),
+    // `data` lists the sessions the next statement deletes.
+    recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: userHasSession(sessionId) }),
     sessionId === undefined
       ? queries.deleteUserSessions(db, project.id, userId)
       : queries.deleteUserSession(db, project.id, userId, sessionId),
   ]);
   if (!user) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
 }

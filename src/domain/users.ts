@@ -7,6 +7,7 @@ import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
+import { recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { alreadyRegistered, invalidParam, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
@@ -43,7 +44,7 @@ export const emailKey = (email: string) => email.toLowerCase();
 
 /** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (passwords.ts). */
 export async function createUser(
-  { db }: Stores,
+  { db, events }: Stores,
   project: Project,
   input: { email: string; password: string; name: string },
   actor: Actor,
@@ -55,7 +56,7 @@ export async function createUser(
     // the unique index still settles a race between isolates.
     if (await queries.findUserByEmail(db, project.id, emailKey(input.email))) throw alreadyRegistered();
     const passwordHash = await hashPassword(input.password, { queue: project.id, budgetMs: hashBudgetMs });
-    return await insertUser(db, project, input, passwordHash, actor);
+    return await insertUser({ db, events }, project, input, passwordHash, actor);
   } finally {
     release();
   }
@@ -74,11 +75,11 @@ async function claimEmail(projectId: string, key: string): Promise<() => void> {
   return () => void creating.delete(claim);
 }
 
-async function insertUser(db: Stores['db'], project: Project, input: { email: string; name: string }, passwordHash: string, actor: Actor): Promise<User> {
+async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project: Project, input: { email: string; name: string }, passwordHash: string, actor: Actor): Promise<User> {
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
     try {
-      const [[row]] = await db.batch([
+      const [[row], , recorded] = await db.batch([
         queries.insertUser(db, {
           seq: key.seq,
           id: key.id,
@@ -93,7 +94,9 @@ async function insertUser(db: Stores['db'], project: Project, input: { email: st
           searchText: searchText(project.seq, input.name, input.email),
         }),
         insertLogIf(db, auditEntry(project.id, key.id, 'users.create', actor, key.registration)),
+        recordEvent(db, { projectId: project.id, userId: key.id, event: 'users.create', time: key.registration }),
       ]);
+      events.announce(recorded);
       return toUser(row!);
     } catch (err) {
       if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
@@ -124,13 +127,15 @@ export async function getPrefs({ db }: Stores, project: Project, userId: string)
   return prefs;
 }
 
-export async function mergePrefs({ db }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
+export async function mergePrefs({ db, events }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
   try {
-    const [[row]] = await db.batch([
+    const [[row], , recorded] = await db.batch([
       queries.mergePrefs(db, project.id, userId, JSON.stringify(patch)),
       insertLogIf(db, auditEntry(project.id, userId, 'users.update.prefs', actor, nowSeconds())),
+      recordEvent(db, { projectId: project.id, userId, event: 'users.update.prefs' }),
     ]);
     if (!row) throw userNotFound();
+    events.announce(recorded);
     return row.prefs;
   } catch (err) {
     if (isConstraintError(err, 'CHECK')) throw invalidParam('prefs', 'Merged prefs must be at most 64 KiB of JSON');
@@ -139,14 +144,16 @@ export async function mergePrefs({ db }: Stores, project: Project, userId: strin
 }
 
 /** Blocking (status 2) also ends every session of the user, in the same transaction. */
-export async function updateStatus({ db, kv }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
-  const [[row], , ended] = await db.batch([
+export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
+  const [[row], , recorded, ended] = await db.batch([
     queries.updateStatus(db, project.id, userId, status),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
+    recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
     deleteUserSessionsIf(db, project.id, userId, status === 2),
   ]);
   if (!row) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
   return toUser(row);
 }
@@ -171,7 +178,7 @@ export async function updateEmail(stores: Stores, project: Project, userId: stri
  * write matches nothing and is retried on a fresh read.
  */
 async function updateSearchFields(
-  { db }: Stores,
+  { db, events }: Stores,
   project: Project,
   userId: string,
   change: { name: string } | { email: string; emailKey: string },
@@ -182,11 +189,14 @@ async function updateSearchFields(
     const current = await queries.findSearchFields(db, project.id, userId);
     if (!current) throw userNotFound();
     const next = { ...current, ...change };
-    const [, [row]] = await db.batch([
+    const [, [row], recorded] = await db.batch([
       insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds()), queries.stillHas(current)),
       queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email)),
+      recordEvent(db, { projectId: project.id, userId, event, when: queries.stillHas(next) }),
     ]);
-    if (row) return toUser(row);
+    if (!row) continue;
+    events.announce(recorded);
+    return toUser(row);
   }
   // Only a stream of concurrent edits of one user gets here: ask the client to retry.
   throw tooBusy();
@@ -194,7 +204,7 @@ async function updateSearchFields(
 
 /** A new password ends every session of the user in the same transaction (contract §9.1). */
 export async function updatePassword(
-  { db, kv }: Stores,
+  { db, kv, events }: Stores,
   project: Project,
   userId: string,
   password: string,
@@ -205,22 +215,26 @@ export async function updatePassword(
   const [exists] = await queries.findUser(db, project.id, userId);
   if (!exists) throw userNotFound();
   const passwordHash = await hashPassword(password, { queue: project.id, budgetMs: hashBudgetMs });
-  const [[row], , ended] = await db.batch([
+  const [[row], , recorded, ended] = await db.batch([
     queries.updatePasswordHash(db, project.id, userId, passwordHash),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),
+    recordEvent(db, { projectId: project.id, userId, event: 'users.update.password' }),
     deleteUserSessions(db, project.id, userId),
   ]);
   if (!row) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
   return toUser(row);
 }
 
-export async function updateVerification({ db }: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<User> {
-  const [[row]] = await db.batch([
+export async function updateVerification({ db, events }: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<User> {
+  const [[row], , recorded] = await db.batch([
     queries.updateEmailVerification(db, project.id, userId, verified),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.verification', actor, nowSeconds())),
+    recordEvent(db, { projectId: project.id, userId, event: 'users.update.verification' }),
   ]);
   if (!row) throw userNotFound();
+  events.announce(recorded);
   return toUser(row);
 }
 
@@ -230,12 +244,15 @@ export async function updateVerification({ db }: Stores, project: Project, userI
  * takes the counter and search index with it. A sign-in racing this inserts its
  * session from the users row, so once the row is gone it inserts nothing.
  */
-export async function deleteUser({ db, kv }: Stores, project: Project, userId: string): Promise<void> {
-  const [ended, , deleted] = await db.batch([
+export async function deleteUser({ db, kv, events }: Stores, project: Project, userId: string): Promise<void> {
+  const [recorded, ended, , deleted] = await db.batch([
+    // Before the delete, so `data` is the user as it was.
+    recordEvent(db, { projectId: project.id, userId, event: 'users.delete' }),
     deleteUserSessions(db, project.id, userId),
     deleteUserLogs(db, project.id, userId),
     queries.deleteUser(db, project.id, userId),
   ]);
   if (deleted.length === 0) throw userNotFound();
+  events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
 }

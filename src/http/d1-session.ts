@@ -12,6 +12,7 @@ import { meteredSession, type Meter } from '../db/metering.ts';
 import type { Stores } from '../domain/context.ts';
 import type { Endpoint } from './endpoint.ts';
 import { badRequest } from './errors.ts';
+import { queueAnnouncer } from './events.ts';
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark';
 
@@ -34,7 +35,13 @@ export function sessionStart(endpoint: Endpoint, request: Request): D1SessionCon
   return bookmark;
 }
 
-export function openRequestDb(env: Env, start: D1SessionConstraint | D1SessionBookmark, meter: Meter | undefined): RequestDb {
+export function openRequestDb(
+  env: Env,
+  start: D1SessionConstraint | D1SessionBookmark,
+  meter: Meter | undefined,
+  exec: ExecutionContext,
+  requestId: string,
+): RequestDb {
   const open = (constraint: D1SessionConstraint | D1SessionBookmark) => {
     const session = env.DB.withSession(constraint);
     return { session, db: database(meter ? meteredSession(session, constraint === 'first-primary', meter) : session) };
@@ -46,6 +53,8 @@ export function openRequestDb(env: Env, start: D1SessionConstraint | D1SessionBo
       db: main.db,
       kv: env.SESSIONS,
       primary: () => (start === 'first-primary' ? main.db : (primary ??= open('first-primary').db)),
+      // Events come only from writes, whose session is on the primary.
+      events: queueAnnouncer(main.db, env, exec, requestId),
     },
     bookmark: () => main.session.getBookmark(),
   };

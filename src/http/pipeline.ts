@@ -14,6 +14,7 @@ import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
 import { enforceRateLimits } from './rate-limit.ts';
+import { queueAnnouncer } from './events.ts';
 import { readCredentials } from './session-cookie.ts';
 
 export async function runEndpoint(
@@ -29,7 +30,7 @@ export async function runEndpoint(
   let corsOrigin: string | null = null;
   let response: Response;
   try {
-    requestDb = openRequestDb(env, sessionStart(endpoint, request), meter);
+    requestDb = openRequestDb(env, sessionStart(endpoint, request), meter, exec, requestId);
     const stores = requestDb.stores;
     const body = await readBody(request);
     const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};

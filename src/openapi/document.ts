@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
 import { SERVICE_VERSION } from '../http/errors.ts';
 import { errorModel, pathParams } from '../schemas/common.ts';
+import { webhookHeaders, webhookPayloads } from '../schemas/webhooks.ts';
 import type { Param } from '../schemas/params.ts';
 import { componentSchemas, schemaOf, type JsonSchema } from './json-schema.ts';
 
@@ -38,14 +39,43 @@ export function openApiDocument(table: Endpoint[]): JsonSchema {
         'Errors are `{"message", "code", "version"}` with `code` equal to the HTTP status.',
     },
     servers: [{ url: '/', description: 'This deployment' }],
-    tags: [...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })),
+    tags: [...[...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })), { name: 'webhooks', description: 'What the service sends to registered webhooks.' }],
     paths,
+    webhooks: webhooks(),
     components: {
       schemas: componentSchemas(),
       securitySchemes: SECURITY_SCHEMES,
       headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
     },
   };
+}
+
+const WEBHOOK_DESCRIPTION =
+  'Sent to each webhook registered for the event (`npm run admin -- webhook create`; `users.*` takes every `users.` event) after the change ' +
+  'is stored, at least once: deduplicate on `webhook-id`. Verify `webhook-signature` with a Standard Webhooks library and the `whsec_` secret. ' +
+  'Any 2xx answer within 10 s acknowledges it; otherwise it is retried with growing delays, 8 attempts in all.';
+
+/** The top-level `webhooks` section: what the service POSTs, per event. */
+function webhooks(): Record<string, JsonSchema> {
+  const parameters = webhookHeaders.map(({ name, description, schema }) => ({ name, in: 'header', required: true, description, schema: schemaOf(schema, 'output') }));
+  return Object.fromEntries(
+    webhookPayloads.map(({ event, model, summary }) => [
+      event,
+      {
+        post: {
+          operationId: `webhook:${event}`,
+          summary,
+          description: WEBHOOK_DESCRIPTION,
+          tags: ['webhooks'],
+          parameters,
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(model, 'output') } } },
+          responses: { '2XX': { description: 'Delivered' }, default: { description: 'Not delivered: retried later' } },
+          // The receiver authenticates the sender by webhook-signature, not by a scheme of this API.
+          security: [],
+        },
+      },
+    ]),
+  );
 }
 
 /** '/users/:userId' → '/v1/users/{userId}' */

@@ -34,7 +34,7 @@ export async function createCredentials(stateDir: string, origins: string[] = []
 }
 
 /** Runs the operator CLI; its progress output (stderr) only shows up in the error when it fails. */
-async function admin(...args: string[]): Promise<Record<string, unknown>> {
+export async function admin(...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await execFileAsync(process.execPath, ['scripts/admin.ts', ...args, '--json'], { cwd: ROOT, env, encoding: 'utf8' });
   return JSON.parse(stdout) as Record<string, unknown>;
 }

@@ -1,0 +1,132 @@
+// Queries on webhooks, their outbox of events and the deliveries. An event row is
+// written by an insert-select from users placed in the same batch as the change,
+// so it exists exactly when the change was stored (and only if a webhook of the
+// project listens to it: no listener, no row, no queue traffic).
+import { and, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+
+/** The §10 user model of the users row the statement reads, as JSON built in SQL (never a hash or prefs). */
+const userModelJson = sql`json_object('$id', ${users.id}, 'email', ${users.email},
+  'emailVerification', json(CASE WHEN ${users.emailVerification} THEN 'true' ELSE 'false' END),
+  'status', ${users.status}, 'registration', ${users.registration}, 'name', ${users.name}, 'roles', json('[]'))`;
+
+/** What an event's `data` is, computed from the rows as the statement sees them. */
+export const eventData = {
+  user: userModelJson,
+  session: (sessionId: string) => sql`json_object('$id', ${sessionId})`,
+  /** The ids of the user's sessions (or of the one session) that a following delete ends. */
+  endingSessions: (sessionId?: string) =>
+    sql`json_object('sessions', (SELECT json_group_array(${sessions.id}) FROM ${sessions}
+      WHERE ${sessions.projectId} = ${users.projectId} AND ${sessions.userId} = ${users.id}
+      ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`}))`,
+};
+
+/** A condition: the user has a session (this one, if given); for "only when a session ends". */
+export function userHasSession(sessionId?: string) {
+  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.projectId} = ${users.projectId} AND ${sessions.userId} = ${users.id}
+    ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`})`;
+}
+
+const anyOf = (values: string[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
+
+export interface NewEvent {
+  id: string;
+  projectId: string;
+  userId: string;
+  event: string;
+  time: number;
+  /** The subscriptions that take this event (its name, and `users.*` for a users. event). */
+  patterns: string[];
+  data: SQL;
+  condition?: SQL;
+}
+
+/**
+ * Writes the event only if the user exists in the project, `condition` holds and a
+ * webhook of the project subscribes to it. Returns the id when written.
+ */
+export function insertEventIf(db: Db, row: NewEvent) {
+  const subscribed = sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
+    WHERE ${webhooks.projectId} = ${users.projectId} AND e.value IN ${anyOf(row.patterns)})`;
+  return db
+    .insert(webhookEvents)
+    .select(
+      db
+        .select({
+          id: sql`${row.id}`.as('id'),
+          projectId: users.projectId,
+          event: sql`${row.event}`.as('event'),
+          userId: users.id,
+          time: sql`${row.time}`.as('time'),
+          data: sql`${row.data}`.as('data'),
+          queued: sql`NULL`.as('queued'),
+        })
+        .from(users)
+        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), subscribed, row.condition)),
+    )
+    .returning({ id: webhookEvents.id });
+}
+
+/** Takes back an event whose change was undone (the sign-in compensation). */
+export function deleteEvents(db: Db, ids: string[]) {
+  return db.delete(webhookEvents).where(inArray(webhookEvents.id, ids.length > 0 ? ids : ['']));
+}
+
+export function markQueued(db: Db, ids: string[], now: number) {
+  return db.update(webhookEvents).set({ queued: now }).where(and(inArray(webhookEvents.id, ids), isNull(webhookEvents.queued)));
+}
+
+/** Events never handed to the queue that were written before `before`, oldest first. */
+export function unqueuedEvents(db: Db, before: number, limit: number) {
+  return db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(isNull(webhookEvents.queued), lt(webhookEvents.time, before)))
+    .orderBy(webhookEvents.time)
+    .limit(limit);
+}
+
+export function findEvent(db: Db, id: string) {
+  return db.select().from(webhookEvents).where(eq(webhookEvents.id, id)).get();
+}
+
+/**
+ * Makes a pending delivery for every webhook of the event's project that subscribes
+ * to it and existed when it happened; existing deliveries stay as they are, so a
+ * re-sent event is not delivered twice where it already was.
+ */
+export function insertDeliveries(db: Db, event: WebhookEventRow, patterns: string[], now: number) {
+  return db.run(sql`INSERT OR IGNORE INTO ${webhookDeliveries}
+      (event_id, webhook_id, project_id, status, attempts, created, updated)
+    SELECT ${event.id}, ${webhooks.id}, ${webhooks.projectId}, 'pending', 0, ${now}, ${now} FROM ${webhooks}
+    WHERE ${webhooks.projectId} = ${event.projectId} AND ${webhooks.created} <= ${event.time}
+      AND EXISTS (SELECT 1 FROM json_each(${webhooks.events}) AS e WHERE e.value IN ${anyOf(patterns)})`);
+}
+
+/** The event's deliveries still to be tried, with their webhook. */
+export function pendingDeliveries(db: Db, eventId: string) {
+  return db
+    .select({ webhookId: webhooks.id, url: webhooks.url, secret: webhooks.secret, attempts: webhookDeliveries.attempts })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.status, 'pending')));
+}
+
+export interface Attempt {
+  eventId: string;
+  webhookId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  httpStatus: number | null;
+  error: string | null;
+  now: number;
+}
+
+export function recordAttempt(db: Db, a: Attempt) {
+  return db
+    .update(webhookDeliveries)
+    .set({ status: a.status, attempts: sql`${webhookDeliveries.attempts} + 1`, lastStatus: a.httpStatus, lastError: a.error, updated: a.now })
+    .where(and(eq(webhookDeliveries.eventId, a.eventId), eq(webhookDeliveries.webhookId, a.webhookId)));
+}

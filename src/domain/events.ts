@@ -1,0 +1,98 @@
+// Events for webhooks (contract §10): their names, which subscriptions take them, and
+// the outbox. A change records its event with recordEvent() in the same D1 batch as
+// the change; after the batch commits, the ids it returned are announced
+// (Stores.events) and handed to the queue after the response; the scheduled sweep
+// hands over whatever an announcement lost. Delivery is domain/webhooks.ts.
+import type { SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { eventData, insertEventIf, markQueued, unqueuedEvents } from '../db/webhooks.ts';
+
+export { eventData, userHasSession } from '../db/webhooks.ts';
+import { nowSeconds } from './context.ts';
+import { newId } from './ids.ts';
+
+export const WEBHOOK_EVENTS = [
+  'users.create',
+  'users.update.name',
+  'users.update.email',
+  'users.update.password',
+  'users.update.verification',
+  'users.update.status',
+  'users.update.prefs',
+  'users.delete',
+  'users.sessions.delete',
+  'account.sessions.create',
+  'account.sessions.delete',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a webhook may subscribe to: an event, or `users.*` for every `users.` event. */
+export const SUBSCRIPTIONS: readonly string[] = [...WEBHOOK_EVENTS, 'users.*'];
+
+/** The subscriptions that receive `event`. */
+export function subscriptionsOf(event: string): string[] {
+  return event.startsWith('users.') ? [event, 'users.*'] : [event];
+}
+
+/** The body of a queue message: the outbox row to deliver. */
+export interface EventMessage {
+  eventId: string;
+}
+
+export interface RecordedEvent {
+  projectId: string;
+  userId: string;
+  event: WebhookEvent;
+  /** Unix seconds; now by default. */
+  time?: number;
+  /** The delivery's `data` (db/webhooks.ts eventData); the user model as the statement sees it by default. */
+  data?: SQL;
+  /** Only if this also holds (e.g. userHasSession() before a delete). */
+  when?: SQL;
+}
+
+/**
+ * The outbox row for a batch: place it after an update (data is the user after the
+ * change) or before a delete (it still sees the user). It is written only if the user
+ * exists, `when` holds and a webhook listens; announce what it returns after the batch.
+ */
+export function recordEvent(db: Db, e: RecordedEvent) {
+  return insertEventIf(db, {
+    id: newId(),
+    projectId: e.projectId,
+    userId: e.userId,
+    event: e.event,
+    time: e.time ?? nowSeconds(),
+    patterns: subscriptionsOf(e.event),
+    data: e.data ?? eventData.user,
+    condition: e.when,
+  });
+}
+
+/** Sends committed events to the queue, then marks them handed over (the sweep skips those). */
+export async function handOver(db: Db, queue: Queue<EventMessage>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await queue.sendBatch(ids.map((eventId) => ({ body: { eventId }, contentType: 'json' as const })));
+  await markQueued(db, ids, nowSeconds());
+}
+
+/** Announcements still in flight are left alone this long before the sweep re-sends. */
+export const SWEEP_GRACE_SECONDS = 60;
+/** Events per round (one sendBatch holds at most 100 messages), rounds per run: a backlog drains over several runs. */
+const SWEEP_BATCH = 100;
+const SWEEP_ROUNDS = 10;
+
+/**
+ * Re-sends events that were committed but never handed over (the isolate died after
+ * the response, or the send failed): delivery is at least once. Returns how many.
+ */
+export async function sweepOutbox(db: Db, queue: Queue<EventMessage>, now = nowSeconds()): Promise<number> {
+  let sent = 0;
+  for (let round = 0; round < SWEEP_ROUNDS; round++) {
+    const rows = await unqueuedEvents(db, now - SWEEP_GRACE_SECONDS, SWEEP_BATCH);
+    await handOver(db, queue, rows.map((row) => row.id));
+    sent += rows.length;
+    if (rows.length < SWEEP_BATCH) break;
+  }
+  return sent;
+}
