@@ -111,7 +111,7 @@ function importSection(): HTMLElement {
       } finally {
         replace(result, summary(created, skipped, batch.length - progress.value));
       }
-      notify(`Import finished: ${created} created, ${skipped.length} skipped.`);
+      notify(`Import finished.`);
     });
   });
   return h('section', { class: 'card', 'aria-labelledby': 'import-title' }, h('h2', { id: 'import-title' }, 'Import users'), form);
@@ -154,7 +154,7 @@ function exportSection(project: string): HTMLElement {
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       status.textContent = `Exported ${lines.length.toLocaleString('en')} users.`;
-      notify(`Exported ${lines.length} users.`);
+      notify(`Export downloaded: ${lines.length.toLocaleString('en')} users.`);
     }),
   );
   return h(

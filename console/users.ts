@@ -1,6 +1,6 @@
 // The users table: search as you type, order, cursor paging (contract §4, §9.4), and
 // the form that creates a user.
-import { api } from './api.ts';
+import { ApiError, api } from './api.ts';
 import { busy, field, h, notify, replace, showError } from './dom.ts';
 import { STATUS, dateTime, type User, type UserList } from './model.ts';
 
@@ -49,6 +49,8 @@ export function usersView(main: HTMLElement): void {
       state.position = { ...position, first: position.direction === 'before' ? Math.max(0, position.first - page.length) : position.first };
       render();
     } catch (err) {
+      // The page's first or last user is gone (deleted meanwhile): start from the top.
+      if (mine === request && position.cursor && err instanceof ApiError && err.message === 'Invalid cursor: User not found') return load({ first: 0 });
       if (mine === request) showError(err);
     }
   }
