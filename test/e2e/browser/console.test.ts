@@ -216,6 +216,20 @@ describe('signing in', () => {
     await page.context().close();
   });
 
+  // X-D1-Bookmark (contract §11): the console reads its own writes even from a read replica.
+  it('sends the newest X-D1-Bookmark back with its next request', async () => {
+    const { page, requests } = await signedIn();
+    await page.locator('table.users tbody tr').first().waitFor();
+    const list = requests.find((r) => new URL(r.url()).pathname === '/v1/users')!;
+    const bookmark = await (await list.response())!.headerValue('x-d1-bookmark');
+    expect(bookmark).toEqual(expect.any(String));
+    expect(await list.headerValue('x-d1-bookmark')).toBeNull();
+    await search(page, 'lovelace');
+    const next = requests.filter((r) => new URL(r.url()).pathname === '/v1/users')[1]!;
+    expect(await next.headerValue('x-d1-bookmark')).toBe(bookmark);
+    await page.context().close();
+  });
+
   it('goes back to the key form when the API answers 401', async () => {
     const { page } = await signedIn();
     await page.evaluate(() => {
