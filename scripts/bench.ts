@@ -11,8 +11,9 @@
 // service and then the same time of get-user load against the floor, and is
 // reported as a ratio of that floor run; with --rounds n, each scenario (and its floor)
 // runs n times and the round with the median ratio is reported. Every scenario also
-// reports its D1 round trips per request (X-D1-Round-Trips: primary / replica). Also measured: the bundle size (gzip), the
-// argon2id hash time in workerd, and the rows read by the API-key check. The table
+// reports its D1 round trips per request (X-D1-Round-Trips: primary / replica). Also
+// measured: the bundle size (gzip), the console's size (gzip, GET /console and every
+// file it loads), the argon2id hash time in workerd, and the rows read by the API-key check. The table
 // goes to stdout, everything to bench-results/<timestamp>.json. Every process
 // started here is ended (by process group) before it exits, also on Ctrl-C.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -387,6 +388,22 @@ function bundleSize(tmp: string): { file: string; bytes: number; gzipBytes: numb
   return { file: files.join(', '), bytes: all.length, gzipBytes: gzipSync(all, { level: 9 }).length };
 }
 
+/**
+ * What a browser downloads for the console (GET /console): the page and every file under
+ * public/console/, each gzipped as it would travel. The bundle step above has run the
+ * [build] command, so public/console/app.js is the current build.
+ */
+function consoleSize(): { files: string[]; bytes: number; gzipBytes: number } {
+  const dir = join(ROOT, 'public', 'console');
+  const files = [join(ROOT, 'public', 'console.html'), ...readdirSync(dir).map((f) => join(dir, f))];
+  const contents = files.map((f) => readFileSync(f));
+  return {
+    files: files.map((f) => f.slice(ROOT.length + 1)),
+    bytes: contents.reduce((sum, c) => sum + c.length, 0),
+    gzipBytes: contents.reduce((sum, c) => sum + gzipSync(c, { level: 9 }).length, 0),
+  };
+}
+
 interface HashReport {
   runs: number;
   params: string;
@@ -507,6 +524,7 @@ async function main(): Promise<void> {
 
     step('bundling (wrangler deploy --dry-run)');
     const bundle = bundleSize(tmp);
+    const consoleFiles = consoleSize();
 
     // The service's wrangler dev reads the webhook key (deadWebhookLatency) from .dev.vars at start.
     await ensureDevSecretKey();
@@ -788,6 +806,7 @@ async function main(): Promise<void> {
       ok: webhook.dead.p50 <= webhook.none.p50 * 1.25,
     });
     targets.push({ target: 'bundle ≤ 400 KiB gzip', measured: `${(bundle.gzipBytes / 1024).toFixed(1)} KiB`, ok: bundle.gzipBytes <= 400 * 1024 });
+    targets.push({ target: 'console ≤ 100 KiB gzip', measured: `${(consoleFiles.gzipBytes / 1024).toFixed(1)} KiB`, ok: consoleFiles.gzipBytes <= 100 * 1024 });
 
     const machine = {
       date: new Date().toISOString(),
@@ -849,6 +868,7 @@ async function main(): Promise<void> {
       table,
       '',
       `Bundle: ${bundle.file} ${(bundle.bytes / 1024).toFixed(1)} KiB, ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzip`,
+      `Console: ${consoleFiles.files.join(', ')} ${(consoleFiles.bytes / 1024).toFixed(1)} KiB, ${(consoleFiles.gzipBytes / 1024).toFixed(1)} KiB gzip`,
       `argon2id (${hash.params}) in workerd: ${round(hash.cpuMsPerHash)} ms CPU per hash (workerd process CPU), wall median ${round(hash.wallMedianMs)} ms hash / ${round(hash.verifyWallMedianMs)} ms verify`,
       `API-key check rows read: cold ${keyCheckReport.coldRowsRead}, warm ${keyCheckReport.warmRowsRead} (list with limit=0: ${keyCheckReport.listLimit0RowsRead})`,
       ...hashingSummary(bulk, refusedSignIn),
@@ -877,6 +897,7 @@ async function main(): Promise<void> {
           options: { users, connections, duration, rounds },
           seed,
           bundle,
+          console: consoleFiles,
           hash,
           verify,
           apiKeyCheck: keyCheckReport,

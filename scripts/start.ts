@@ -45,6 +45,7 @@ Users service (Appwrite 0.6 API), local development
   project    ${credentials.projectId}
   API key    ${credentials.secret}
   scopes     users.read, users.write
+  console    http://127.0.0.1:${PORT}/console   (sign in with the project and key above)
 
   curl -H 'X-Appwrite-Project: ${credentials.projectId}' -H 'X-Appwrite-Key: ${credentials.secret}' http://127.0.0.1:${PORT}/v1/users
 `);

@@ -1,5 +1,6 @@
 // `npm test`: the whole suite (scripts/install.ts has installed dependencies). Checks the
-// generated binding types are current, type-checks, checks that imports in src/ run
+// generated binding types are current, type-checks (the Worker and tests, then the console's
+// browser code with the DOM types), checks that imports in src/ run
 // one way (scripts/check-layers.ts), lints the OpenAPI document,
 // bundles the Worker as a production deploy would (catching bundling and config
 // mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
@@ -8,6 +9,7 @@ import { ROOT, bin, run } from './lib/tools.ts';
 
 run(bin('wrangler'), ['types', '--strict-vars=false', '--include-runtime=false', '--check']);
 run(bin('tsc'), ['--noEmit', '-p', ROOT]);
+run(bin('tsc'), ['--noEmit', '-p', 'console']);
 run(process.execPath, ['scripts/check-layers.ts']);
 run(process.execPath, ['scripts/validate-openapi.ts']);
 run(bin('wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', '.tmp/dry-run']);

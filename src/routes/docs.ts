@@ -1,6 +1,6 @@
 // The API reference (contract §8): the OpenAPI document, and a page rendering it with
 // Swagger UI. The page's scripts and styles are static assets under /docs/ (wrangler.toml
-// [assets]; scripts/docs-assets.ts copies Swagger UI there), so the page needs no CDN
+// [assets]; scripts/build-assets.ts copies Swagger UI there), so the page needs no CDN
 // and, with no inline script, a strict Content-Security-Policy holds.
 import { z } from 'zod';
 import { API_BASE, endpoint, type Endpoint } from '../http/endpoint.ts';
