@@ -43,10 +43,15 @@ export function decoyHash(): Promise<string> {
   return decoy;
 }
 
-async function derive(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
+function derive(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
+  return withHashSlot(() => argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS }));
+}
+
+/** Runs expensive hash work (ours, or verifying an imported hash) under the admission control below. */
+export async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
   await acquireHashSlot();
   try {
-    return await argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
+    return await work();
   } finally {
     releaseHashSlot();
   }

@@ -4,7 +4,7 @@
 import { deleteLog, insertLogIf } from '../db/audit.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
-import { findUser, findUserByEmail, type PublicUserRow } from '../db/users.ts';
+import { findUser, findUserByEmail, replacePasswordHash, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
@@ -12,7 +12,8 @@ import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFou
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
-import { decoyHash, verifyPassword } from './passwords.ts';
+import { isCurrentHash, verifyStoredHash } from './password-formats.ts';
+import { DEFAULT_PARAMS, decoyHash, hashPassword, verifyPassword, withHashSlot } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 
@@ -50,8 +51,7 @@ export async function signIn(
 ): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
-  // An unknown email costs the same hashing work as a wrong password: no account enumeration.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+  const { valid, upgrade } = await checkPassword(password, user?.passwordHash);
   if (!user) throw invalidCredentials();
   if (!valid || user.status === 2) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
@@ -59,6 +59,8 @@ export async function signIn(
     throw valid ? userBlocked() : invalidCredentials();
   }
 
+  // An imported hash is replaced by ours once it has proved the password right.
+  const upgraded = upgrade ? await hashPassword(password) : null;
   const secret = randomHex(32);
   const session: SessionRow = {
     id: newId(),
@@ -74,6 +76,7 @@ export async function signIn(
   const [inserted, logged] = await db.batch([
     queries.insertSessionIfActive(db, session),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
+    replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
   ]);
   // No row: the user was blocked between the password check and the insert.
   if (inserted.length === 0) throw userBlocked();
@@ -85,6 +88,22 @@ export async function signIn(
     throw err;
   }
   return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
+}
+
+/**
+ * Verifies a password against a stored hash of any algorithm (password-formats.ts);
+ * `upgrade` when it is right but not yet this service's current argon2id. An unknown
+ * email, or a user without a password (imported without a hash), costs the same
+ * hashing work as a wrong password: no account enumeration.
+ */
+async function checkPassword(password: string, stored: string | undefined): Promise<{ valid: boolean; upgrade: boolean }> {
+  if (stored === undefined || stored === '') {
+    await verifyPassword(password, await decoyHash());
+    return { valid: false, upgrade: false };
+  }
+  if (isCurrentHash(stored, DEFAULT_PARAMS)) return { valid: await verifyPassword(password, stored), upgrade: false };
+  const valid = await withHashSlot(() => verifyStoredHash(password, stored));
+  return { valid, upgrade: valid };
 }
 
 /** Checks a session token: KV finds the session, D1 confirms it is still live. */
