@@ -54,13 +54,15 @@ export function insertImported(db: Db, projectId: string, rows: ImportRow[]) {
 /**
  * Logs `users.create` for the given (seq, id) pairs that are users of the project,
  * in the batch that inserted them: rows the insert skipped have another id, or none.
+ * CROSS JOIN keeps the pairs as the outer loop (one rowid lookup each); left to
+ * itself the planner walks all of the project's users for every chunk.
  */
 export function logImported(db: Db, projectId: string, keys: Array<[number, string]>, entry: { ip: string; time: number; device: string; country: string }) {
   return db.$client
     .prepare(
       `INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country)
        SELECT u.project_id, u.id, 'users.create', ?2, ?3, ?4, ?5
-       FROM json_each(?6) AS k JOIN users AS u ON u.seq = k.value ->> 0 AND u.id = k.value ->> 1 AND u.project_id = ?1`,
+       FROM json_each(?6) AS k CROSS JOIN users AS u ON u.seq = k.value ->> 0 AND u.id = k.value ->> 1 AND u.project_id = ?1`,
     )
     .bind(projectId, entry.ip, entry.time, entry.device, entry.country, JSON.stringify(keys));
 }
