@@ -130,8 +130,9 @@ it('imports three formats, survives export → import into an empty project exac
     'same.second.2@example.com',
     'ada@example.com',
     'user1@firebase.test',
-    'banned@example.com',
+    // The same registration second (sb's created_at has .5 s): file order.
     'sb@example.com',
+    'banned@example.com',
   ]);
   expect(exported.find((r) => r.email === 'user1@firebase.test')).toEqual({
     userId: 'FbUser1LocalId0000000000001',
