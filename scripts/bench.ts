@@ -401,6 +401,24 @@ async function measureBulkImport(service: Server, headers: Record<string, string
   };
 }
 
+// Verifying an imported password hash (src/domain/password-formats.ts) with the floor's
+// GET /verify: CPU from /proc per verification, and the in-Worker wall median.
+const VERIFY_ALGORITHMS = ['bcrypt-8', 'bcrypt-10', 'bcrypt-12', 'scrypt-modified', 'scrypt-16384-8-1', 'argon2id', 'md5', 'sha3-512', 'phpass-8192'];
+
+async function measureVerifies(floor: Server, runs: number): Promise<Array<{ algorithm: string; cpuMs: number | null; wallMedianMs: number }>> {
+  const results = [];
+  for (const algorithm of VERIFY_ALGORITHMS) {
+    await once({ port: floor.port, method: 'GET', path: `/verify?algorithm=${algorithm}&runs=2` }); // compile and let the JIT optimize
+    const cpu0 = groupCpuSeconds(floor.child.pid);
+    const res = await once({ port: floor.port, method: 'GET', path: `/verify?algorithm=${algorithm}&runs=${runs}` });
+    const cpu1 = groupCpuSeconds(floor.child.pid);
+    const body = JSON.parse(res.body) as { ok?: boolean; medianVerifyMs: number };
+    if (res.status !== 200 || !body.ok) throw new Error(`floor /verify?algorithm=${algorithm} answered ${res.status}: ${res.body}`);
+    results.push({ algorithm, cpuMs: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) * 1000) / runs) : null, wallMedianMs: body.medianVerifyMs });
+  }
+  return results;
+}
+
 interface Scenario {
   name: string;
   label: string;
@@ -641,6 +659,8 @@ async function main(): Promise<void> {
 
     step('password hash in workerd (floor /hash)');
     const hash = await measureHash(floor, 8);
+    step('imported password hashes in workerd (floor /verify)');
+    const verify = await measureVerifies(floor, 5);
     step('bulk import (POST /v1/users/import, 1000 records per request)');
     const bulkImport = await measureBulkImport(service, { ...auth, 'X-Appwrite-Key': bulkKey.secret }, 10);
     const loadAfter = os.loadavg();
@@ -772,6 +792,11 @@ async function main(): Promise<void> {
       `Bulk import: ${Math.round(bulkImport.usersPerSecond).toLocaleString('en')} users/s (${bulkImport.created} users in ${bulkImport.requests} requests of ${bulkImport.recordsPerRequest}; median ${round(bulkImport.wallMedianMs, 0)} ms per request, ${round(bulkImport.cpuMsPerRequest, 0) ?? '-'} ms CPU of workerd + local D1)`,
       `API-key check rows read: cold ${keyCheckReport.coldRowsRead}, warm ${keyCheckReport.warmRowsRead} (list with limit=0: ${keyCheckReport.listLimit0RowsRead})`,
       '',
+      markdownTable(
+        ['imported hash: one verification in workerd', 'CPU ms', 'wall median ms'],
+        verify.map((v) => [v.algorithm, String(v.cpuMs ?? '-'), String(v.wallMedianMs)]),
+      ),
+      '',
       targetTable,
     ].join('\n');
     console.log(summary);
@@ -792,6 +817,7 @@ async function main(): Promise<void> {
           seed,
           bundle,
           hash,
+          verify,
           bulkImport,
           apiKeyCheck: keyCheckReport,
           floorMedianRps: round(floorMedian),

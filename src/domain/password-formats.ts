@@ -15,15 +15,17 @@
 //
 // Cost caps. Verifying runs in a Worker isolate (128 MB shared by its concurrent requests;
 // src/domain/passwords.ts lets 2 hashes run at once), so one verification may hold at most
-// 32 MiB, and should cost about what bcrypt at cost 12 costs (≈ 2.5× this service's own
-// argon2id). It happens once per imported user (the hash is then upgraded), but a wrong
-// password can make it happen again, so parameters beyond the caps are refused at import:
+// 32 MiB, and may cost about what bcrypt at cost 12 costs (~0.4 s of CPU in workerd, about
+// 1.5–2.5× this service's own argon2id). It happens once per imported user (the hash is then
+// upgraded), but each wrong password makes it happen again, so parameters beyond the caps
+// are refused at import (and a stored hash beyond them never verifies):
 //   bcrypt   cost 4–12
-//   argon2   m ≤ 32768 KiB, m·t ≤ 98304 (three passes over 32 MiB), p 1–16
+//   argon2   m ≤ 32768 KiB, m·t ≤ 65536 (two passes over 32 MiB), p 1–16
 //   scrypt   N a power of two ≥ 2, 128·N·r ≤ 32 MiB, N·r·p ≤ 2^19; r 1–32, p 1–16
 //   Firebase rounds 1–8, memCost 1–14 (Firebase's own ranges: 16 MiB at most)
 //   phpass   2^7–2^17 MD5 rounds (WordPress uses 2^13, phpBB 2^11; phpass allows up to 2^30)
 // So PHP's and libsodium's argon2 defaults (m=65536) cannot be imported: those users reset.
+// Measured figures: docs/benchmark.md, "Imported password hashes".
 import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -95,7 +97,7 @@ const MAX_STORED_LENGTH = 1024;
 const MAX_MEMORY_BYTES = 32 * 1024 * 1024;
 const BCRYPT_COST = { min: 4, max: 12 };
 const ARGON2_MAX_KIB = MAX_MEMORY_BYTES / 1024;
-const ARGON2_MAX_WORK = 3 * ARGON2_MAX_KIB;
+const ARGON2_MAX_WORK = 2 * ARGON2_MAX_KIB;
 const SCRYPT_MAX_WORK = 2 ** 19;
 const PHPASS_COUNT_LOG2 = { min: 7, max: 17 };
 const FIREBASE_DEFAULTS = { rounds: 8, memCost: 14 };
@@ -124,7 +126,7 @@ function normalize(input: ImportedHash): ImportedHash {
   if (typeof input !== 'object' || input === null) fail('hash must be an object');
   const { algorithm, value } = input;
   if (!HASH_ALGORITHMS.includes(algorithm)) fail(`algorithm must be one of ${HASH_ALGORITHMS.join(', ')}`);
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH) fail('hash value must be a non-empty string');
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH) fail(`hash value must be a string of 1 to ${MAX_STORED_LENGTH} characters`);
   for (const [field, given] of Object.entries(input)) {
     if (field === 'algorithm' || field === 'value' || given == null) continue;
     if (!OPTIONAL_FIELDS.includes(field as keyof ImportedHash)) fail('hash has an unknown field');
@@ -364,7 +366,7 @@ async function firebaseScrypt(pw: Uint8Array, hash: ImportedHash): Promise<Uint8
 // ---- strict base64 and integers: only the canonical spelling is accepted ----
 
 /** Standard base64, with or without `=` padding as asked; null unless `text` is its canonical spelling. */
-export function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffer> | null {
+function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffer> | null {
   if (!(padded ? /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ : /^[A-Za-z0-9+/]*$/).test(text)) return null;
   let binary: string;
   try {
@@ -376,7 +378,7 @@ export function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffe
   return toBase64(bytes, padded) === text ? bytes : null;
 }
 
-export function toBase64(bytes: Uint8Array, padded: boolean): string {
+function toBase64(bytes: Uint8Array, padded: boolean): string {
   const text = btoa(String.fromCharCode(...bytes));
   return padded ? text : text.replace(/=+$/, '');
 }

@@ -5,7 +5,7 @@
 import { md5 } from '@noble/hashes/legacy.js';
 
 /** phpass's alphabet (not bcrypt's: digits come first). */
-export const PHPASS_ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const PHPASS_ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** log2 of the MD5 rounds: the character after `$P$`. */
 export function phpassCountLog2(setting: string): number {
