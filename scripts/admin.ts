@@ -9,6 +9,9 @@
 //   npm run admin -- webhook list <projectId> [--json]
 //   npm run admin -- webhook delete <projectId> <webhookId>
 //   npm run admin -- webhook deliveries <projectId> [--failed] [--limit <n>] [--json]
+//   npm run admin -- users export <projectId> [--out <file>]
+//   npm run admin -- users import <projectId> <file> [--format jsonl|firebase|supabase]
+//                     [--signer-key <b64> --salt-separator <b64> --rounds <n> --mem-cost <n>]
 //   common flags: --remote, --persist-to <dir>, --env <environment>
 import { parseArgs } from 'node:util';
 import {
@@ -23,6 +26,7 @@ import {
 } from '../src/db/admin-sql.ts';
 import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
+import { exportUsers, importUsers } from './lib/user-transfer.ts';
 import { applyMigrations, execute, webhookSettings, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:
@@ -34,6 +38,9 @@ const USAGE = `usage:
   npm run admin -- webhook list <projectId> [--json]
   npm run admin -- webhook delete <projectId> <webhookId>
   npm run admin -- webhook deliveries <projectId> [--failed] [--limit <n>] [--json]
+  npm run admin -- users export <projectId> [--out <file>]
+  npm run admin -- users import <projectId> <file> [--format jsonl|firebase|supabase]
+                    [--signer-key <base64> --salt-separator <base64> --rounds <n> --mem-cost <n>]
 flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>`;
 
 async function main(argv: string[]): Promise<void> {
@@ -52,6 +59,12 @@ async function main(argv: string[]): Promise<void> {
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },
       env: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+      'signer-key': { type: 'string' },
+      'salt-separator': { type: 'string' },
+      rounds: { type: 'string' },
+      'mem-cost': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -124,6 +137,18 @@ async function main(argv: string[]): Promise<void> {
     const line = (d: (typeof rows)[number]) =>
       `${d.eventId}\t${d.webhookId}\t${d.event}\t${d.userId}\t${d.status}\t${d.attempts} attempt(s)\t${d.lastStatus ?? '-'}\t${d.lastError ?? ''}`;
     return print(rows, rows.map(line).join('\n') || 'no deliveries');
+  }
+  if (noun === 'users' && verb === 'export') {
+    const count = await exportUsers(projectId, target, values.out);
+    return console.error(`exported ${count} users of ${projectId}${values.out ? ` to ${values.out}` : ''}`);
+  }
+  if (noun === 'users' && verb === 'import' && itemId) {
+    const format = values.format;
+    if (format !== 'jsonl' && format !== 'firebase' && format !== 'supabase') return fail(USAGE);
+    const number = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
+    const firebase = { signerKey: values['signer-key'], saltSeparator: values['salt-separator'], rounds: number(values.rounds), memCost: number(values['mem-cost']) };
+    const summary = await importUsers(projectId, itemId, format, firebase, target);
+    return print(summary, `imported ${summary.created} users into ${projectId}; ${summary.skipped} records skipped`);
   }
   fail(USAGE);
 }

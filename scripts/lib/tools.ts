@@ -52,14 +52,19 @@ export function applyMigrations(target: Target): void {
 
 /** Runs SQL through `wrangler d1 execute --json` and returns the rows of the last statement. */
 export function execute<T = Record<string, unknown>>(sql: string, target: Target): T[] {
+  return (executeAll(sql, target).at(-1) ?? []) as T[];
+}
+
+/** Runs SQL through `wrangler d1 execute --json` and returns the rows of each statement. */
+export function executeAll(sql: string, target: Target): Array<Record<string, unknown>[]> {
   const out = execFileSync(bin('wrangler'), ['d1', 'execute', DATABASE, ...targetFlags(target), '--json', '--yes', '--command', sql], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true' },
+    maxBuffer: 256 * 1024 * 1024,
   });
-  const results = JSON.parse(out) as Array<{ results: T[] }>;
-  return results.at(-1)?.results ?? [];
+  return (JSON.parse(out) as Array<{ results: Record<string, unknown>[] }>).map((r) => r.results);
 }
 
 /** The local state directory wrangler uses for --persist-to (default .wrangler/state). */

@@ -261,3 +261,15 @@ export function updateEmailVerification(db: Db, projectId: string, id: string, e
 export function deleteUser(db: Db, projectId: string, id: string) {
   return db.delete(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning({ id: users.id });
 }
+
+/**
+ * Replaces the password hash `from` by `to` only while it is still `from` (compare and
+ * set: a hash is upgraded exactly once, however many sign-ins race); `to` null makes it
+ * a no-op, so a batch can hold it unconditionally.
+ */
+export function replacePasswordHash(db: Db, projectId: string, id: string, from: string, to: string | null) {
+  return db
+    .update(users)
+    .set({ passwordHash: to ?? from })
+    .where(and(eq(users.id, id), eq(users.projectId, projectId), eq(users.passwordHash, from), to === null ? sql`0` : undefined));
+}

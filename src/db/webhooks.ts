@@ -9,9 +9,10 @@ import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './s
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 
 /** The §10 user model of the users row the statement reads, as JSON built in SQL (never a hash or prefs). */
-const userModelJson = sql`json_object('$id', ${users.id}, 'email', ${users.email},
-  'emailVerification', json(CASE WHEN ${users.emailVerification} THEN 'true' ELSE 'false' END),
-  'status', ${users.status}, 'registration', ${users.registration}, 'name', ${users.name}, 'roles', json('[]'))`;
+const USER_MODEL_JSON = `json_object('$id', users.id, 'email', users.email,
+  'emailVerification', json(CASE WHEN users.email_verification THEN 'true' ELSE 'false' END),
+  'status', users.status, 'registration', users.registration, 'name', users.name, 'roles', json('[]'))`;
+const userModelJson = sql.raw(USER_MODEL_JSON);
 
 /** What an event's `data` is, computed from the rows as the statement sees them. */
 export const eventData = {
@@ -68,6 +69,24 @@ export function insertEventIf(db: Db, row: NewEvent) {
         .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), subscribed, row.condition)),
     )
     .returning({ id: webhookEvents.id });
+}
+
+/**
+ * `users.create` events for imported users, one statement for a chunk (like the import's
+ * log entries): `created` holds [seq, id, event id] of each row the import wrote; a row
+ * that did not go in matches no user and gets no event. Written only if a webhook of the
+ * project listens.
+ */
+export function insertImportedEvents(db: Db, projectId: string, created: Array<[number, string, string]>, time: number) {
+  return db.$client
+    .prepare(
+      `INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued)
+       SELECT k.value ->> 2, users.project_id, 'users.create', users.id, ?2, ${USER_MODEL_JSON}, NULL
+       FROM json_each(?3) AS k CROSS JOIN users ON users.seq = k.value ->> 0 AND users.id = k.value ->> 1 AND users.project_id = ?1
+       WHERE EXISTS (SELECT 1 FROM webhooks, json_each(webhooks.events) AS e WHERE webhooks.project_id = ?1 AND e.value IN ('users.create', 'users.*'))
+       RETURNING id`,
+    )
+    .bind(projectId, time, JSON.stringify(created));
 }
 
 /** Takes back an event whose change was undone (the sign-in compensation). */

@@ -5,7 +5,7 @@ import { deleteLog, insertLogIf } from '../db/audit.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { batchPrepared } from '../db/prepared.ts';
-import { findUser, findUserByEmail, userById, type PublicUserRow } from '../db/users.ts';
+import { findUser, findUserByEmail, replacePasswordHash, userById, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
@@ -15,7 +15,8 @@ import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFou
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
-import { decoyHash, verifyPassword } from './passwords.ts';
+import { isCurrentHash, verifyStoredHash } from './password-formats.ts';
+import { DEFAULT_PARAMS, decoyHash, hashPassword, verifyPassword, withHashSlot, type Admission } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 
@@ -56,13 +57,16 @@ export async function signIn(
   const user = await findUserByEmail(db, project.id, emailKey(email));
   // An unknown email does the same work as a wrong password, so timing tells nothing:
   // one hash (against a decoy), then the same log write, which inserts no row for it.
-  const valid = await verifyPassword(password, user?.passwordHash ?? decoyHash(), { queue: project.id, budgetMs: hashBudgetMs });
+  const admission = { queue: project.id, budgetMs: hashBudgetMs };
+  const { valid, upgrade } = await checkPassword(password, user?.passwordHash, admission);
   if (!user || !valid || user.status === 2) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
     await insertLogIf(db, auditEntry(project.id, user?.id ?? '', 'account.sessions.failed', actor, now));
     throw user && valid ? userBlocked() : invalidCredentials();
   }
 
+  // An imported hash is replaced by ours once it has proved the password right.
+  const upgraded = upgrade ? await hashPassword(password, admission) : null;
   const secret = randomHex(32);
   const session: SessionRow = {
     id: newId(),
@@ -79,6 +83,8 @@ export async function signIn(
     queries.insertSessionIfActive(db, session, user.passwordHash),
     insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
     recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: userHasSession(session.id) }),
+    // After the session insert, which checked the hash that was verified: changes it once.
+    replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
   ]);
   // No row: between the password check and the insert the user was blocked, deleted,
   // or given another password (the one checked no longer signs in).
@@ -96,6 +102,18 @@ export async function signIn(
   }
   events.announce(recorded);
   return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
+}
+
+/**
+ * Verifies a password against a stored hash of any algorithm (password-formats.ts);
+ * `upgrade` when it is right but not yet this service's current argon2id. An unknown
+ * email, or a user without a password (imported without a hash), is checked against a
+ * decoy: the same hashing work as a wrong password, so no account enumeration.
+ */
+async function checkPassword(password: string, stored: string | undefined, admission: Admission): Promise<{ valid: boolean; upgrade: boolean }> {
+  if (!stored || isCurrentHash(stored, DEFAULT_PARAMS)) return { valid: await verifyPassword(password, stored || decoyHash(), admission), upgrade: false };
+  const valid = await withHashSlot(admission, () => verifyStoredHash(password, stored));
+  return { valid, upgrade: valid };
 }
 
 /** Checks a session token: KV finds the session, D1 confirms it is still live. */

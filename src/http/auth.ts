@@ -17,9 +17,11 @@ export async function keyOfProject(stores: Stores, project: Project, secret: str
   return key?.projectId === project.id ? key : undefined;
 }
 
-export function requireScope(project: Project, key: ApiKey | undefined, scope: Scope, host: string): void {
+/** The key, once it is known to hold the scope. */
+export function requireScope(project: Project, key: ApiKey | undefined, scope: Scope, host: string): ApiKey {
   if (!key) throw unauthorized(`Guest (role: guest) missing scope (${scope})`);
   if (!key.scopes.includes(scope)) {
     throw unauthorized(`app.${project.id}@service.${host} (role: application) missing scope (${scope})`);
   }
+  return key;
 }

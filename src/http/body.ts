@@ -12,12 +12,12 @@ export type Body =
 
 const tooLarge = () => new HttpError(413, 'Request body too large');
 
-export async function readBody(request: Request): Promise<Body> {
+export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Body> {
   if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) return { kind: 'none' };
   const declared = Number(request.headers.get('Content-Length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (declared > maxBytes) throw tooLarge();
 
-  const text = await readCapped(request.body);
+  const text = await readCapped(request.body, maxBytes);
   if (text.trim() === '') return { kind: 'none' };
 
   const type = (request.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -35,7 +35,7 @@ export async function readBody(request: Request): Promise<Body> {
   return { kind: 'invalid' };
 }
 
-async function readCapped(stream: ReadableStream<Uint8Array>): Promise<string> {
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -43,7 +43,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
       throw tooLarge();
     }

@@ -30,6 +30,8 @@ export interface RequestContext {
   project: Project;
   /** Set for endpoints with 'session' access. */
   session: AuthenticatedSession;
+  /** The checked API key's scopes ('key' access; empty otherwise). */
+  scopes: readonly string[];
   /** Who made the request (IP, device, country), parsed on first use. */
   actor(): Actor;
   /** The X-Appwrite-Locale language for country names. */
@@ -46,6 +48,8 @@ export interface Endpoint<S extends ParamSpec = ParamSpec> {
   access: Access;
   /** Query parameters for GET, JSON body fields otherwise. */
   params: S;
+  /** The largest request body accepted (default MAX_BODY_BYTES, src/http/body.ts). */
+  maxBodyBytes?: number;
   /** Abuse limits, checked after credentials and before parameters. */
   rateLimits?: RateLimitRule[];
   responses: Record<number, { description: string; model?: z.ZodType }>;

@@ -32,6 +32,10 @@ const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   busy: 429,
 };
 
+export function statusOf(err: DomainError): number {
+  return DOMAIN_STATUS[err.kind];
+}
+
 export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
   const shown = SHOWN.has(status);
   const code = shown ? status : 500;
@@ -53,7 +57,7 @@ export function toErrorResponse(err: unknown, requestId: string): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.message, err.headers);
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(err.retryAfterSeconds)) };
-    return errorResponse(DOMAIN_STATUS[err.kind], err.message, headers);
+    return errorResponse(statusOf(err), err.message, headers);
   }
   console.error(JSON.stringify({ level: 'error', requestId, error: describe(err) }));
   return errorResponse(500, 'Server Error');

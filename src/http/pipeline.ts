@@ -32,18 +32,19 @@ export async function runEndpoint(
   try {
     requestDb = openRequestDb(env, sessionStart(endpoint, request), meter, exec, requestId);
     const stores = requestDb.stores;
-    const body = await readBody(request);
+    const body = await readBody(request, endpoint.maxBodyBytes);
     const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
 
     let project: Project | undefined;
     let session: AuthenticatedSession | undefined;
+    let scopes: readonly string[] = [];
     const access = endpoint.access;
     if (access.kind !== 'open') {
       project = await resolveProject(stores, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
       const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
-      if (access.kind === 'key') requireScope(project, key, access.scope, url.host);
+      if (access.kind === 'key') scopes = requireScope(project, key, access.scope, url.host).scopes;
       if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
     }
 
@@ -66,6 +67,7 @@ export async function runEndpoint(
       // Only 'open' endpoints run without a project, and only 'session' ones read the session.
       project: project as Project,
       session: session as AuthenticatedSession,
+      scopes,
       actor: actorOnce,
       locale: localeOf(request),
     };

@@ -21,11 +21,31 @@ import {
   updateUserStatus,
   updateUserVerification,
 } from './users.ts';
+import {
+  exportUsers,
+  importArgon2,
+  importBcrypt,
+  importMd5,
+  importPhpass,
+  importScrypt,
+  importScryptModified,
+  importSha,
+  importUsers,
+} from './user-imports.ts';
 
 export const endpoints: Endpoint<any>[] = [
   health,
   listUsers, // GET    /v1/users
   createUser, // POST   /v1/users
+  importBcrypt, // POST   /v1/users/bcrypt
+  importArgon2, // POST   /v1/users/argon2
+  importScrypt, // POST   /v1/users/scrypt
+  importScryptModified, // POST   /v1/users/scrypt-modified
+  importSha, // POST   /v1/users/sha
+  importMd5, // POST   /v1/users/md5
+  importPhpass, // POST   /v1/users/phpass
+  importUsers, // POST   /v1/users/import
+  exportUsers, // GET    /v1/users/export (before /users/:userId, which would take it)
   getUser, // GET    /v1/users/:userId
   getUserPrefs, // GET    /v1/users/:userId/prefs
   updateUserPrefs, // PATCH  /v1/users/:userId/prefs

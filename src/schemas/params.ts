@@ -25,3 +25,27 @@ export function required<T>(schema: z.ZodType<T, unknown>, rule: string, descrip
 export function optional<T>(schema: z.ZodType<T, unknown>, rule: string, description: string, value: T): Param<T> {
   return { schema, rule, description, fallback: { value } };
 }
+
+export type Checked<T> = { ok: true; values: T } | { ok: false; message: string };
+
+/**
+ * Checks `source` against `spec` in Appwrite's words and order: missing/empty →
+ * `Param "x" is not optional.`, then the schema → `Invalid x: <rule>`, parameter by
+ * parameter in declaration order. Requests (src/http/params.ts) and the records of a
+ * bulk import (src/schemas/imports.ts) are checked alike.
+ */
+export function checkParams<S extends ParamSpec>(spec: S, source: Record<string, unknown>): Checked<ParamValues<S>> {
+  const values: Record<string, unknown> = {};
+  for (const [name, param] of Object.entries(spec)) {
+    const raw = Object.hasOwn(source, name) ? source[name] : undefined;
+    if (raw === undefined || raw === null || (raw === '' && !param.emptyAllowed)) {
+      if (!param.fallback) return { ok: false, message: `Param "${name}" is not optional.` };
+      values[name] = param.fallback.value;
+      continue;
+    }
+    const parsed = param.schema.safeParse(raw);
+    if (!parsed.success) return { ok: false, message: `Invalid ${name}: ${param.rule}` };
+    values[name] = parsed.data;
+  }
+  return { ok: true, values: values as ParamValues<S> };
+}

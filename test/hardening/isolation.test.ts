@@ -90,7 +90,8 @@ async function freshA(): Promise<{ user: FastUser; session: Session }> {
 /** A body for the route's parameters (its own params; unknown routes get {}). */
 function bodyFor(endpoint: Endpoint, signInAs: FastUser): Record<string, unknown> | undefined {
   if (endpoint.method === 'GET') return undefined;
-  switch (endpoint.operationId) {
+  const operationId = endpoint.operationId;
+  switch (operationId) {
     case 'createUser':
       return { email: `new.${counter++}@a-tenant.example`, password: 'password', name: 'New In A' };
     case 'updateUserPrefs':
@@ -107,10 +108,29 @@ function bodyFor(endpoint: Endpoint, signInAs: FastUser): Record<string, unknown
       return { emailVerification: true };
     case 'createSession':
       return { email: signInAs.email, password: signInAs.password };
+    case 'importUsers':
+      return { users: [{ email: `bulk.${counter++}@a-tenant.example`, hash: { algorithm: 'md5', value: MD5 } }] };
     default:
-      return {};
+      return operationId in IMPORTED_HASHES ? { userId: `imported-${counter}`, email: `imported.${counter++}@a-tenant.example`, ...IMPORTED_HASHES[operationId] } : {};
   }
 }
+
+const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
+/** The import routes' hash parameters (contract §9.2), by operation. */
+const IMPORTED_HASHES: Record<string, Record<string, unknown>> = {
+  createBcryptUser: { password: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' },
+  createArgon2User: { password: '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' },
+  createScryptUser: { password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', passwordSalt: 'sälz$,=', passwordCpu: 2, passwordMemory: 1, passwordParallel: 1, passwordLength: 32 },
+  createScryptModifiedUser: {
+    password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+    passwordSalt: '42xEC+ixf3L2lw==',
+    passwordSaltSeparator: 'Bw==',
+    passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+  },
+  createShaUser: { password: 'ab'.repeat(32), passwordVersion: 'sha256' },
+  createMd5User: { password: MD5 },
+  createPhpassUser: { password: '$P$B12345678L6Lpt4BxNotVIMILOa9u81' },
+};
 
 interface Call {
   path: string;

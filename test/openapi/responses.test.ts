@@ -89,6 +89,33 @@ describe('documented responses', () => {
     await expectCall('createUser', '/users', { method: 'POST', project, rawBody: JSON.stringify({ name: 'x'.repeat(200 * 1024) }) }, 413);
   });
 
+  it('imports and export', async () => {
+    const md5 = '5f4dcc3b5aa765d61d8327deb882cf99';
+    const base = { email: 'imported@example.com', name: 'Imported' };
+    const routes: Array<[string, string, Record<string, unknown>]> = [
+      ['createBcryptUser', 'bcrypt', { password: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' }],
+      ['createArgon2User', 'argon2', { password: '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' }],
+      ['createScryptUser', 'scrypt', { password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', passwordSalt: 'sälz$,=', passwordCpu: 2, passwordMemory: 1, passwordParallel: 1, passwordLength: 32 }],
+      ['createScryptModifiedUser', 'scrypt-modified', { password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==', passwordSalt: '42xEC+ixf3L2lw==', passwordSaltSeparator: 'Bw==', passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==' }],
+      ['createShaUser', 'sha', { password: 'ab'.repeat(32), passwordVersion: 'sha256' }],
+      ['createMd5User', 'md5', { password: md5 }],
+      ['createPhpassUser', 'phpass', { password: '$P$B12345678L6Lpt4BxNotVIMILOa9u81' }],
+    ];
+    for (const [operationId, route, extra] of routes) {
+      const body = { ...base, ...extra, userId: `doc.${route}`, email: `${route}@example.com` };
+      await expectCall(operationId, `/users/${route}`, { method: 'POST', project, body }, 201);
+      await expectCall(operationId, `/users/${route}`, { method: 'POST', project, body }, 409);
+    }
+    await expectCall('createMd5User', '/users/md5', { method: 'POST', project, body: { ...base, userId: 'x', password: 'zz' } }, 400);
+    const users = [{ userId: 'bulk-1', email: 'bulk1@example.com', prefs: { a: 1 }, hash: { algorithm: 'md5', value: md5 } }, { email: 'bad' }];
+    await expectCall('importUsers', '/users/import', { method: 'POST', project, body: { users } }, 200);
+    await expectCall('importUsers', '/users/import', { method: 'POST', project, body: { users: 'no' } }, 400);
+    await expectCall('importUsers', '/users/import', { method: 'POST', project, rawBody: JSON.stringify({ users: ['x'.repeat(5 * 1024 * 1024)] }) }, 413);
+    const page = await expectCall('exportUsers', '/users/export?limit=2', { project }, 200);
+    await expectCall('exportUsers', `/users/export?cursor=${page.cursor}`, { project }, 200);
+    await expectCall('exportUsers', '/users/export?cursor=nobody', { project }, 400);
+  });
+
   it('would catch a body the document does not describe', async () => {
     const user = await expectCall('getUser', `/users/${userId}`, { project }, 200);
     const json = { 'Content-Type': 'application/json; charset=UTF-8' };

@@ -63,6 +63,25 @@ describe('events are written with their change', () => {
     expect(readdressed).toMatchObject({ name: 'Renamed', email: 'new.address@example.com' });
   });
 
+  it('imported users are users.create events, one per user created, none for a skipped record', async () => {
+    const project = await createProject();
+    await createWebhook(project, ['users.create']);
+    const single = await callJson('/users/md5', { method: 'POST', project, body: { userId: 'unique()', email: 'md5@example.com', password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    expect(single.status).toBe(201);
+    const bulk = await callJson('/users/import', {
+      method: 'POST',
+      project,
+      body: { users: [{ userId: 'first', email: 'first@example.com' }, { userId: 'dup', email: 'md5@example.com' }, { email: 'second@example.com', name: 'Second' }] },
+    });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.sum).toBe(2);
+    const events = await storedEvents(project);
+    expect(events.map((e) => [e.event, e.userId, e.data])).toEqual([
+      ['users.create', single.body.$id, single.body],
+      ...bulk.body.users.map((u: { $id: string }) => ['users.create', u.$id, { ...u, roles: [] }]),
+    ]);
+  });
+
   it('sign-in and sign-out carry the session id; users.sessions.delete lists the ended sessions, and only when one ended', async () => {
     const project = await createProject();
     await createWebhook(project, ['users.*', 'account.sessions.create', 'account.sessions.delete']);

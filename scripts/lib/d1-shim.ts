@@ -1,0 +1,86 @@
+// Just enough of the D1Database interface (prepare → bind → all/run, batch) for the
+// admin CLI to run the Worker's own domain code (src/domain/imports.ts) outside the
+// Worker: on the local database through node:sqlite, or on the deployed one through
+// `wrangler d1 execute --remote`, which binds nothing, so values are inlined as quoted
+// literals there. A batch is one transaction, as in D1.
+import type { DatabaseSync } from 'node:sqlite';
+import { executeAll, type Target } from './tools.ts';
+
+type Value = string | number | null;
+type Row = Record<string, unknown>;
+
+interface Runner {
+  batch(statements: Array<{ sql: string; params: Value[] }>): Row[][];
+}
+
+class Statement {
+  readonly runner: Runner;
+  readonly sql: string;
+  readonly params: Value[];
+
+  constructor(runner: Runner, sql: string, params: Value[] = []) {
+    this.runner = runner;
+    this.sql = sql;
+    this.params = params;
+  }
+
+  bind(...params: unknown[]): Statement {
+    return new Statement(this.runner, this.sql, params.map(toValue));
+  }
+
+  async all<T = Row>() {
+    const [results] = this.runner.batch([this]);
+    return { results: results as T[], success: true, meta: {} };
+  }
+
+  async run<T = Row>() {
+    return this.all<T>();
+  }
+}
+
+function toValue(value: unknown): Value {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === null || typeof value === 'string' || typeof value === 'number') return value;
+  throw new Error(`cannot bind ${typeof value}`);
+}
+
+function shim(runner: Runner): D1Database {
+  return {
+    prepare: (sql: string) => new Statement(runner, sql),
+    batch: async (statements: Statement[]) => runner.batch(statements).map((results) => ({ results, success: true, meta: {} })),
+  } as unknown as D1Database;
+}
+
+/** The local database file, opened with node:sqlite (no `wrangler dev` may write it meanwhile). */
+export function sqliteD1(db: DatabaseSync): D1Database {
+  return shim({
+    batch(statements) {
+      if (statements.length === 1) return [db.prepare(statements[0]!.sql).all(...statements[0]!.params) as Row[]];
+      db.exec('BEGIN');
+      try {
+        const results = statements.map(({ sql, params }) => db.prepare(sql).all(...params) as Row[]);
+        db.exec('COMMIT');
+        return results;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+    },
+  });
+}
+
+/** A database reached through `wrangler d1 execute` (the deployed one with --remote): one call per batch. */
+export function wranglerD1(target: Target): D1Database {
+  return shim({
+    batch: (statements) => executeAll(statements.map(({ sql, params }) => inline(sql, params)).join(';\n'), target),
+  });
+}
+
+/** `?N` placeholders (the only form src/db/imports.ts uses) replaced by SQL literals. */
+function inline(sql: string, params: Value[]): string {
+  return sql.replace(/\?(\d+)/g, (_, n: string) => {
+    const value = params[Number(n) - 1];
+    if (value === undefined) throw new Error(`no value for ?${n}`);
+    return value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`;
+  });
+}

@@ -1,0 +1,110 @@
+// `users export` and `users import` of the admin CLI (contract §9.3), in constant
+// memory: the export pages through the users by keyset (src/db/imports.ts pageAfterSql)
+// and writes each page before reading the next; the import streams the file and sends
+// chunks through the bulk route's own code (src/schemas/imports.ts checks each record,
+// src/domain/imports.ts creates them). Locally the database file is used directly
+// (node:sqlite; stop `wrangler dev` on the same state first, as for `npm run seed`);
+// with --remote every page or chunk goes through `wrangler d1 execute`.
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { DatabaseSync } from 'node:sqlite';
+import { database } from '../../src/db/client.ts';
+import { pageAfterSql, type ExportRow } from '../../src/db/imports.ts';
+import type { Actor, Project, Stores } from '../../src/domain/context.ts';
+import { importUsers as importChecked, toExportRecord, type CheckedRecord } from '../../src/domain/imports.ts';
+import { parseUserAgent } from '../../src/domain/user-agent.ts';
+import { checkImportRecord, MAX_IMPORT_RECORDS } from '../../src/schemas/imports.ts';
+import { statusOf } from '../../src/http/errors.ts';
+import { sqliteD1, wranglerD1 } from './d1-shim.ts';
+import { execute, openLocalD1, type Target } from './tools.ts';
+import { readRecords, type FirebaseParams, type Format } from './user-files.ts';
+
+const EXPORT_PAGE = 1000;
+// `wrangler d1 execute --command` takes the batch as one argument (Linux caps one at 128 KiB).
+const REMOTE_CHUNK = 100;
+
+/** Runs `sql` (no bound values) and returns its rows, locally or through wrangler. */
+type Query = (sql: string) => Record<string, unknown>[];
+
+async function connect(projectId: string, target: Target): Promise<{ query: Query; d1: D1Database; close(): void }> {
+  if (target.remote) return { query: (sql) => execute(sql, target), d1: wranglerD1(target), close: () => {} };
+  const { db } = await openLocalD1(target.persistTo, projectId);
+  return { query: (sql) => db.prepare(sql).all() as Record<string, unknown>[], d1: sqliteD1(db as DatabaseSync), close: () => db.close() };
+}
+
+async function findProject(query: Query, projectId: string): Promise<Project> {
+  const [row] = query(`SELECT seq, id, name, origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`);
+  if (!row) throw new Error(`no project ${projectId}`);
+  return { seq: Number(row.seq), id: String(row.id), name: String(row.name), origins: JSON.parse(String(row.origins)) as string[] };
+}
+
+/** Writes every user of the project as a JSON line (hash included), in list order; returns how many. */
+export async function exportUsers(projectId: string, target: Target, outPath?: string): Promise<number> {
+  const { query, close } = await connect(projectId, target);
+  const out: Writable = outPath ? createWriteStream(outPath) : process.stdout;
+  let count = 0;
+  try {
+    await findProject(query, projectId);
+    let after: number | null = null;
+    for (;;) {
+      const rows = query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as ExportRow[];
+      if (rows.length === 0) break;
+      let text = '';
+      for (const row of rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';
+      if (!out.write(text)) await once(out, 'drain');
+      count += rows.length;
+      after = rows.at(-1)!.seq;
+    }
+  } finally {
+    close();
+    if (outPath) {
+      out.end();
+      await once(out, 'finish');
+    }
+  }
+  return count;
+}
+
+/**
+ * Imports the file into the project, chunk by chunk; each skipped record is reported
+ * on stderr as a JSON line {index, code, message} (index: its place in the file, from 0).
+ */
+export async function importUsers(projectId: string, path: string, format: Format, firebase: FirebaseParams, target: Target) {
+  if (format === 'firebase' && (!firebase.signerKey || firebase.saltSeparator === undefined)) {
+    throw new Error('--format firebase needs --signer-key and --salt-separator (Firebase console: password hash parameters)');
+  }
+  const { query, d1, close } = await connect(projectId, target);
+  const db = database(d1);
+  // Imported users' events stay in the outbox: the Worker's scheduled sweep hands them to the queue.
+  const stores: Stores = { db, kv: undefined as unknown as KVNamespace, primary: () => db, events: { announce: () => {} } };
+  const actor: Actor = { ip: '', device: parseUserAgent(null), country: '--' };
+  const chunkSize = target.remote ? REMOTE_CHUNK : MAX_IMPORT_RECORDS;
+  let created = 0;
+  let skipped = 0;
+  let index = 0;
+  try {
+    const project = await findProject(query, projectId);
+    const send = async (chunk: CheckedRecord[], first: number) => {
+      const outcome = await importChecked(stores, project, chunk, actor);
+      created += outcome.created.length;
+      skipped += outcome.failures.length;
+      for (const { index: i, error } of outcome.failures) {
+        process.stderr.write(JSON.stringify({ index: first + i, code: statusOf(error), message: error.message }) + '\n');
+      }
+    };
+    let chunk: CheckedRecord[] = [];
+    for await (const item of readRecords(path, format, firebase)) {
+      chunk.push(item.ok ? (checkImportRecord(item.value) as CheckedRecord) : item);
+      if (chunk.length === chunkSize) {
+        await send(chunk, index);
+        index += chunk.length;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await send(chunk, index);
+  } finally {
+    close();
+  }
+  return { created, skipped };
+}

@@ -1,0 +1,223 @@
+// Bringing users in (contract §9.2) and taking them out (§9.3). One implementation for
+// the import routes, the bulk route and the admin CLI: records arrive checked against
+// src/schemas/imports.ts; here their hashes are checked and encoded (never computed:
+// password-formats.ts), they get their place in list order, and go in with as few
+// statements as possible.
+//
+// Order: a user's seq (rowid) is registration second × 2^21 + a counter (ids.ts). An
+// imported user takes, within its registration second, the next seqs after every
+// existing one, so a file's users keep its order, across chunks and requests too.
+import * as queries from '../db/imports.ts';
+import type { ExportRow, ImportRow } from '../db/imports.ts';
+import { insertImportedEvents } from '../db/webhooks.ts';
+import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
+import { DomainError, alreadyRegistered, invalidParam } from './errors.ts';
+import { SECOND, newId, userKey } from './ids.ts';
+import { InvalidHashError, decodeStoredHash, encodeStoredHash, type ImportedHash } from './password-formats.ts';
+import { searchText } from './search.ts';
+import { emailKey, toListItem, type User, type UserListItem } from './users.ts';
+
+/** A record that passed its field rules (src/schemas/imports.ts). */
+export interface ImportRecord {
+  /** null: generate one (`unique()`). */
+  userId: string | null;
+  email: string;
+  name: string;
+  emailVerification: boolean;
+  status: 0 | 1 | 2;
+  /** Unix seconds; null: now. */
+  registration: number | null;
+  prefs: Record<string, unknown>;
+  /** Checked and encoded here; null: the user cannot sign in until a password is set. */
+  hash: Record<string, unknown> | null;
+}
+
+/** A record as checked: its values, or the message of the first rule it breaks. */
+export type CheckedRecord = { ok: true; values: ImportRecord } | { ok: false; message: string };
+
+export interface ImportOutcome {
+  /** The users created, in input order. */
+  created: UserListItem[];
+  /** The records skipped, by input index, in input order. */
+  failures: Array<{ index: number; error: DomainError }>;
+}
+
+/** The user as stored until it gets its seq (and, unless custom, its id). */
+interface Draft {
+  index: number;
+  customId: string | null;
+  row: Omit<ImportRow, 'seq' | 'id'>;
+}
+
+// D1 statements stay small (≤ 100 KB of SQL, as the CLI's remote path inlines them).
+const STATEMENT_JSON_BYTES = 64 * 1024;
+// Seq collisions come only from concurrent writers in the same second; retrying settles them.
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Creates the records that break no rule and conflict with no user of the project.
+ * `hashParam` names the hash in messages: `password` on the import routes, `hash` in
+ * bulk records.
+ */
+export async function importUsers({ db, events }: Stores, project: Project, records: CheckedRecord[], actor: Actor, hashParam = 'hash'): Promise<ImportOutcome> {
+  const now = nowSeconds();
+  const failures: ImportOutcome['failures'] = [];
+  let pending: Draft[] = [];
+  records.forEach((record, index) => {
+    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message) });
+    try {
+      pending.push(draftOf(project, record.values, index, now));
+    } catch (err) {
+      if (!(err instanceof InvalidHashError)) throw err;
+      failures.push({ index, error: invalidParam(hashParam, err.message) });
+    }
+  });
+
+  const created: Array<{ index: number; row: ImportRow }> = [];
+  const log = { ip: actor.ip, time: now, device: JSON.stringify(actor.device), country: actor.country };
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > MAX_ATTEMPTS) throw new Error('import: seq collisions persisted');
+    const rows = await placeInOrder(db, pending);
+    const { inserted, recorded } = await write(db, project.id, rows, log);
+    events.announce(recorded);
+    const missed: Draft[] = [];
+    pending.forEach((draft, i) => (inserted.has(rows[i]!.seq) ? created.push({ index: draft.index, row: rows[i]! }) : missed.push(draft)));
+    if (missed.length === 0) break;
+    const existing = await queries.existingKeys(
+      db,
+      project.id,
+      missed.flatMap((d) => (d.customId === null ? [] : [d.customId])),
+      missed.map((d) => d.row.emailKey),
+    );
+    pending = [];
+    for (const draft of missed) {
+      const taken = (draft.customId !== null && existing.ids.has(draft.customId)) || existing.emailKeys.has(draft.row.emailKey);
+      if (taken) failures.push({ index: draft.index, error: alreadyRegistered() });
+      else pending.push(draft); // its seq (or generated id) was taken meanwhile: place it again
+    }
+  }
+  created.sort((a, b) => a.index - b.index);
+  failures.sort((a, b) => a.index - b.index);
+  return { created: created.map(({ row }) => toListItem(row)), failures };
+}
+
+/** One import route's user: 201 with the user, or the record's failure (400, 409). */
+export async function importUser(
+  stores: Stores,
+  project: Project,
+  input: { userId: string | null; email: string; name: string; hash: ImportedHash },
+  actor: Actor,
+): Promise<User> {
+  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, hash: { ...input.hash } };
+  const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
+  if (failures[0]) throw failures[0].error;
+  return { ...created[0]!, roles: [] };
+}
+
+function draftOf(project: Project, record: ImportRecord, index: number, now: number): Draft {
+  const passwordHash = record.hash === null ? '' : encodeStoredHash(record.hash as unknown as ImportedHash);
+  return {
+    index,
+    customId: record.userId,
+    row: {
+      email: record.email,
+      emailKey: emailKey(record.email),
+      name: record.name,
+      passwordHash,
+      status: record.status,
+      emailVerification: record.emailVerification,
+      registration: record.registration ?? now,
+      prefs: JSON.stringify(record.prefs),
+      searchText: searchText(project.seq, record.name, record.email),
+    },
+  };
+}
+
+/** Gives each draft the next seq of its registration second, in draft order. */
+async function placeInOrder(db: Stores['db'], drafts: Draft[]): Promise<ImportRow[]> {
+  const seconds = [...new Set(drafts.map((d) => d.row.registration))];
+  const tops = await queries.topSeqs(db, seconds);
+  const next = new Map(seconds.map((s) => [s, (tops.get(s) ?? s * SECOND - 1) + 1]));
+  return drafts.map((draft) => {
+    const second = draft.row.registration;
+    const seq = next.get(second)!;
+    if (seq >= (second + 1) * SECOND) throw new Error(`import: registration second ${second} is full`);
+    next.set(second, seq + 1);
+    return { ...draft.row, seq, id: draft.customId ?? userKey(seq).id };
+  });
+}
+
+/**
+ * Inserts the rows, logs each one inserted and records its `users.create` event, in one
+ * transaction; the seqs inserted and the events recorded.
+ */
+async function write(
+  db: Stores['db'],
+  projectId: string,
+  rows: ImportRow[],
+  log: Parameters<typeof queries.logImported>[3],
+): Promise<{ inserted: Set<number>; recorded: Array<{ id: string }> }> {
+  const statements: D1PreparedStatement[] = [];
+  for (const chunk of chunks(rows)) {
+    statements.push(
+      queries.insertImported(db, projectId, chunk),
+      queries.logImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log),
+      insertImportedEvents(db, projectId, chunk.map((r) => [r.seq, r.id, newId()]), log.time),
+    );
+  }
+  const results = await db.$client.batch<{ seq: number } | { id: string }>(statements);
+  const of = <T>(offset: number) => results.filter((_, i) => i % 3 === offset).flatMap((r) => r.results as T[]);
+  return { inserted: new Set(of<{ seq: number }>(0).map((row) => row.seq)), recorded: of<{ id: string }>(2) };
+}
+
+/** Consecutive runs of rows whose JSON stays within STATEMENT_JSON_BYTES (at least one row each). */
+function* chunks(rows: ImportRow[]): Generator<ImportRow[]> {
+  let chunk: ImportRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = JSON.stringify(row).length;
+    if (chunk.length > 0 && bytes + size > STATEMENT_JSON_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** A user as a bulk-import record (the export's line); `hash` only when asked for and set. */
+export interface ExportRecord {
+  userId: string;
+  email: string;
+  name: string;
+  emailVerification: boolean;
+  status: number;
+  registration: number;
+  prefs: Record<string, unknown>;
+  hash?: ImportedHash;
+}
+
+export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord {
+  const record: ExportRecord = {
+    userId: row.id,
+    email: row.email,
+    name: row.name,
+    emailVerification: row.emailVerification === 1,
+    status: row.status,
+    registration: row.registration,
+    prefs: JSON.parse(row.prefs) as Record<string, unknown>,
+  };
+  if (withHash && row.passwordHash !== '') record.hash = decodeStoredHash(row.passwordHash);
+  return record;
+}
+
+/** One page of the export (GET /v1/users/export): `limit` records after the user `cursor`. */
+export async function exportUsers({ db }: Stores, project: Project, cursor: string | null, limit: number, withHashes: boolean) {
+  // One row more than asked tells whether this page is the last.
+  const { cursorFound, rows } = await queries.pageAfter(db, project.id, cursor, limit + 1);
+  if (!cursorFound) throw invalidParam('cursor', 'User not found');
+  const page = rows.slice(0, limit);
+  return { records: page.map((row) => toExportRecord(row, withHashes)), cursor: rows.length > limit ? page.at(-1)!.id : null };
+}
