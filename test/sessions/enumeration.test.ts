@@ -12,13 +12,19 @@ import { emailOf, insertUser } from './support.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-/** A D1 binding that notes every statement prepared (its first words) and every batch. */
+/**
+ * A D1 binding that notes every statement prepared (its first words) and every batch,
+ * also through the request's D1 session (src/http/d1-session.ts), which it stands for.
+ */
 function recordingDb(log: string[]): D1Database {
   const db = env.DB;
+  const prepare = (sql: string) => (log.push(sql.split(/\s+/).slice(0, 4).join(' ')), db.prepare(sql));
+  const batch = (statements: D1PreparedStatement[]) => (log.push(`batch of ${statements.length}`), db.batch(statements));
   return new Proxy(db, {
     get(target, property) {
-      if (property === 'prepare') return (sql: string) => (log.push(sql.split(/\s+/).slice(0, 4).join(' ')), target.prepare(sql));
-      if (property === 'batch') return (statements: D1PreparedStatement[]) => (log.push(`batch of ${statements.length}`), target.batch(statements));
+      if (property === 'prepare') return prepare;
+      if (property === 'batch') return batch;
+      if (property === 'withSession') return () => ({ prepare, batch, getBookmark: () => null });
       const value = Reflect.get(target, property);
       return typeof value === 'function' ? value.bind(target) : value;
     },
