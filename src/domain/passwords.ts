@@ -4,6 +4,7 @@
 // cap it at 100 000 iterations.
 import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { constantTimeEqual } from './crypto.ts';
+import { verifyStoredHash } from './password-formats.ts';
 import { tooBusy } from './errors.ts';
 import { pollUntil } from './polling.ts';
 
@@ -57,6 +58,17 @@ export async function verifyPassword(password: string, phc: string, admission: A
   return parsed !== null && constantTimeEqual(b64(derived), b64(hash));
 }
 
+/** Whether `stored` is an argon2id PHC string this module verifies itself (any parameters). */
+export const isArgon2id = (stored: string) => parsePhc(stored) !== null;
+
+/** Verifies a hash made elsewhere (password-formats.ts) under the same admission as ours. */
+export async function verifyImportedHash(password: string, stored: string, admission: Admission): Promise<boolean> {
+  return withHashSlot(admission, () => {
+    hashesComputed++;
+    return verifyStoredHash(password, stored);
+  });
+}
+
 /**
  * A PHC string no password matches (its hash bytes are zero), with the current default
  * parameters: verifying an unknown email's password against it costs exactly what a real
@@ -71,10 +83,11 @@ export function decoyHash(): string {
 }
 
 let hashesComputed = 0;
-/** How many hashes (ours or imported ones verified) this isolate has run (observable by tests and the benchmark). */
+/** How many hashes (ours, or imported ones verified) this isolate has run (observable by tests and the benchmark). */
 export const hashCount = () => hashesComputed;
 
 function argon2id(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
+  hashesComputed++;
   return argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
 }
 
@@ -127,7 +140,6 @@ export async function withHashSlot<T>(admission: Admission, fn: () => Promise<T>
     dequeue(waiter);
   }
   running++;
-  hashesComputed++;
   const started = Date.now();
   try {
     return await fn();

@@ -15,8 +15,7 @@ import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFou
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
-import { isCurrentHash, verifyStoredHash } from './password-formats.ts';
-import { DEFAULT_PARAMS, decoyHash, hashPassword, verifyPassword, withHashSlot, type Admission } from './passwords.ts';
+import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword, type Admission } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 
@@ -44,7 +43,26 @@ export function sessionLifetime(configured: string | undefined): number {
   return seconds;
 }
 
+type SignedIn = { id: string; expire: number; credentials: SessionCredentials };
+
 export async function signIn(
+  stores: Stores,
+  project: Project,
+  email: string,
+  password: string,
+  actor: Actor,
+  lifetimeSeconds: number,
+  hashBudgetMs: number,
+): Promise<SignedIn> {
+  // When the session insert finds the user changed since the check (blocked, deleted, a
+  // new password, or the hash upgraded by a sign-in racing this one), the password is
+  // checked once more against what is stored now: a racing upgrade must not refuse it.
+  const attempt = (last: boolean) => attemptSignIn(stores, project, email, password, actor, lifetimeSeconds, hashBudgetMs, last);
+  return (await attempt(false)) ?? (await attempt(true))!;
+}
+
+/** One sign-in attempt; null when the user changed under it and `last` is false. */
+async function attemptSignIn(
   { db, kv, events }: Stores,
   project: Project,
   email: string,
@@ -52,7 +70,8 @@ export async function signIn(
   actor: Actor,
   lifetimeSeconds: number,
   hashBudgetMs: number,
-): Promise<{ id: string; expire: number; credentials: SessionCredentials }> {
+  last: boolean,
+): Promise<SignedIn | null> {
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
   // An unknown email does the same work as a wrong password, so timing tells nothing:
@@ -87,8 +106,11 @@ export async function signIn(
     replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
   ]);
   // No row: between the password check and the insert the user was blocked, deleted,
-  // or given another password (the one checked no longer signs in).
-  if (inserted.length === 0) throw (await findUser(db, project.id, user.id).get())?.status === 2 ? userBlocked() : invalidCredentials();
+  // or given another password hash.
+  if (inserted.length === 0) {
+    if (!last) return null;
+    throw (await findUser(db, project.id, user.id).get())?.status === 2 ? userBlocked() : invalidCredentials();
+  }
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
@@ -106,13 +128,14 @@ export async function signIn(
 
 /**
  * Verifies a password against a stored hash of any algorithm (password-formats.ts);
- * `upgrade` when it is right but not yet this service's current argon2id. An unknown
+ * `upgrade` when it is right but made elsewhere with another algorithm (argon2id hashes,
+ * whatever their parameters, are verified as they are and kept). An unknown
  * email, or a user without a password (imported without a hash), is checked against a
  * decoy: the same hashing work as a wrong password, so no account enumeration.
  */
 async function checkPassword(password: string, stored: string | undefined, admission: Admission): Promise<{ valid: boolean; upgrade: boolean }> {
-  if (!stored || isCurrentHash(stored, DEFAULT_PARAMS)) return { valid: await verifyPassword(password, stored || decoyHash(), admission), upgrade: false };
-  const valid = await withHashSlot(admission, () => verifyStoredHash(password, stored));
+  if (!stored || isArgon2id(stored)) return { valid: await verifyPassword(password, stored || decoyHash(), admission), upgrade: false };
+  const valid = await verifyImportedHash(password, stored, admission);
   return { valid, upgrade: valid };
 }
 
