@@ -90,8 +90,9 @@ export function usersView(main: HTMLElement): void {
     state.order = order.value as 'ASC' | 'DESC';
     void load({ first: 0 });
   });
-  previous.addEventListener('click', () => busy(previous, () => load({ first: state.position.first, cursor: page[0]?.$id, direction: 'before' })));
-  next.addEventListener('click', () => busy(next, () => load({ first: state.position.first + page.length, cursor: page.at(-1)?.$id, direction: 'after' })));
+  // busy() re-enables its button when done; render() then says whether there is a page that way.
+  previous.addEventListener('click', () => busy(previous, () => load({ first: state.position.first, cursor: page[0]?.$id, direction: 'before' })).then(render));
+  next.addEventListener('click', () => busy(next, () => load({ first: state.position.first + page.length, cursor: page.at(-1)?.$id, direction: 'after' })).then(render));
 
   const heading = h('h1', { tabindex: '-1' }, 'Users');
   replace(
