@@ -45,6 +45,15 @@ export function sessionLifetime(configured: string | undefined): number {
 
 type SignedIn = { id: string; expire: number; credentials: SessionCredentials };
 
+interface SignInRequest {
+  project: Project;
+  email: string;
+  password: string;
+  actor: Actor;
+  lifetimeSeconds: number;
+  hashBudgetMs: number;
+}
+
 export async function signIn(
   stores: Stores,
   project: Project,
@@ -57,19 +66,14 @@ export async function signIn(
   // When the session insert finds the user changed since the check (blocked, deleted, a
   // new password, or the hash upgraded by a sign-in racing this one), the password is
   // checked once more against what is stored now: a racing upgrade must not refuse it.
-  const attempt = (last: boolean) => attemptSignIn(stores, project, email, password, actor, lifetimeSeconds, hashBudgetMs, last);
-  return (await attempt(false)) ?? (await attempt(true))!;
+  const request = { project, email, password, actor, lifetimeSeconds, hashBudgetMs };
+  return (await attemptSignIn(stores, request, false)) ?? (await attemptSignIn(stores, request, true))!;
 }
 
 /** One sign-in attempt; null when the user changed under it and `last` is false. */
 async function attemptSignIn(
   { db, kv, events }: Stores,
-  project: Project,
-  email: string,
-  password: string,
-  actor: Actor,
-  lifetimeSeconds: number,
-  hashBudgetMs: number,
+  { project, email, password, actor, lifetimeSeconds, hashBudgetMs }: SignInRequest,
   last: boolean,
 ): Promise<SignedIn | null> {
   const now = nowSeconds();
