@@ -147,6 +147,8 @@ export const webhookEvents = sqliteTable(
   (t) => [
     index('webhook_events_unqueued').on(t.time).where(sql`${t.queued} IS NULL`),
     index('webhook_events_project_time').on(t.projectId, t.time),
+    // The retention job finds old events by this.
+    index('webhook_events_time').on(t.time),
   ],
 );
 

@@ -2,7 +2,7 @@
 // written by an insert-select from users placed in the same batch as the change,
 // so it exists exactly when the change was stored (and only if a webhook of the
 // project listens to it: no listener, no row, no queue traffic).
-import { and, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
 
@@ -96,6 +96,28 @@ export function deleteEvents(db: Db, ids: string[]) {
 
 export function markQueued(db: Db, ids: string[], now: number) {
   return db.update(webhookEvents).set({ queued: now }).where(and(inArray(webhookEvents.id, ids), isNull(webhookEvents.queued)));
+}
+
+/**
+ * Removes up to `limit` events written before `before` that have nothing left to deliver
+ * (handed over, no delivery pending), oldest first; their deliveries go with them
+ * (foreign key, on delete cascade). Resolves to how many events.
+ */
+export async function deleteSettledEventsBefore(db: Db, before: number, limit: number): Promise<number> {
+  const settled = db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(
+      and(
+        lt(webhookEvents.time, before),
+        isNotNull(webhookEvents.queued),
+        sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
+      ),
+    )
+    .orderBy(webhookEvents.time)
+    .limit(limit);
+  const removed = await db.delete(webhookEvents).where(inArray(webhookEvents.id, settled)).run();
+  return removed.meta.changes;
 }
 
 /** Events never handed to the queue that were written before `before`, oldest first. */

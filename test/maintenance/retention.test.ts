@@ -10,6 +10,7 @@ import { database } from '../../src/db/client.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, SWEEP_BOUNDS, logRetentionDays, sweepExpired } from '../../src/domain/retention.ts';
 import { createProject, type TestProject } from '../helpers.ts';
 import { accountStatus, count, fastUser, signIn } from '../hardening/support.ts';
+import { createWebhook } from '../webhooks/support.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => vi.restoreAllMocks());
@@ -85,8 +86,44 @@ describe('the scheduled retention job', () => {
       'live-b-2',
     ]);
     // Bounded statements: sessions took 2 DELETEs (500 + 50), logs 2 (500 + 350), each with a LIMIT.
-    expect(deletes).toHaveLength(4);
+    const ofTables = deletes.filter((sql) => /^delete from "(sessions|audit_logs)"/i.test(sql));
+    expect(ofTables).toHaveLength(4);
     for (const sql of deletes) expect(sql).toMatch(/limit \?/i);
+  });
+
+  it('removes webhook events older than the retention once nothing is left to deliver, with their deliveries', async () => {
+    const project = await createProject();
+    const hook = await createWebhook(project, ['users.*']);
+    const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
+    const event = (id: string, time: number, queued: number | null, delivery: 'pending' | 'delivered' | 'failed' | null) => [
+      env.DB.prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued) VALUES (?, ?, 'users.create', 'u', ?, '{}', ?)").bind(id, project.id, time, queued),
+      ...(delivery === null
+        ? []
+        : [
+            env.DB.prepare('INSERT INTO webhook_deliveries (event_id, webhook_id, project_id, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)').bind(
+              id,
+              hook.id,
+              project.id,
+              delivery,
+              time,
+              time,
+            ),
+          ]),
+    ];
+    await env.DB.batch([
+      ...event('old-delivered', cutoff - 10, cutoff - 10, 'delivered'),
+      ...event('old-failed', cutoff - 9, cutoff - 9, 'failed'),
+      ...event('old-no-listener', cutoff - 8, cutoff - 8, null),
+      ...event('old-pending', cutoff - 7, cutoff - 7, 'pending'), // still being retried: kept
+      ...event('old-unqueued', cutoff - 6, null, null), // the outbox sweep's to send: kept
+      ...event('recent', cutoff, cutoff, 'delivered'), // exactly at the retention: kept
+    ]);
+
+    await runScheduled();
+
+    const ids = (sql: string) => env.DB.prepare(sql).bind(project.id).all<{ id: string }>().then((r) => r.results.map((row) => row.id));
+    expect(await ids('SELECT id FROM webhook_events WHERE project_id = ? ORDER BY time')).toEqual(['old-pending', 'old-unqueued', 'recent']);
+    expect(await ids('SELECT event_id AS id FROM webhook_deliveries WHERE project_id = ? ORDER BY created')).toEqual(['old-pending', 'recent']);
   });
 
   it('stops after `rounds` DELETEs per table and takes the rest on the next run', async () => {
@@ -98,10 +135,10 @@ describe('the scheduled retention job', () => {
     const db = database(env.DB);
     // A `now` before every other test's rows, so that only this test's rows are due.
     const now = 1000 + 2 * DAY;
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 12, logs: 30 });
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 12, logs: 30, events: 0 });
     expect(await logsOf(project)).toBe(5);
     expect(await sessionsOf(project)).toBe(0);
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 0, logs: 5 });
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 0, logs: 5, events: 0 });
     expect(await logsOf(project)).toBe(0);
   });
 

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_events_time` ON `webhook_events` (`time`);
