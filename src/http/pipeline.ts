@@ -14,7 +14,6 @@ import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
 import { enforceRateLimits } from './rate-limit.ts';
-import { queueAnnouncer } from './events.ts';
 import { readCredentials } from './session-cookie.ts';
 
 export async function runEndpoint(
