@@ -233,8 +233,9 @@ function normalizeFirebase(input: ImportedHash): ImportedHash {
   const memCost = integer(input.memCost ?? FIREBASE_DEFAULTS.memCost, 'memCost');
   inRange(rounds, 1, 8, 'rounds');
   inRange(memCost, 1, 14, 'memCost');
-  const salt = base64Field(input.salt, 'salt', 1, 64);
-  const saltSeparator = base64Field(input.saltSeparator, 'saltSeparator', 0, 64);
+  // Checked here, stored as given (Firebase's padded base64).
+  base64Field(input.salt, 'salt', 1, 64);
+  base64Field(input.saltSeparator, 'saltSeparator', 0, 64);
   const signerKey = base64Field(input.signerKey, 'signerKey', 16, 128);
   const value = base64Field(input.value, 'hash', 16, 128);
   if (value.length !== signerKey.length) fail('hash must be as long as the signer key');

@@ -12,7 +12,6 @@ import {
   INVALID_CREDENTIALS,
   insertUser,
   send,
-  sendJson,
   sha256,
   signIn,
   storedSessions,
