@@ -1,21 +1,15 @@
 // The files `npm run admin -- users import` reads (contract §9.3), streamed: our JSON
 // Lines (one bulk-import record per line), a Firebase `auth:export` JSON file, or a
 // JSON array of Supabase `auth.users` rows; the latter two are mapped to bulk-import
-// records here. The records' rules are checked by src/schemas/imports.ts, as for the
-// bulk route.
+// records one at a time by src/domain/import-sources.ts, as the console maps them. The
+// records' rules are checked by src/schemas/imports.ts, as for the bulk route.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { InvalidHashError, decodeStoredHash } from '../../src/domain/password-formats.ts';
+import { fromFirebase, fromSupabase, isObject, type FirebaseParams, type SourceRecord } from '../../src/domain/import-sources.ts';
+import { InvalidHashError, decodeStoredHash, type ImportedHash } from '../../src/domain/password-formats.ts';
 
+export type { FirebaseParams };
 export type Format = 'jsonl' | 'firebase' | 'supabase';
-
-/** Firebase's project-wide hash parameters (Firebase console → Authentication → password hash parameters). */
-export interface FirebaseParams {
-  signerKey?: string;
-  saltSeparator?: string;
-  rounds?: number;
-  memCost?: number;
-}
 
 /** An item of the file: a value to check as a record, or why it is not one. */
 export type Item = { ok: true; value: unknown } | { ok: false; message: string };
@@ -30,7 +24,7 @@ export async function* readRecords(path: string, format: Format, firebase: Fireb
   }
   // Firebase: {"users": [ … ]} — records two levels down; Supabase: [ … ] — one level down.
   const depth = format === 'firebase' ? 2 : 1;
-  const map = format === 'firebase' ? (u: unknown) => fromFirebase(u, firebase) : (u: unknown) => fromSupabase(u, now);
+  const map = format === 'firebase' ? (u: unknown) => fromFirebase(object(u), firebase) : (u: unknown) => withStoredForm(fromSupabase(object(u), now));
   for await (const text of jsonArrayItems(createReadStream(path, 'utf8'), depth)) yield parsed(text, map);
 }
 
@@ -85,70 +79,20 @@ export async function* jsonArrayItems(chunks: AsyncIterable<string>, depth: numb
   if (item !== null || level !== 0) throw new Error('the file ends inside a JSON value');
 }
 
-type Json = Record<string, unknown>;
-const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+// Items are `{…}` texts, so JSON.parse gives an object.
+const object = (value: unknown): Record<string, unknown> => (isObject(value) ? value : {});
 
-/** A Firebase `auth:export` user: localId, email, displayName, emailVerified, createdAt (ms), disabled, passwordHash + salt. */
-export function fromFirebase(value: unknown, params: FirebaseParams): Json {
-  const u = object(value);
-  const createdAt = Number(u.createdAt);
-  const hash = text(u.passwordHash) && {
-    algorithm: 'scrypt-modified',
-    value: u.passwordHash,
-    salt: u.salt,
-    saltSeparator: params.saltSeparator,
-    signerKey: params.signerKey,
-    rounds: params.rounds,
-    memCost: params.memCost,
-  };
-  return {
-    userId: u.localId,
-    email: u.email,
-    name: u.displayName ?? '',
-    emailVerification: u.emailVerified === true,
-    status: u.disabled === true ? 2 : 0,
-    ...(Number.isFinite(createdAt) && u.createdAt !== undefined && { registration: Math.floor(createdAt / 1000) }),
-    ...(hash && { hash }),
-  };
+/** Supabase's $fbscrypt$ and argon2 password forms read as ours; anything else stays bcrypt. */
+function withStoredForm(record: SourceRecord): SourceRecord {
+  return record.hash ? { ...record, hash: storedForm(record.hash.value) } : record;
 }
 
-/**
- * A Supabase `auth.users` row: id, email, encrypted_password (Go bcrypt, or Supabase's
- * $fbscrypt$/argon2 forms, which read as ours), email_confirmed_at, created_at,
- * raw_user_meta_data.name|full_name, banned_until.
- */
-export function fromSupabase(value: unknown, now: number): Json {
-  const u = object(value);
-  const meta = object(typeof u.raw_user_meta_data === 'string' ? safeParse(u.raw_user_meta_data) : u.raw_user_meta_data);
-  const created = Date.parse(String(u.created_at));
-  const bannedUntil = text(u.banned_until) ? Date.parse(u.banned_until as string) : NaN;
-  const encrypted = text(u.encrypted_password);
-  return {
-    userId: u.id,
-    email: u.email,
-    name: text(meta.name) ?? text(meta.full_name) ?? '',
-    emailVerification: u.email_confirmed_at !== null && u.email_confirmed_at !== undefined,
-    status: bannedUntil > now ? 2 : 0,
-    ...(Number.isFinite(created) && { registration: Math.floor(created / 1000) }),
-    ...(encrypted && { hash: storedForm(encrypted) }),
-  };
-}
-
-function storedForm(encrypted: string): Json {
+function storedForm(encrypted: string): ImportedHash {
   try {
-    return { ...decodeStoredHash(encrypted) };
+    return decodeStoredHash(encrypted);
   } catch (err) {
     if (!(err instanceof InvalidHashError)) throw err;
     // Reported by the record check with bcrypt's rule, Supabase's own algorithm.
     return { algorithm: 'bcrypt', value: encrypted };
-  }
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
   }
 }
