@@ -9,7 +9,7 @@ const ALLOWED: Record<string, string[]> = {
   routes: ['http', 'schemas', 'openapi', 'domain'],
   openapi: ['http', 'schemas'],
   http: ['schemas', 'domain', 'db', 'kv'],
-  schemas: [],
+  schemas: ['domain'],
   domain: ['db', 'kv'],
   db: [],
   kv: [],

@@ -1,10 +1,11 @@
-// What a webhook delivery carries (contract §10), one declaration per event: the
-// OpenAPI document's top-level `webhooks` section is generated from these.
-// test/openapi/webhooks.test.ts checks they name exactly the events the service sends.
+// What a webhook delivery carries (contract §10), for each event the service sends
+// (src/domain/events.ts names them): the OpenAPI document's top-level `webhooks` section
+// is generated from these.
 import { z } from 'zod';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../domain/events.ts';
 import { userModel } from './users.ts';
 
-const envelope = (events: [string, ...string[]], data: z.ZodType, id: string, description: string) =>
+const envelope = (events: readonly WebhookEvent[], data: z.ZodType, id: string, description: string) =>
   z
     .object({
       event: z.enum(events),
@@ -15,33 +16,36 @@ const envelope = (events: [string, ...string[]], data: z.ZodType, id: string, de
     })
     .meta({ id, description });
 
-const USER_EVENTS: [string, ...string[]] = [
-  'users.create',
-  'users.update.name',
-  'users.update.email',
-  'users.update.password',
-  'users.update.verification',
-  'users.update.status',
-  'users.update.prefs',
-  'users.delete',
-];
-const SESSION_EVENTS: [string, ...string[]] = ['account.sessions.create', 'account.sessions.delete'];
+type Kind = 'user' | 'sessionsDelete' | 'session';
+/** Which body an event carries: sign-ins and sign-outs the session id, ended sessions their ids, the rest the user. */
+const kindOf = (event: WebhookEvent): Kind => (event === 'users.sessions.delete' ? 'sessionsDelete' : event.startsWith('account.sessions.') ? 'session' : 'user');
+const eventsOf = (kind: Kind) => WEBHOOK_EVENTS.filter((event) => kindOf(event) === kind);
 
-const userEvent = envelope(USER_EVENTS, userModel, 'WebhookUserEvent', 'The user as stored after the change (for `users.delete`: as it was).');
-const sessionsDeleteEvent = envelope(
-  ['users.sessions.delete'],
-  z.object({ sessions: z.array(z.string()).meta({ description: 'The ids of the sessions that ended.' }) }),
-  'WebhookSessionsDeleteEvent',
-  'Sessions of the user ended through the Users API (sent only when at least one ended).',
-);
-const sessionEvent = envelope(SESSION_EVENTS, z.object({ $id: z.string().meta({ description: 'The session id.' }) }), 'WebhookSessionEvent', 'A sign-in or sign-out.');
+const bodies: Record<Kind, { model: z.ZodType; summary: string }> = {
+  user: {
+    model: envelope(eventsOf('user'), userModel, 'WebhookUserEvent', 'The user as stored after the change (for `users.delete`: as it was).'),
+    summary: 'the user model',
+  },
+  sessionsDelete: {
+    model: envelope(
+      eventsOf('sessionsDelete'),
+      z.object({ sessions: z.array(z.string()).meta({ description: 'The ids of the sessions that ended.' }) }),
+      'WebhookSessionsDeleteEvent',
+      'Sessions of the user ended through the Users API (sent only when at least one ended).',
+    ),
+    summary: 'the ended sessions',
+  },
+  session: {
+    model: envelope(eventsOf('session'), z.object({ $id: z.string().meta({ description: 'The session id.' }) }), 'WebhookSessionEvent', 'A sign-in or sign-out.'),
+    summary: 'the session id',
+  },
+};
 
 /** Every event a webhook can receive, with its body. */
-export const webhookPayloads: Array<{ event: string; model: z.ZodType; summary: string }> = [
-  ...USER_EVENTS.map((event) => ({ event, model: userEvent, summary: `${event}: the user model` })),
-  { event: 'users.sessions.delete', model: sessionsDeleteEvent, summary: 'users.sessions.delete: the ended sessions' },
-  ...SESSION_EVENTS.map((event) => ({ event, model: sessionEvent, summary: `${event}: the session id` })),
-];
+export const webhookPayloads: Array<{ event: string; model: z.ZodType; summary: string }> = WEBHOOK_EVENTS.map((event) => {
+  const { model, summary } = bodies[kindOf(event)];
+  return { event, model, summary: `${event}: ${summary}` };
+});
 
 /** The request headers of every delivery (Standard Webhooks, plus Appwrite's). */
 export const webhookHeaders: Array<{ name: string; description: string; schema: z.ZodType }> = [
