@@ -11,7 +11,6 @@ import { database } from '../db/client.ts';
 import { meteredSession, type Meter } from '../db/metering.ts';
 import type { Stores } from '../domain/context.ts';
 import type { Endpoint } from './endpoint.ts';
-import { badRequest } from './errors.ts';
 import { queueAnnouncer } from './events.ts';
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark';
@@ -25,14 +24,17 @@ export interface RequestDb {
   bookmark(): string | null;
 }
 
-/** Where the request's session starts; a malformed bookmark is 400 `Invalid bookmark`. */
-export function sessionStart(endpoint: Endpoint, request: Request): D1SessionConstraint | D1SessionBookmark {
-  if (endpoint.access.kind === 'open') return 'first-unconstrained';
-  if (request.method !== 'GET' || endpoint.access.kind === 'session') return 'first-primary';
+/**
+ * Where the request's session starts. A malformed bookmark is 400 `Invalid bookmark`, but
+ * checked with the parameters (after project and credentials, contract §2), so such a
+ * request starts unconstrained and the pipeline reports it then.
+ */
+export function sessionStart(endpoint: Endpoint, request: Request): { start: D1SessionConstraint | D1SessionBookmark; invalidBookmark: boolean } {
+  if (endpoint.access.kind === 'open') return { start: 'first-unconstrained', invalidBookmark: false };
+  if (request.method !== 'GET' || endpoint.access.kind === 'session') return { start: 'first-primary', invalidBookmark: false };
   const bookmark = request.headers.get(BOOKMARK_HEADER)?.trim().toLowerCase();
-  if (!bookmark) return 'first-unconstrained';
-  if (!BOOKMARK.test(bookmark)) throw badRequest('Invalid bookmark');
-  return bookmark;
+  if (bookmark && BOOKMARK.test(bookmark)) return { start: bookmark, invalidBookmark: false };
+  return { start: 'first-unconstrained', invalidBookmark: Boolean(bookmark) };
 }
 
 export function openRequestDb(

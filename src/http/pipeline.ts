@@ -1,6 +1,6 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
-// bookmark (400) → project (400) → origin (403) → API key and scope, or session (401; blocked user
-// 401) → rate limits (429) → parameters (400) → the action. Errors get the CORS headers too, so a
+// project (400) → origin (403) → API key and scope, or session (401; blocked user 401) →
+// rate limits (429) → parameters, the bookmark among them (400) → the action. Errors get the CORS headers too, so a
 // browser can read them.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor, Project } from '../domain/context.ts';
@@ -29,7 +29,8 @@ export async function runEndpoint(
   let corsOrigin: string | null = null;
   let response: Response;
   try {
-    requestDb = openRequestDb(env, sessionStart(endpoint, request), meter, exec, requestId);
+    const { start, invalidBookmark } = sessionStart(endpoint, request);
+    requestDb = openRequestDb(env, start, meter, exec, requestId);
     const stores = requestDb.stores;
     const body = await readBody(request, endpoint.maxBodyBytes);
     const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
@@ -53,6 +54,7 @@ export async function runEndpoint(
       await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source });
     }
 
+    if (invalidBookmark) throw badRequest('Invalid bookmark');
     if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
     const params = validateParams(endpoint.params, source);
     const ctx: RequestContext = {

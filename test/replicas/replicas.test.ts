@@ -216,6 +216,13 @@ describe('X-D1-Bookmark', () => {
     }
   });
 
+  it('a malformed bookmark is checked with the parameters: project and credentials errors come first (contract §2)', async () => {
+    const project = await createProject();
+    await expectError(via('/users', { bookmark: 'garbage' }), 400, 'Missing or unknown project ID');
+    await expectError(via('/users', { project, key: 'wrong', bookmark: 'garbage' }), 401, 'Guest (role: guest) missing scope (users.read)');
+    await expectError(via('/users?limit=-1', { project, bookmark: 'garbage' }), 400, 'Invalid bookmark');
+  });
+
   it('a well-formed bookmark D1 has not issued is passed to D1, which (locally) serves the read and hands it back', async () => {
     const project = await createProject();
     const future = 'ffffffff-ffffffff-ffffffff-ffffffffffffffffffffffffffffffff';
