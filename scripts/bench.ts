@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { createKeySql } from '../src/domain/admin.ts';
+import { matchExpression } from '../src/domain/search.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
 import { bulkCreate, hashingSummary, refusedSignIns } from './bench/hashing.ts';
 import { ROOT, bin, ensureDevSecretKey, execute, openLocalD1, type Target } from './lib/tools.ts';
@@ -366,7 +367,7 @@ async function samplePools(state: string, projectSeq: number): Promise<Pools> {
     const signIn = db
       .prepare('SELECT id, email FROM users WHERE project_id = ? AND status != 2 ORDER BY random() LIMIT 5000')
       .all(PROJECT) as Array<{ id: string; email: string }>;
-    const { n } = db.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?').get(`"p${projectSeq}z${EMAIL_FRAGMENT}" *`) as { n: number };
+    const { n } = db.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?').get(matchExpression(projectSeq, EMAIL_FRAGMENT)) as { n: number };
     const { id: lastId } = db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY seq DESC LIMIT 1').get(PROJECT) as { id: string };
     return { ids, lastId, signIn, emailFragmentMatches: n };
   } finally {

@@ -2,8 +2,11 @@
 // users_fts (migrations/0001). Each word is folded (lower case, no diacritics) and
 // spelled in plain ASCII letters and digits, so FTS5 sees exactly the tokens made
 // here and never splits one; each token is prefixed with the project's integer key
-// ("p12z" + word). A search therefore walks only its own project's index entries,
-// and a crafted name cannot plant a token in another project's namespace.
+// ("p000012z" + word). A search therefore walks only its own project's index entries,
+// and a crafted name cannot plant a token in another project's namespace. The key has
+// at least 6 digits so the namespace is 8 characters wide for the first million
+// projects: the index keeps every word's 1- to 3-letter prefixes at 9 to 11 characters
+// (migrations/0006), which is what makes search-as-you-type cheap.
 
 /** Letters, digits and combining marks: what a word is made of, in any script. */
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
@@ -30,7 +33,7 @@ function spell(word: string): string {
   return out;
 }
 
-const tokenPrefix = (projectSeq: number) => `p${projectSeq}z`;
+const tokenPrefix = (projectSeq: number) => `p${String(projectSeq).padStart(6, '0')}z`;
 
 /** The text stored in users.search_text for a user. */
 export function searchText(projectSeq: number, name: string, email: string): string {
