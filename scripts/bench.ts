@@ -415,6 +415,39 @@ interface HashReport {
   raw: unknown;
 }
 
+/**
+ * What the platform costs any Worker answering get-user the way the service must: the
+ * floor's read as it is, through a D1 session (replica reads, contract §11), and the
+ * same behind Workers static assets routing (the service serves /console and /docs as
+ * assets, /v1/* Worker-first). Each round drives all four for the same time; the round
+ * with the median service-to-shaped-floor ratio is reported.
+ */
+async function platformCosts(
+  run: { service: () => Promise<RunStats>; bare: () => Promise<RunStats> },
+  sessionRead: (server: Server) => Promise<RunStats>,
+  floor: Server,
+  floorAssets: Server,
+  rounds: number,
+) {
+  const all = [];
+  for (let round = 0; round < rounds; round++) {
+    const bare = await run.bare();
+    const session = await sessionRead(floor);
+    const assetsSession = await sessionRead(floorAssets);
+    const service = await run.service();
+    all.push({ bare, session, assetsSession, service, ratio: service.rps / assetsSession.rps });
+  }
+  const median = [...all].sort((a, b) => a.ratio - b.ratio)[Math.floor(all.length / 2)]!;
+  const cpu = (r: RunStats) => round(r.cpuMsPerRequest, 3);
+  return {
+    rounds: all.map((r) => ({ bare: round(r.bare.rps), session: round(r.session.rps), assetsSession: round(r.assetsSession.rps), service: round(r.service.rps) })),
+    rps: { bare: round(median.bare.rps), session: round(median.session.rps), assetsSession: round(median.assetsSession.rps), service: round(median.service.rps) },
+    cpuMsPerRequest: { bare: cpu(median.bare), session: cpu(median.session), assetsSession: cpu(median.assetsSession), service: cpu(median.service) },
+    serviceToShapedFloor: round(median.ratio, 3),
+    serviceToBareFloor: round(median.service.rps / median.bare.rps, 3),
+  };
+}
+
 async function measureHash(floor: Server, runs: number): Promise<HashReport> {
   await once({ port: floor.port, method: 'GET', path: '/hash?runs=3' }); // compile and let the JIT optimize
   const cpu0 = groupCpuSeconds(floor.child.pid);
@@ -551,9 +584,12 @@ async function main(): Promise<void> {
   // symlink), so both Workers read the same D1 database file. Sharing the whole state
   // directory fails: two workerd processes cannot both open the other stores (SQLITE_BUSY).
   const floorState = join(tmp, 'floor-state');
+  const floorAssetsState = join(tmp, 'floor-assets-state');
   mkdirSync(join(state, 'v3', 'd1'), { recursive: true });
-  mkdirSync(join(floorState, 'v3'), { recursive: true });
-  symlinkSync(join(state, 'v3', 'd1'), join(floorState, 'v3', 'd1'));
+  for (const dir of [floorState, floorAssetsState]) {
+    mkdirSync(join(dir, 'v3'), { recursive: true });
+    symlinkSync(join(state, 'v3', 'd1'), join(dir, 'v3', 'd1'));
+  }
   const target: Target = { remote: false, persistTo: state };
   const loadBefore = os.loadavg();
   if (loadBefore[0]! > os.availableParallelism() / 2) {
@@ -582,7 +618,14 @@ async function main(): Promise<void> {
 
     // The service's wrangler dev reads the webhook key (deadWebhookLatency) from .dev.vars at start.
     await ensureDevSecretKey();
-    const [servicePort, floorPort, inspector1, inspector2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [servicePort, floorPort, floorAssetsPort, inspector1, inspector2, inspector3] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     step(`starting the service on :${servicePort} and the floor on :${floorPort}`);
     const common = ['--ip', '127.0.0.1', '--log-level', 'warn', '--show-interactive-dev-session=false'];
     const service = startWrangler(
@@ -597,7 +640,17 @@ async function main(): Promise<void> {
       join(tmp, 'floor.log'),
       floorPort,
     );
-    await Promise.all([waitReady(service, '/v1/health', 200), waitReady(floor, `/users/none?project=${PROJECT}`, 404)]);
+    const floorAssets = startWrangler(
+      'floor-assets',
+      ['-c', join('scripts', 'bench', 'wrangler-assets.toml'), '--port', String(floorAssetsPort), '--inspector-port', String(inspector3), '--persist-to', floorAssetsState, ...common],
+      join(tmp, 'floor-assets.log'),
+      floorAssetsPort,
+    );
+    await Promise.all([
+      waitReady(service, '/v1/health', 200),
+      waitReady(floor, `/users/none?project=${PROJECT}`, 404),
+      waitReady(floorAssets, `/session/users/none?project=${PROJECT}`, 404),
+    ]);
 
     const auth = { 'X-Appwrite-Project': PROJECT, 'X-Appwrite-Key': key.secret };
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
@@ -776,6 +829,15 @@ async function main(): Promise<void> {
       scenarios.push(scenario);
     }
 
+    step('platform costs: get user on the floor bare, through a D1 session, and behind static assets');
+    const platform = await platformCosts(
+      { service: () => drive(service, 'service', connections, duration, getUser), bare: () => drive(floor, 'floor', connections, duration, floorGet) },
+      (server) => drive(server, 'floor', connections, duration, () => ({ method: 'GET', path: `/session/users/${pick(pools.ids)}?project=${PROJECT}` })),
+      floor,
+      floorAssets,
+      rounds,
+    );
+
     step('create user: no webhook, then a dead one registered');
     const webhook = await deadWebhookLatency(service, target, auth, connections, duration, runTag);
 
@@ -933,6 +995,9 @@ async function main(): Promise<void> {
       `argon2id (${hash.params}) in workerd: ${round(hash.cpuMsPerHash)} ms CPU per hash (workerd process CPU), wall median ${round(hash.wallMedianMs)} ms hash / ${round(hash.verifyWallMedianMs)} ms verify`,
       `Bulk import: ${Math.round(bulkImport.usersPerSecond).toLocaleString('en')} users/s (${bulkImport.created} users in ${bulkImport.requests} requests of ${bulkImport.recordsPerRequest}; median ${round(bulkImport.wallMedianMs, 0)} ms per request, ${round(bulkImport.cpuMsPerRequest, 0) ?? '-'} ms CPU of workerd + local D1)`,
       `API-key check rows read: cold ${keyCheckReport.coldRowsRead}, warm ${keyCheckReport.warmRowsRead} (list with limit=0: ${keyCheckReport.listLimit0RowsRead})`,
+      `Platform costs, get user req/s (CPU ms/req), median of ${rounds} round(s): floor ${platform.rps.bare} (${platform.cpuMsPerRequest.bare}); ` +
+        `through a D1 session ${platform.rps.session} (${platform.cpuMsPerRequest.session}); also behind static assets ${platform.rps.assetsSession} (${platform.cpuMsPerRequest.assetsSession}); ` +
+        `service ${platform.rps.service} (${platform.cpuMsPerRequest.service}): ${platform.serviceToBareFloor}× the bare floor, ${platform.serviceToShapedFloor}× the floor shaped like it`,
       ...hashingSummary(bulk, refusedSignIn),
       '',
       markdownTable(
@@ -968,6 +1033,7 @@ async function main(): Promise<void> {
           refusedSignIn,
           deadWebhook: { none: stripSamples(webhook.none), dead: stripSamples(webhook.dead), heldConnections: webhook.heldConnections },
           floorMedianRps: round(floorMedian),
+          platform,
           scenarios: scenarios.map((s) => ({
             name: s.name,
             label: s.label,

@@ -4,6 +4,8 @@
 //
 //   GET /users/:id?project=<id>   one `SELECT … FROM users WHERE project_id = ? AND id = ?` (the
 //                    primary key since ids are unique per project); X-D1-Rows-Read as the service
+//   GET /session/users/:id?project=<id>  the same read through a D1 session (`withSession`,
+//                    as the service must for read replicas), its bookmark in X-D1-Bookmark
 //   GET /hash?runs=N the wall time of src/domain/passwords.ts hashPassword in workerd
 //   GET /verify?algorithm=A&runs=N  the same for verifyStoredHash of an imported hash
 //                    (src/domain/password-formats.ts), one case of VERIFY_CASES
@@ -26,13 +28,17 @@ const USER_COLUMNS = 'id, email, email_verification AS emailVerification, status
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
     const url = new URL(request.url);
-    const user = /^\/users\/([^/]+)$/.exec(url.pathname);
+    const user = /^\/(session\/)?users\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'GET' && user) {
-      const result = await env.DB.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE project_id = ? AND id = ?`)
-        .bind(url.searchParams.get('project') ?? '', decodeURIComponent(user[1]!))
+      const session = user[1] ? env.DB.withSession('first-unconstrained') : undefined;
+      const result = await (session ?? env.DB)
+        .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE project_id = ? AND id = ?`)
+        .bind(url.searchParams.get('project') ?? '', decodeURIComponent(user[2]!))
         .all();
       const row = result.results[0];
-      const headers = { 'X-D1-Rows-Read': String(result.meta.rows_read ?? 0) };
+      const headers: Record<string, string> = { 'X-D1-Rows-Read': String(result.meta.rows_read ?? 0) };
+      const bookmark = session?.getBookmark();
+      if (bookmark) headers['X-D1-Bookmark'] = bookmark;
       return row ? Response.json(row, { headers }) : Response.json({ message: 'User not found', code: 404 }, { status: 404, headers });
     }
     if (request.method === 'GET' && url.pathname === '/hash') {
