@@ -141,11 +141,14 @@ export const webhookEvents = sqliteTable(
     time: integer('time').notNull(),
     /** The JSON `data` of the delivery body, built in SQL from the stored change. */
     data: text('data').notNull(),
-    /** When the event was handed to the queue; NULL until then, so the sweep re-sends it. */
+    /** When the event was last handed to the queue; NULL until then, so the sweep re-sends it. */
     queued: integer('queued'),
+    /** When the consumer found nothing left to deliver; NULL until then (a stalled event is re-sent). */
+    settled: integer('settled'),
   },
   (t) => [
     index('webhook_events_unqueued').on(t.time).where(sql`${t.queued} IS NULL`),
+    index('webhook_events_unsettled').on(t.queued).where(sql`${t.settled} IS NULL AND ${t.queued} IS NOT NULL`),
     index('webhook_events_project_time').on(t.projectId, t.time),
     // The retention job finds old events by this.
     index('webhook_events_time').on(t.time),

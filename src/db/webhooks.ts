@@ -64,6 +64,7 @@ export function insertEventIf(db: Db, row: NewEvent) {
           time: sql`${row.time}`.as('time'),
           data: sql`${row.data}`.as('data'),
           queued: sql`NULL`.as('queued'),
+          settled: sql`NULL`.as('settled'),
         })
         .from(users)
         .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), subscribed, row.condition)),
@@ -95,7 +96,12 @@ export function deleteEvents(db: Db, ids: string[]) {
 }
 
 export function markQueued(db: Db, ids: string[], now: number) {
-  return db.update(webhookEvents).set({ queued: now }).where(and(inArray(webhookEvents.id, ids), isNull(webhookEvents.queued)));
+  return db.update(webhookEvents).set({ queued: now }).where(inArray(webhookEvents.id, ids));
+}
+
+/** The consumer found nothing left to deliver for the event. */
+export function markSettled(db: Db, id: string, now: number) {
+  return db.update(webhookEvents).set({ settled: now }).where(and(eq(webhookEvents.id, id), isNull(webhookEvents.settled)));
 }
 
 /**
@@ -127,6 +133,16 @@ export function unqueuedEvents(db: Db, before: number, limit: number) {
     .from(webhookEvents)
     .where(and(isNull(webhookEvents.queued), lt(webhookEvents.time, before)))
     .orderBy(webhookEvents.time)
+    .limit(limit);
+}
+
+/** Events last handed to the queue before `before` that the consumer never settled, longest waiting first. */
+export function stalledEvents(db: Db, before: number, limit: number) {
+  return db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(isNull(webhookEvents.settled), isNotNull(webhookEvents.queued), lt(webhookEvents.queued, before)))
+    .orderBy(webhookEvents.queued)
     .limit(limit);
 }
 

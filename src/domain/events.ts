@@ -5,7 +5,7 @@
 // hands over whatever an announcement lost. Delivery is domain/webhooks.ts.
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { eventData, insertEventIf, markQueued, unqueuedEvents } from '../db/webhooks.ts';
+import { eventData, insertEventIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
 
 export { eventData, userHasSession } from '../db/webhooks.ts';
 import { nowSeconds } from './context.ts';
@@ -78,21 +78,31 @@ export async function handOver(db: Db, queue: Queue<EventMessage>, ids: string[]
 
 /** Announcements still in flight are left alone this long before the sweep re-sends. */
 export const SWEEP_GRACE_SECONDS = 60;
+/**
+ * An event handed over this long ago and not settled by the consumer was dropped by the
+ * queue (its consumer failed past max_retries); longer than the whole retry schedule of
+ * domain/webhooks.ts (~5.7 h), so a message still waiting for its next retry is never doubled.
+ */
+export const STALL_SECONDS = 12 * 3600;
 /** Events per round (one sendBatch holds at most 100 messages), rounds per run: a backlog drains over several runs. */
 const SWEEP_BATCH = 100;
 const SWEEP_ROUNDS = 10;
 
 /**
  * Re-sends events that were committed but never handed over (the isolate died after
- * the response, or the send failed): delivery is at least once. Returns how many.
+ * the response, or the send failed) and events the queue gave up on before they were
+ * settled: delivery is at least once. Returns how many.
  */
 export async function sweepOutbox(db: Db, queue: Queue<EventMessage>, now = nowSeconds()): Promise<number> {
+  const sources = [() => unqueuedEvents(db, now - SWEEP_GRACE_SECONDS, SWEEP_BATCH), () => stalledEvents(db, now - STALL_SECONDS, SWEEP_BATCH)];
   let sent = 0;
-  for (let round = 0; round < SWEEP_ROUNDS; round++) {
-    const rows = await unqueuedEvents(db, now - SWEEP_GRACE_SECONDS, SWEEP_BATCH);
-    await handOver(db, queue, rows.map((row) => row.id));
-    sent += rows.length;
-    if (rows.length < SWEEP_BATCH) break;
+  for (const pick of sources) {
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      const rows = await pick();
+      await handOver(db, queue, rows.map((row) => row.id));
+      sent += rows.length;
+      if (rows.length < SWEEP_BATCH) break;
+    }
   }
   return sent;
 }

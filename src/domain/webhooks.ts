@@ -6,7 +6,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { insertWebhookSql } from '../db/admin-sql.ts';
 import type { Db } from '../db/client.ts';
-import { findEvent, insertDeliveries, pendingDeliveries, recordAttempt, type WebhookEventRow } from '../db/webhooks.ts';
+import { findEvent, insertDeliveries, markSettled, pendingDeliveries, recordAttempt, type WebhookEventRow } from '../db/webhooks.ts';
 import { nowSeconds } from './context.ts';
 import { SUBSCRIPTIONS, subscriptionsOf, type EventMessage } from './events.ts';
 import { PROJECT_ID, newId } from './ids.ts';
@@ -216,7 +216,8 @@ export async function deliverBatch(batch: MessageBatch<EventMessage>, env: Deliv
 
 /**
  * Tries the event's pending deliveries once each. Returns null when none is left
- * pending, else the fewest attempts made by one still pending (for the next delay).
+ * pending (the event is then marked settled, so the sweep leaves it alone), else the
+ * fewest attempts made by one still pending (for the next delay).
  */
 export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<number | null> {
   const event = await findEvent(env.db, eventId);
@@ -234,7 +235,9 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
     }),
   );
   const stillPending = left.filter((n) => n !== null);
-  return stillPending.length === 0 ? null : Math.min(...stillPending);
+  if (stillPending.length > 0) return Math.min(...stillPending);
+  await markSettled(env.db, eventId, nowSeconds());
+  return null;
 }
 
 interface Outcome {

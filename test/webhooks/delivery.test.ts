@@ -2,13 +2,16 @@
 // with the official `standardwebhooks` library), retries with growing delays and the same
 // webhook-id, giving up after a bounded number of attempts (kept as failed and listed by
 // the CLI's query), and private destinations refused in production.
+import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listDeliveriesSql } from '../../src/db/admin-sql.ts';
+import { STALL_SECONDS } from '../../src/domain/events.ts';
 import { MAX_ATTEMPTS, RETRY_DELAYS, createWebhookSql, destinationRefusal } from '../../src/domain/webhooks.ts';
+import worker from '../../src/index.ts';
 import { createProject, createUser } from '../helpers.ts';
-import { createWebhook, deliver, receiver, storedDeliveries, storedEvents, type Received } from './support.ts';
+import { createWebhook, deliver, receiver, recordingQueue, storedDeliveries, storedEvents, type Received } from './support.ts';
 
 let restore = () => {};
 afterEach(() => restore());
@@ -138,6 +141,59 @@ describe('retries', () => {
     expect(failed).toEqual([
       expect.objectContaining({ eventId: event.id, webhookId: hook.id, event: 'users.create', userId: user.$id, status: 'failed', attempts: MAX_ATTEMPTS, lastStatus: 503, lastError: 'HTTP 503' }),
     ]);
+  });
+});
+
+describe('an event the queue gave up on', () => {
+  const settledOf = async (project: Parameters<typeof storedEvents>[0]) => (await storedEvents(project))[0]!.settled;
+  const handedOverAgo = (id: string, seconds: number) =>
+    env.DB.prepare('UPDATE webhook_events SET queued = ? WHERE id = ?').bind(Math.floor(Date.now() / 1000) - seconds, id).run();
+  async function sweep() {
+    const sweeper = recordingQueue();
+    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
+    return sweeper.sent;
+  }
+
+  it('is settled when nothing is left to deliver, and not before', async () => {
+    const { project, event } = await userCreated();
+    let failing = true;
+    listen(() => (failing ? 500 : 200));
+    await deliver([event.id], { attempts: 1 });
+    expect(await settledOf(project)).toBeNull();
+    failing = false;
+    await deliver([event.id], { attempts: 2 });
+    expect(await settledOf(project)).toEqual(expect.any(Number));
+  });
+
+  it(`is re-sent by the sweep ${STALL_SECONDS / 3600} h after its last hand-over (longer than the retry schedule), once, and then delivered`, async () => {
+    const { project, hook, event } = await userCreated();
+    let failing = true;
+    const received = listen(() => (failing ? 500 : 200));
+    // One failed attempt, then the queue dropped the message (its consumer failed past max_retries).
+    await deliver([event.id], { attempts: 1 });
+    const schedule = RETRY_DELAYS.reduce((a, b) => a + b, 0);
+    await handedOverAgo(event.id, schedule);
+    expect(await sweep()).not.toContainEqual({ eventId: event.id });
+
+    await handedOverAgo(event.id, STALL_SECONDS + 1);
+    expect(await sweep()).toContainEqual({ eventId: event.id });
+    // Handed over again just now: the next runs leave it to that message.
+    expect(await sweep()).not.toContainEqual({ eventId: event.id });
+
+    failing = false;
+    expect((await deliver([event.id], { attempts: 1 })).explicitAcks).toEqual(['m0']);
+    expect(received).toHaveLength(2);
+    expect(await storedDeliveries(event.id)).toEqual([{ webhookId: hook.id, status: 'delivered', attempts: 2, lastStatus: 200, lastError: null }]);
+    expect(await settledOf(project)).toEqual(expect.any(Number));
+  });
+
+  it('a settled event is never re-sent, however old its hand-over', async () => {
+    const { project, event } = await userCreated();
+    listen(() => 200);
+    await deliver([event.id], { attempts: 1 });
+    await handedOverAgo(event.id, STALL_SECONDS * 10);
+    expect(await sweep()).not.toContainEqual({ eventId: event.id });
+    expect(await settledOf(project)).toEqual(expect.any(Number));
   });
 });
 
