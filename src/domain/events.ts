@@ -80,10 +80,11 @@ export async function handOver(db: Db, queue: Queue<EventMessage>, ids: string[]
 export const SWEEP_GRACE_SECONDS = 60;
 /**
  * An event handed over this long ago and not settled by the consumer was dropped by the
- * queue (its consumer failed past max_retries); longer than the whole retry schedule of
- * domain/webhooks.ts (~5.7 h), so a message still waiting for its next retry is never doubled.
+ * queue (its consumer failed past max_retries). Longer than a message can live: at most
+ * 10 retries (max_retries, wrangler.toml) after delays of domain/webhooks.ts's schedule,
+ * 4 h at most each, ≈ 17.7 h in all; so a message still waiting for a retry is never doubled.
  */
-export const STALL_SECONDS = 12 * 3600;
+export const STALL_SECONDS = 24 * 3600;
 /** Events per round (one sendBatch holds at most 100 messages), rounds per run: a backlog drains over several runs. */
 const SWEEP_BATCH = 100;
 const SWEEP_ROUNDS = 10;
