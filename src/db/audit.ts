@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { preparedOnce } from './prepared.ts';
 import { auditLogs, users } from './schema.ts';
+import { userIs } from './users.ts';
 
 export type AuditRow = typeof auditLogs.$inferSelect;
 export type NewAuditRow = Omit<AuditRow, 'seq'>;
@@ -26,7 +27,7 @@ export function insertLogIf(db: Db, row: NewAuditRow, condition?: SQL) {
         country: sql`${row.country}`.as('country'),
       })
       .from(users)
-      .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), condition)),
+      .where(and(userIs(row.projectId, row.userId), condition)),
   ).returning({ seq: auditLogs.seq });
 }
 

@@ -5,7 +5,7 @@ import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { preparedOnce } from './prepared.ts';
 import { sessions, users } from './schema.ts';
-import { publicColumns } from './users.ts';
+import { publicColumns, userIs } from './users.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -31,7 +31,7 @@ export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: str
           country: sql`${row.country}`.as('country'),
         })
         .from(users)
-        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), sql`${users.status} != 2`, eq(users.passwordHash, verifiedHash))),
+        .where(and(userIs(row.projectId, row.userId), sql`${users.status} != 2`, eq(users.passwordHash, verifiedHash))),
     )
     .returning({ id: sessions.id });
 }
@@ -53,14 +53,13 @@ export async function findLiveSession(db: Db, projectId: string, sessionId: stri
   return row;
 }
 
-/** A condition for batched statements: the session still exists (e.g. log only what really ended). */
-export function sessionExists(userId: string, sessionId: string) {
-  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId})`;
-}
-
-/** A condition for batched statements: the user has at least one session. */
-export function anySessionExists(projectId: string, userId: string) {
-  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId})`;
+/**
+ * A condition for batched statements: the user has this session, or any session when no
+ * id is given. Placed before a delete, it logs and announces only what really ends.
+ */
+export function userHasSession(projectId: string, userId: string, sessionId?: string) {
+  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId}
+    ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`})`;
 }
 
 const userSessionsQuery = preparedOnce((db) =>

@@ -13,6 +13,9 @@ const PROJECT = sql.placeholder('projectId');
 const ID = sql.placeholder('id');
 const CURSOR = sql.placeholder('cursor');
 
+/** The users row of this id in this project: every lookup by id is scoped by project. */
+export const userIs = (projectId: Param, id: Param) => and(eq(users.id, id), eq(users.projectId, projectId));
+
 /** The columns a user object is made of; hashes, prefs and search text stay in the database. */
 export const publicColumns = {
   id: users.id,
@@ -39,7 +42,7 @@ export function insertUser(db: Db, row: NewUserRow) {
 
 /** The user as a list of zero or one rows, so that it can take part in a batch. */
 export function findUser(db: Db, projectId: Param, id: Param) {
-  return db.select(publicColumns).from(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).limit(1);
+  return db.select(publicColumns).from(users).where(userIs(projectId, id)).limit(1);
 }
 
 const userQuery = preparedOnce((db) => findUser(db, PROJECT, ID));
@@ -172,7 +175,7 @@ function fromSearchRow(row: SearchRow): PublicUserRow {
   };
 }
 
-const prefsQuery = preparedOnce((db) => db.select({ prefs: users.prefs }).from(users).where(and(eq(users.id, ID), eq(users.projectId, PROJECT))));
+const prefsQuery = preparedOnce((db) => db.select({ prefs: users.prefs }).from(users).where(userIs(PROJECT, ID)));
 
 export async function findPrefs(db: Db, projectId: string, id: string): Promise<string | undefined> {
   const [row] = await prefsQuery(db, { projectId, id }).all();
@@ -207,12 +210,12 @@ export function mergePrefs(db: Db, projectId: string, id: string, patch: string)
   return db
     .update(users)
     .set({ prefs: merged })
-    .where(and(eq(users.id, id), eq(users.projectId, projectId)))
+    .where(userIs(projectId, id))
     .returning({ prefs: users.prefs });
 }
 
 export function updateStatus(db: Db, projectId: string, id: string, status: number) {
-  return db.update(users).set({ status }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
+  return db.update(users).set({ status }).where(userIs(projectId, id)).returning(publicColumns);
 }
 
 /** The fields a name or email change recomputes the search text from. */
@@ -220,7 +223,7 @@ export function findSearchFields(db: Db, projectId: string, id: string) {
   return db
     .select({ name: users.name, email: users.email })
     .from(users)
-    .where(and(eq(users.id, id), eq(users.projectId, projectId)))
+    .where(userIs(projectId, id))
     .get();
 }
 
@@ -240,7 +243,7 @@ export function updateSearchFields(
   return db
     .update(users)
     .set({ ...change, searchText })
-    .where(and(eq(users.id, id), eq(users.projectId, projectId), stillHas(expected)))
+    .where(and(userIs(projectId, id), stillHas(expected)))
     .returning(publicColumns);
 }
 
@@ -250,16 +253,16 @@ export function stillHas(expected: { name: string; email: string }) {
 }
 
 export function updatePasswordHash(db: Db, projectId: string, id: string, passwordHash: string) {
-  return db.update(users).set({ passwordHash }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
+  return db.update(users).set({ passwordHash }).where(userIs(projectId, id)).returning(publicColumns);
 }
 
 export function updateEmailVerification(db: Db, projectId: string, id: string, emailVerification: boolean) {
-  return db.update(users).set({ emailVerification }).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning(publicColumns);
+  return db.update(users).set({ emailVerification }).where(userIs(projectId, id)).returning(publicColumns);
 }
 
 /** Deletes the user; the counter and the search index follow through triggers in the same statement. */
 export function deleteUser(db: Db, projectId: string, id: string) {
-  return db.delete(users).where(and(eq(users.id, id), eq(users.projectId, projectId))).returning({ id: users.id });
+  return db.delete(users).where(userIs(projectId, id)).returning({ id: users.id });
 }
 
 /**
@@ -271,5 +274,5 @@ export function replacePasswordHash(db: Db, projectId: string, id: string, from:
   return db
     .update(users)
     .set({ passwordHash: to ?? from })
-    .where(and(eq(users.id, id), eq(users.projectId, projectId), eq(users.passwordHash, from), to === null ? sql`0` : undefined));
+    .where(and(userIs(projectId, id), eq(users.passwordHash, from), to === null ? sql`0` : undefined));
 }

@@ -5,6 +5,7 @@
 import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
+import { userIs } from './users.ts';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 
@@ -24,12 +25,6 @@ export const eventData = {
       WHERE ${sessions.projectId} = ${users.projectId} AND ${sessions.userId} = ${users.id}
       ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`}))`,
 };
-
-/** A condition: the user has a session (this one, if given); for "only when a session ends". */
-export function userHasSession(sessionId?: string) {
-  return sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.projectId} = ${users.projectId} AND ${sessions.userId} = ${users.id}
-    ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`})`;
-}
 
 const anyOf = (values: string[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
 
@@ -67,7 +62,7 @@ export function insertEventIf(db: Db, row: NewEvent) {
           settled: sql`NULL`.as('settled'),
         })
         .from(users)
-        .where(and(eq(users.id, row.userId), eq(users.projectId, row.projectId), subscribed, row.condition)),
+        .where(and(userIs(row.projectId, row.userId), subscribed, row.condition)),
     )
     .returning({ id: webhookEvents.id });
 }

@@ -7,7 +7,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { eventData, insertEventIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
 
-export { eventData, userHasSession } from '../db/webhooks.ts';
+export { eventData } from '../db/webhooks.ts';
 import { nowSeconds } from './context.ts';
 import { newId } from './ids.ts';
 
@@ -47,7 +47,7 @@ export interface RecordedEvent {
   time?: number;
   /** The delivery's `data` (db/webhooks.ts eventData); the user model as the statement sees it by default. */
   data?: SQL;
-  /** Only if this also holds (e.g. userHasSession() before a delete). */
+  /** Only if this also holds (e.g. the user still has the session a following delete ends). */
   when?: SQL;
 }
 

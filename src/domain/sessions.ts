@@ -9,7 +9,7 @@ import { findUser, findUserByEmail, replacePasswordHash, userById, type PublicUs
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
-import { eventData, recordEvent, userHasSession } from './events.ts';
+import { eventData, recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
@@ -102,10 +102,11 @@ async function attemptSignIn(
     device: JSON.stringify(actor.device),
     country: actor.country,
   };
+  const created = queries.userHasSession(project.id, user.id, session.id);
   const [inserted, logged, recorded] = await db.batch([
     queries.insertSessionIfActive(db, session, user.passwordHash),
-    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), queries.sessionExists(user.id, session.id)),
-    recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: userHasSession(session.id) }),
+    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), created),
+    recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: created }),
     // After the session insert, which checked the hash that was verified: changes it once.
     replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
   ]);
@@ -113,7 +114,8 @@ async function attemptSignIn(
   // or given another password hash.
   if (inserted.length === 0) {
     if (!last) return null;
-    throw (await findUser(db, project.id, user.id).get())?.status === 2 ? userBlocked() : invalidCredentials();
+    const [current] = await userById(db, project.id, user.id).all();
+    throw current?.status === 2 ? userBlocked() : invalidCredentials();
   }
   try {
     await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
@@ -170,9 +172,10 @@ export async function listOwnSessions({ db }: Stores, project: Project, session:
 export async function endOwnSession({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
+  const ending = queries.userHasSession(project.id, userId, id);
   const [, recorded, deleted] = await db.batch([
-    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), queries.sessionExists(userId, id)),
-    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: userHasSession(id) }),
+    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), ending),
+    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: ending }),
     queries.deleteUserSession(db, project.id, userId, id),
   ]);
   if (deleted.length === 0) throw sessionNotFound();
@@ -194,11 +197,12 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
  */
 export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
   const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
+  const ending = queries.userHasSession(project.id, userId, sessionId);
   const [[user], , recorded, deleted] = await db.batch([
     findUser(db, project.id, userId),
-    insertLogIf(db, entry, sessionId === undefined ? queries.anySessionExists(project.id, userId) : queries.sessionExists(userId, sessionId)),
+    insertLogIf(db, entry, ending),
     // `data` lists the sessions the next statement deletes.
-    recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: userHasSession(sessionId) }),
+    recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: ending }),
     sessionId === undefined
       ? queries.deleteUserSessions(db, project.id, userId)
       : queries.deleteUserSession(db, project.id, userId, sessionId),

@@ -212,7 +212,7 @@ export async function updatePassword(
   hashBudgetMs: number,
 ): Promise<User> {
   // An unknown user costs no hash.
-  const [exists] = await queries.findUser(db, project.id, userId);
+  const [exists] = await queries.userById(db, project.id, userId).all();
   if (!exists) throw userNotFound();
   const passwordHash = await hashPassword(password, { queue: project.id, budgetMs: hashBudgetMs });
   const [[row], , recorded, ended] = await db.batch([
