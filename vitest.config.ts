@@ -1,10 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { unstable_readConfig } from 'wrangler';
 
 // Workers-runtime tests: every test file gets its own isolated D1/KV storage with
 // the real migrations applied by test/setup/apply-migrations.ts.
+
+const WORKER = resolve('src/index.ts');
+const GUARDED_WORKER = resolve('test/setup/guarded-worker.ts');
+
+/** Test files that import the Worker (to call its handlers with their own env) get it under the deployed limits too. */
+const guardedWorker = {
+  name: 'guarded-worker',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (!importer || resolve(importer) === GUARDED_WORKER || !resolve(importer).startsWith(resolve('test'))) return null;
+    return source.endsWith('/src/index.ts') && resolve(importer, '..', source) === WORKER ? GUARDED_WORKER : null;
+  },
+};
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   // The [[ratelimits]] bindings and the RATE_LIMITS var of every environment, as wrangler
@@ -25,7 +39,10 @@ export default defineConfig(async () => {
   );
   return {
     plugins: [
+      guardedWorker,
       cloudflareTest({
+        // The Worker under deployed limits (test/setup/deployed-limits.ts), as exports.default.
+        main: GUARDED_WORKER,
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           // A second database for the stale-replica double (test/replicas/stale-replica.ts).
@@ -48,7 +65,7 @@ export default defineConfig(async () => {
     test: {
       include: ['test/**/*.test.ts'],
       exclude: ['test/e2e/**'],
-      setupFiles: ['./test/setup/apply-migrations.ts'],
+      setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/deployed-limits-check.ts'],
     },
   };
 });

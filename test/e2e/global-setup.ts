@@ -35,9 +35,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('exit', onExit);
   const teardown = async () => {
     process.off('exit', onExit);
-    if (server) await stop(server);
-    await pageServer?.close();
-    removeStateDir();
+    try {
+      if (server) await stop(server);
+    } finally {
+      await pageServer?.close();
+      removeStateDir();
+    }
   };
   try {
     const port = await freePort();

@@ -12,14 +12,25 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const execFileAsync = promisify(execFile);
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
+/** What each server's Worker reported breaking (test/setup/deployed-limits.ts); stop() fails on any. */
+const violations = new WeakMap<ChildProcess, string[]>();
+
+/** wrangler dev serving the Worker under Cloudflare's deployed limits (test/setup/guarded-worker.ts). */
 export function startServer(port: number, stateDir: string): ChildProcess {
-  return spawn(bin('wrangler'), ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir, '--log-level', 'warn'], {
+  const args = ['dev', 'test/setup/guarded-worker.ts', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir, '--log-level', 'warn'];
+  const server = spawn(bin('wrangler'), args, {
     cwd: ROOT,
     env,
     // Its own process group, so stop() also reaches the workerd processes wrangler starts.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const seen: string[] = [];
+  violations.set(server, seen);
+  for (const stream of [server.stdout!, server.stderr!]) {
+    stream.on('data', (chunk: Buffer) => seen.push(...(chunk.toString().match(/deployed limit: [^\n]*/g) ?? [])));
+  }
+  return server;
 }
 
 /** A project with a read-write and a read-only key, made with the operator CLI. */
@@ -78,6 +89,8 @@ export async function stop(server: ChildProcess): Promise<void> {
   signalGroup(server, 'SIGTERM');
   await Promise.race([exited, sleep(5_000, undefined, { ref: false })]);
   signalGroup(server, 'SIGKILL');
+  const broken = violations.get(server) ?? [];
+  if (broken.length > 0) throw new Error(`the Worker broke limits that deployed Cloudflare enforces:\n${broken.join('\n')}`);
 }
 
 export function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void {
