@@ -90,8 +90,12 @@ export function deleteEvents(db: Db, ids: string[]) {
   return db.delete(webhookEvents).where(inArray(webhookEvents.id, ids.length > 0 ? ids : ['']));
 }
 
+/** The ids travel as one JSON parameter: D1 binds at most 100 per statement, and a hand-over may mark more. */
 export function markQueued(db: Db, ids: string[], now: number) {
-  return db.update(webhookEvents).set({ queued: now }).where(inArray(webhookEvents.id, ids));
+  return db
+    .update(webhookEvents)
+    .set({ queued: now })
+    .where(sql`${webhookEvents.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
 }
 
 /** The consumer found nothing left to deliver for the event. */

@@ -69,10 +69,19 @@ export function recordEvent(db: Db, e: RecordedEvent) {
   });
 }
 
+/**
+ * One sendBatch holds at most 100 messages and 256 KB; a message here is an id of ~40 bytes,
+ * so the count is what binds (a bulk import announces up to 1000 events).
+ */
+const SEND_BATCH = 100;
+
 /** Sends committed events to the queue, then marks them handed over (the sweep skips those). */
 export async function handOver(db: Db, queue: Queue<EventMessage>, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await queue.sendBatch(ids.map((eventId) => ({ body: { eventId }, contentType: 'json' as const })));
+  for (let at = 0; at < ids.length; at += SEND_BATCH) {
+    await queue.sendBatch(ids.slice(at, at + SEND_BATCH).map((eventId) => ({ body: { eventId }, contentType: 'json' as const })));
+  }
+  // Marked once all are sent: a failure part-way leaves all unmarked, and the sweep re-sends (at least once).
   await markQueued(db, ids, nowSeconds());
 }
 
@@ -85,8 +94,8 @@ export const SWEEP_GRACE_SECONDS = 60;
  * 4 h at most each, ≈ 17.7 h in all; so a message still waiting for a retry is never doubled.
  */
 export const STALL_SECONDS = 24 * 3600;
-/** Events per round (one sendBatch holds at most 100 messages), rounds per run: a backlog drains over several runs. */
-const SWEEP_BATCH = 100;
+/** Events per round (one sendBatch), rounds per run: a backlog drains over several runs. */
+const SWEEP_BATCH = SEND_BATCH;
 const SWEEP_ROUNDS = 10;
 
 /**

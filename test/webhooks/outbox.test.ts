@@ -219,3 +219,44 @@ describe('hand-over to the queue', () => {
     expect((await storedEvents(project))[0]!.queued).toEqual(expect.any(Number));
   });
 });
+
+// Deployed limits (test/setup/deployed-limits.ts): one sendBatch holds at most 100 messages, one
+// statement binds at most 100 parameters. Both broke the outbox once 100 events waited.
+describe('hand-over within the deployed limits', () => {
+  it('the sweep hands over a backlog of 150 events, in batches the queue accepts', async () => {
+    const project = await createProject();
+    await createWebhook(project, ['users.create']);
+    const userId = await insertUser(project);
+    const old = Math.floor(Date.now() / 1000) - 3600;
+    const ids = Array.from({ length: 150 }, (_, i) => `backlog${i.toString().padStart(3, '0')}`);
+    await env.DB.batch(
+      ids.map((id) =>
+        env.DB.prepare(`INSERT INTO webhook_events (id, project_id, event, user_id, time, data) VALUES (?, ?, 'users.create', ?, ?, '{}')`).bind(id, project.id, userId, old),
+      ),
+    );
+    const sweeper = recordingQueue();
+    await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
+    expect(sweeper.sent.map((m) => m.eventId).filter((id) => id.startsWith('backlog')).sort()).toEqual(ids);
+    expect((await storedEvents(project)).filter((e) => e.queued === null)).toEqual([]);
+  });
+
+  it('a bulk import of 150 users hands over its 150 events, and marks every one', async () => {
+    const project = await createProject();
+    await createWebhook(project, ['users.create']);
+    const { queue, sent } = recordingQueue();
+    const ctx = createExecutionContext();
+    const users = Array.from({ length: 150 }, (_, i) => ({ email: `bulk${i}@example.com` }));
+    const request = new Request(`${BASE}/users/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'x-appwrite-key': project.key },
+      body: JSON.stringify({ users }),
+    }) as Parameters<typeof worker.fetch>[0];
+    const response = await worker.fetch(request, { ...env, WEBHOOK_EVENTS: queue }, ctx);
+    expect(((await response.json()) as { sum: number }).sum).toBe(150);
+    await waitOnExecutionContext(ctx);
+    const events = await storedEvents(project);
+    expect(events).toHaveLength(150);
+    expect(sent.map((m) => m.eventId).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(events.filter((e) => e.queued === null)).toEqual([]);
+  });
+});
