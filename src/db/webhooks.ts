@@ -101,8 +101,9 @@ export function markSettled(db: Db, id: string, now: number) {
 
 /**
  * Removes up to `limit` events written before `before` that have nothing left to deliver
- * (handed over, no delivery pending), oldest first; their deliveries go with them
- * (foreign key, on delete cascade). Resolves to how many events.
+ * (settled by the consumer, no delivery pending), oldest first; their deliveries go with
+ * them (foreign key, on delete cascade). An unsettled event stays, however old: the
+ * stalled-event sweep still re-sends it. Resolves to how many events.
  */
 export async function deleteSettledEventsBefore(db: Db, before: number, limit: number): Promise<number> {
   const settled = db
@@ -111,7 +112,7 @@ export async function deleteSettledEventsBefore(db: Db, before: number, limit: n
     .where(
       and(
         lt(webhookEvents.time, before),
-        isNotNull(webhookEvents.queued),
+        isNotNull(webhookEvents.settled),
         sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
       ),
     )
