@@ -255,11 +255,12 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
   return null;
 }
 
+/** The reason kept on a delivery whose webhook's secret does not open (webhook deliveries --failed). */
 export const UNDECRYPTABLE_ERROR = 'secret does not decrypt with the current WEBHOOK_SECRET_KEY: re-create the webhook';
 
 interface Outcome {
   ok: boolean;
-  /** No point retrying (a refused destination). */
+  /** No point retrying (a refused destination, a secret that does not open). */
   final?: boolean;
   httpStatus: number | null;
   error: string | null;
