@@ -98,15 +98,41 @@ export function markQueued(db: Db, ids: string[], now: number) {
     .where(sql`${webhookEvents.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
 }
 
-/** The consumer found nothing left to deliver for the event. */
+/**
+ * What a settled event of a deleted user keeps as `data` (contract §9.1, delete erases):
+ * the row stays, so its deliveries are still listed, but no email or name.
+ */
+const ERASED_DATA = 'null';
+
+/**
+ * The consumer found nothing left to deliver for the event. An event whose user has been
+ * deleted meanwhile was kept whole only to be delivered: its data is erased now.
+ */
 export function markSettled(db: Db, id: string, now: number) {
-  return db.update(webhookEvents).set({ settled: now }).where(and(eq(webhookEvents.id, id), isNull(webhookEvents.settled)));
+  const userGone = sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.projectId} = ${webhookEvents.projectId} AND ${users.id} = ${webhookEvents.userId})`;
+  return db
+    .update(webhookEvents)
+    .set({ settled: now, data: sql`CASE WHEN ${userGone} THEN ${ERASED_DATA} ELSE ${webhookEvents.data} END` })
+    .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.settled)));
+}
+
+/**
+ * For the delete batch: erases the data of the user's settled events. Unsettled ones (the
+ * users.delete event of the same batch among them) keep it until delivered: markSettled
+ * erases it then.
+ */
+export function eraseSettledUserEvents(db: Db, projectId: string, userId: string) {
+  return db
+    .update(webhookEvents)
+    .set({ data: ERASED_DATA })
+    .where(and(eq(webhookEvents.projectId, projectId), eq(webhookEvents.userId, userId), isNotNull(webhookEvents.settled)));
 }
 
 /**
  * Removes up to `limit` events written before `before` that have nothing left to deliver
- * (handed over, no delivery pending), oldest first; their deliveries go with them
- * (foreign key, on delete cascade). Resolves to how many events.
+ * (settled by the consumer, no delivery pending), oldest first; their deliveries go with
+ * them (foreign key, on delete cascade). An unsettled event stays, however old: the
+ * stalled-event sweep still re-sends it. Resolves to how many events.
  */
 export async function deleteSettledEventsBefore(db: Db, before: number, limit: number): Promise<number> {
   const settled = db
@@ -115,7 +141,7 @@ export async function deleteSettledEventsBefore(db: Db, before: number, limit: n
     .where(
       and(
         lt(webhookEvents.time, before),
-        isNotNull(webhookEvents.queued),
+        isNotNull(webhookEvents.settled),
         sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
       ),
     )

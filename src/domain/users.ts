@@ -5,6 +5,7 @@ import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
 import type { Page, PublicUserRow } from '../db/users.ts';
+import { eraseSettledUserEvents } from '../db/webhooks.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { recordEvent } from './events.ts';
@@ -240,16 +241,18 @@ export async function updateVerification({ db, events }: Stores, project: Projec
 
 /**
  * Erases the user in one transaction: sessions (their tokens are returned so KV can
- * forget them; D1 refuses them from now on), logs, then the row with its prefs, which
- * takes the counter and search index with it. A sign-in racing this inserts its
+ * forget them; D1 refuses them from now on), logs, the data of their delivered webhook
+ * events (those still to deliver keep it until delivered), then the row with its prefs,
+ * which takes the counter and search index with it. A sign-in racing this inserts its
  * session from the users row, so once the row is gone it inserts nothing.
  */
 export async function deleteUser({ db, kv, events }: Stores, project: Project, userId: string): Promise<void> {
-  const [recorded, ended, , deleted] = await db.batch([
+  const [recorded, ended, , , deleted] = await db.batch([
     // Before the delete, so `data` is the user as it was.
     recordEvent(db, { projectId: project.id, userId, event: 'users.delete' }),
     deleteUserSessions(db, project.id, userId),
     deleteUserLogs(db, project.id, userId),
+    eraseSettledUserEvents(db, project.id, userId),
     queries.deleteUser(db, project.id, userId),
   ]);
   if (deleted.length === 0) throw userNotFound();

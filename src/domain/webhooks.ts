@@ -154,11 +154,20 @@ export async function encryptSecret(secret: string, secretKey: string, webhookId
   return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
 }
 
+/** The stored secret does not open with this WEBHOOK_SECRET_KEY (the key was changed, or the row altered). */
+export class UndecryptableSecret extends Error {}
+
+/** A malformed WEBHOOK_SECRET_KEY throws a plain Error (the deployment's to fix); a secret it cannot open, UndecryptableSecret. */
 export async function decryptSecret(stored: string, secretKey: string, webhookId: string): Promise<string> {
-  const [version, iv, sealed] = stored.split('.');
-  if (version !== 'v1' || !iv || !sealed) throw new Error('unknown webhook secret format');
-  const params = { name: 'AES-GCM', iv: fromBase64(iv), additionalData: new TextEncoder().encode(webhookId) };
-  return new TextDecoder().decode(await crypto.subtle.decrypt(params, await aesKey(secretKey), fromBase64(sealed)));
+  const key = await aesKey(secretKey);
+  try {
+    const [version, iv, sealed] = stored.split('.');
+    if (version !== 'v1' || !iv || !sealed) throw new Error('unknown webhook secret format');
+    const params = { name: 'AES-GCM', iv: fromBase64(iv), additionalData: new TextEncoder().encode(webhookId) };
+    return new TextDecoder().decode(await crypto.subtle.decrypt(params, key, fromBase64(sealed)));
+  } catch (err) {
+    throw new UndecryptableSecret(err instanceof Error ? err.message : String(err));
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -206,7 +215,7 @@ export async function deliverBatch(batch: MessageBatch<EventMessage>, env: Deliv
         if (attempts === null) message.ack();
         else message.retry({ delaySeconds: retryDelay(attempts) });
       } catch (err) {
-        // D1 or the key failed us, not the endpoint: the queue tries again (max_retries in wrangler.toml).
+        // D1 or a malformed WEBHOOK_SECRET_KEY failed us, not the endpoint: the queue tries again (max_retries in wrangler.toml).
         console.error(JSON.stringify({ webhookDelivery: message.body.eventId, error: err instanceof Error ? err.message : String(err) }));
         message.retry({ delaySeconds: retryDelay(message.attempts) });
       }
@@ -225,7 +234,9 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
   await insertDeliveries(env.db, event, subscriptionsOf(event.event), nowSeconds());
   const pending = await pendingDeliveries(env.db, eventId);
   const body = deliveryBody(event);
-  const left = await Promise.all(
+  // Every delivery runs to its recorded end before a failure of one fails the message:
+  // a sibling's POST is never left unrecorded (and so sent again).
+  const outcomes = await Promise.allSettled(
     pending.map(async (delivery) => {
       const outcome = await attempt(env, event, body, delivery);
       const attempts = delivery.attempts + 1;
@@ -234,15 +245,22 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
       return status === 'pending' ? attempts : null;
     }),
   );
+  const left = outcomes.map((o) => {
+    if (o.status === 'rejected') throw o.reason;
+    return o.value;
+  });
   const stillPending = left.filter((n) => n !== null);
   if (stillPending.length > 0) return Math.min(...stillPending);
   await markSettled(env.db, eventId, nowSeconds());
   return null;
 }
 
+/** The reason kept on a delivery whose webhook's secret does not open (webhook deliveries --failed). */
+export const UNDECRYPTABLE_ERROR = 'secret does not decrypt with the current WEBHOOK_SECRET_KEY: re-create the webhook';
+
 interface Outcome {
   ok: boolean;
-  /** No point retrying (a refused destination). */
+  /** No point retrying (a refused destination, a secret that does not open). */
   final?: boolean;
   httpStatus: number | null;
   error: string | null;
@@ -251,7 +269,14 @@ interface Outcome {
 async function attempt(env: DeliveryEnv, event: WebhookEventRow, body: string, delivery: { webhookId: string; url: string; secret: string }): Promise<Outcome> {
   const refusal = destinationRefusal(delivery.url, env.allowPrivate);
   if (refusal) return { ok: false, final: true, httpStatus: null, error: `destination refused: ${refusal}` };
-  const secret = await decryptSecret(delivery.secret, env.secretKey, delivery.webhookId);
+  let secret: string;
+  try {
+    secret = await decryptSecret(delivery.secret, env.secretKey, delivery.webhookId);
+  } catch (err) {
+    // No retry can help: the webhook must be re-created under the current key.
+    if (err instanceof UndecryptableSecret) return { ok: false, final: true, httpStatus: null, error: UNDECRYPTABLE_ERROR };
+    throw err;
+  }
   const timestamp = nowSeconds();
   try {
     const response = await env.fetch(delivery.url, {

@@ -10,7 +10,9 @@ import { database } from '../../src/db/client.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, SWEEP_BOUNDS, logRetentionDays, sweepExpired } from '../../src/domain/retention.ts';
 import { createProject, type TestProject } from '../helpers.ts';
 import { accountStatus, count, fastUser, signIn } from '../hardening/support.ts';
-import { createWebhook } from '../webhooks/support.ts';
+import { createWebhook, deliver, recordingQueue } from '../webhooks/support.ts';
+import { STALL_SECONDS, recordEvent, sweepOutbox } from '../../src/domain/events.ts';
+import { createWebhookSql, newSecretKey } from '../../src/domain/webhooks.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => vi.restoreAllMocks());
@@ -91,12 +93,18 @@ describe('the scheduled retention job', () => {
     for (const sql of deletes) expect(sql).toMatch(/limit \?/i);
   });
 
-  it('removes webhook events older than the retention once nothing is left to deliver, with their deliveries', async () => {
+  it('removes webhook events older than the retention once settled (nothing left to deliver), with their deliveries; keeps unsettled ones, however old', async () => {
     const project = await createProject();
     const hook = await createWebhook(project, ['users.*']);
     const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
-    const event = (id: string, time: number, queued: number | null, delivery: 'pending' | 'delivered' | 'failed' | null) => [
-      env.DB.prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued) VALUES (?, ?, 'users.create', 'u', ?, '{}', ?)").bind(id, project.id, time, queued),
+    const event = (id: string, time: number, queued: number | null, settled: number | null, delivery: 'pending' | 'delivered' | 'failed' | null) => [
+      env.DB.prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued, settled) VALUES (?, ?, 'users.create', 'u', ?, '{}', ?, ?)").bind(
+        id,
+        project.id,
+        time,
+        queued,
+        settled,
+      ),
       ...(delivery === null
         ? []
         : [
@@ -111,19 +119,41 @@ describe('the scheduled retention job', () => {
           ]),
     ];
     await env.DB.batch([
-      ...event('old-delivered', cutoff - 10, cutoff - 10, 'delivered'),
-      ...event('old-failed', cutoff - 9, cutoff - 9, 'failed'),
-      ...event('old-no-listener', cutoff - 8, cutoff - 8, null),
-      ...event('old-pending', cutoff - 7, cutoff - 7, 'pending'), // still being retried: kept
-      ...event('old-unqueued', cutoff - 6, null, null), // the outbox sweep's to send: kept
-      ...event('recent', cutoff, cutoff, 'delivered'), // exactly at the retention: kept
+      ...event('old-delivered', cutoff - 10, cutoff - 10, cutoff - 10, 'delivered'),
+      ...event('old-failed', cutoff - 9, cutoff - 9, cutoff - 9, 'failed'),
+      ...event('old-no-listener', cutoff - 8, cutoff - 8, cutoff - 8, null),
+      ...event('old-pending', cutoff - 7, cutoff - 7, null, 'pending'), // still being retried: kept
+      // Handed over, then the queue gave up before the consumer got to it (no delivery row
+      // yet): the stalled-event sweep re-sends it, so it is kept.
+      ...event('old-given-up', cutoff - 6, cutoff - 6, null, null),
+      ...event('old-unqueued', cutoff - 5, null, null, null), // the outbox sweep's to send: kept
+      ...event('recent', cutoff, cutoff, cutoff, 'delivered'), // exactly at the retention: kept
     ]);
 
     await runScheduled();
 
     const ids = (sql: string) => env.DB.prepare(sql).bind(project.id).all<{ id: string }>().then((r) => r.results.map((row) => row.id));
-    expect(await ids('SELECT id FROM webhook_events WHERE project_id = ? ORDER BY time')).toEqual(['old-pending', 'old-unqueued', 'recent']);
+    expect(await ids('SELECT id FROM webhook_events WHERE project_id = ? ORDER BY time')).toEqual(['old-pending', 'old-given-up', 'old-unqueued', 'recent']);
     expect(await ids('SELECT event_id AS id FROM webhook_deliveries WHERE project_id = ? ORDER BY created')).toEqual(['old-pending', 'recent']);
+    // The stalled-event sweep can still re-send the one the queue gave up on.
+    const sweeper = recordingQueue();
+    await sweepOutbox(database(env.DB), sweeper.queue, cutoff - 6 + STALL_SECONDS + 1);
+    expect(sweeper.sent).toContainEqual({ eventId: 'old-given-up' });
+  });
+
+  it('an event whose webhook secret no longer decrypts (WEBHOOK_SECRET_KEY changed) ends settled, and is removed once older than the retention', async () => {
+    const project = await createProject();
+    const stale = await createWebhookSql({ projectId: project.id, url: 'http://127.0.0.1:9/stale', events: ['users.*'], name: 'stale' }, newSecretKey(), true);
+    await env.DB.prepare(stale.sql).run();
+    const user = await fastUser(project, { email: 'rotated.key@example.com' });
+    const { id } = (await recordEvent(database(env.DB), { projectId: project.id, userId: user.id, event: 'users.update.name', time: Math.floor(Date.now() / 1000) }))[0]!;
+    await env.DB.prepare('UPDATE webhook_events SET queued = time WHERE id = ?').bind(id).run();
+    expect((await deliver([id])).explicitAcks).toEqual(['m0']);
+
+    await runScheduled();
+
+    expect(await count('SELECT count(*) AS n FROM webhook_events WHERE id = ?', id)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ?', id)).toBe(0);
   });
 
   it('stops after `rounds` DELETEs per table and takes the rest on the next run', async () => {

@@ -2,9 +2,10 @@
 // sessions (tokens refused on the very next request), logs and search entries are gone,
 // `sum` drops, every /users/{userId}… route is 404, and the email can be registered again.
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
-import { call, createProject, databaseSnapshot, expectError, expectJson, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, callJson, createProject, createUser, databaseSnapshot, expectError, expectJson, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
 import { accountStatus, count, fastUser, sha256, signIn } from '../hardening/support.ts';
+import { createWebhook, deliver, receiver, storedDeliveries, storedEvents } from '../webhooks/support.ts';
 
 const remove = (project: TestProject, id: string) => call(`/users/${encodeURIComponent(id)}`, { method: 'DELETE', project, body: {} });
 
@@ -100,5 +101,55 @@ describe('DELETE /v1/users/{userId}', () => {
     const response = await call(`/users/${user.id}`, { method: 'DELETE', project });
     expect(response.status).toBe(204);
     expect(await storedUser(user.id)).toBeNull();
+  });
+
+  describe('webhook events (delete erases; delivery stays at least once)', () => {
+    let restore = () => {};
+    afterEach(() => restore());
+
+    it('a delivered event loses its data in the same batch; one still to deliver, and users.delete, are delivered whole and then lose it; other users keep theirs', async () => {
+      const project = await createProject();
+      const hook = await createWebhook(project, ['users.*']);
+      const user = await createUser(project, { email: 'erase.me@example.com', name: 'Erin Erased' });
+      const keep = await createUser(project, { email: 'keep.me@example.com', name: 'Kim Kept' });
+      const { body: renamed } = await callJson(`/users/${user.$id}/name`, { method: 'PATCH', project, body: { name: 'Erin Renamed' } });
+      const [created, kept, rename] = await storedEvents(project);
+      let failing = false;
+      const r = receiver(() => (failing ? 500 : 200));
+      restore = r.restore;
+      await deliver([created!.id, kept!.id]);
+      failing = true;
+      await deliver([rename!.id]); // still pending: the endpoint fails
+
+      expect((await remove(project, user.$id)).status).toBe(204);
+
+      const afterDelete = await storedEvents(project);
+      const deleted = afterDelete[3]!;
+      expect(afterDelete.map((e) => [e.event, e.userId, e.data])).toEqual([
+        ['users.create', user.$id, null],
+        ['users.create', keep.$id, keep],
+        ['users.update.name', user.$id, renamed],
+        ['users.delete', user.$id, renamed],
+      ]);
+      // The erased event's delivery record stays (webhook deliveries lists it).
+      expect(await storedDeliveries(created!.id)).toEqual([{ webhookId: hook.id, status: 'delivered', attempts: 1, lastStatus: 200, lastError: null }]);
+
+      failing = false;
+      expect((await deliver([rename!.id, deleted.id])).explicitAcks.sort()).toEqual(['m0', 'm1']);
+      const bodies = r.received.slice(-2).map((got) => JSON.parse(got.body));
+      expect(bodies).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ event: 'users.update.name', userId: user.$id, data: renamed }),
+          expect.objectContaining({ event: 'users.delete', userId: user.$id, data: renamed }),
+        ]),
+      );
+      expect((await storedEvents(project)).map((e) => [e.event, e.data, e.settled === null])).toEqual([
+        ['users.create', null, false],
+        ['users.create', keep, false],
+        ['users.update.name', null, false],
+        ['users.delete', null, false],
+      ]);
+      expect(await count("SELECT count(*) AS n FROM webhook_events WHERE data LIKE '%erase.me%' OR data LIKE '%Erin%'")).toBe(0);
+    });
   });
 });

@@ -5,10 +5,10 @@
 import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listDeliveriesSql } from '../../src/db/admin-sql.ts';
 import { STALL_SECONDS } from '../../src/domain/events.ts';
-import { MAX_ATTEMPTS, RETRY_DELAYS, createWebhookSql, destinationRefusal } from '../../src/domain/webhooks.ts';
+import { MAX_ATTEMPTS, RETRY_DELAYS, UNDECRYPTABLE_ERROR, createWebhookSql, destinationRefusal, newSecretKey } from '../../src/domain/webhooks.ts';
 import worker from '../../src/index.ts';
 import { createProject, createUser } from '../helpers.ts';
 import { createWebhook, deliver, receiver, recordingQueue, storedDeliveries, storedEvents, type Received } from './support.ts';
@@ -280,13 +280,56 @@ describe('secrets at rest', () => {
     expect(stored).not.toContain(hook.secret.slice(6, 20));
   });
 
-  it('a secret moved to another webhook row does not decrypt (bound to its id): the delivery is retried, not signed wrongly', async () => {
+  it('a secret moved to another webhook row does not decrypt (bound to its id): the delivery fails for good, not signed wrongly', async () => {
     const { project, hook, event } = await userCreated();
     const other = await createWebhook(project, ['account.sessions.create']);
     await env.DB.prepare('UPDATE webhooks SET secret = (SELECT secret FROM webhooks WHERE id = ?) WHERE id = ?').bind(other.id, hook.id).run();
     const received = listen();
     const result = await deliver([event.id]);
     expect(received).toEqual([]);
+    expect(result.explicitAcks).toEqual(['m0']);
+    expect(await storedDeliveries(event.id)).toEqual([{ webhookId: hook.id, status: 'failed', attempts: 1, lastStatus: null, lastError: UNDECRYPTABLE_ERROR }]);
+  });
+
+  it('a secret the current WEBHOOK_SECRET_KEY cannot open (the key was changed) fails that delivery for good, listed with the reason; the sibling webhook and the other messages are delivered, and the events settle', async () => {
+    const project = await createProject();
+    const healthy = await createWebhook(project, ['users.*'], 'http://127.0.0.1:9/healthy');
+    // Registered under a WEBHOOK_SECRET_KEY since replaced.
+    const stale = await createWebhookSql({ projectId: project.id, url: 'http://127.0.0.1:9/stale', events: ['users.*'], name: 'stale' }, newSecretKey(), true);
+    await env.DB.prepare(stale.sql).run();
+    const users = [await createUser(project, { name: 'One' }), await createUser(project, { name: 'Two' })];
+    const events = await storedEvents(project);
+    const received = listen();
+
+    const result = await deliver(events.map((e) => e.id));
+
+    expect(result.explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(result.retryMessages).toEqual([]);
+    expect(received.map((r) => r.url)).toEqual([healthy.url, healthy.url]);
+    expect(received.map((r) => verified(healthy.secret, r))).toEqual(expect.arrayContaining(users.map((user) => expect.objectContaining({ userId: user.$id, data: user }))));
+    for (const event of events) {
+      expect(await storedDeliveries(event.id)).toEqual(
+        [
+          { webhookId: healthy.id, status: 'delivered', attempts: 1, lastStatus: 200, lastError: null },
+          { webhookId: stale.id, status: 'failed', attempts: 1, lastStatus: null, lastError: UNDECRYPTABLE_ERROR },
+        ].sort((a, b) => a.webhookId.localeCompare(b.webhookId)),
+      );
+    }
+    // Settled: the stalled-event sweep leaves them alone, and retention takes them in time.
+    expect((await storedEvents(project)).map((e) => e.settled)).toEqual([expect.any(Number), expect.any(Number)]);
+    const { results: failed } = await env.DB.prepare(listDeliveriesSql(project.id, true, 100)).all();
+    expect(failed).toHaveLength(2);
+    expect(failed).toEqual(expect.arrayContaining(users.map((user) => expect.objectContaining({ webhookId: stale.id, userId: user.$id, status: 'failed', lastError: UNDECRYPTABLE_ERROR }))));
+  });
+
+  it('a malformed WEBHOOK_SECRET_KEY (the deployment is wrong, not the webhook) is retried, and fails no delivery', async () => {
+    const { hook, event } = await userCreated();
+    const received = listen();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const result = await deliver([event.id], { env: { WEBHOOK_SECRET_KEY: 'c2hvcnQ=' } });
+    errors.mockRestore();
+    expect(received).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: 'm0', delaySeconds: RETRY_DELAYS[0] }]);
+    expect(await storedDeliveries(event.id)).toEqual([{ webhookId: hook.id, status: 'pending', attempts: 0, lastStatus: null, lastError: null }]);
   });
 });
