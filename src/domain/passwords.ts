@@ -83,11 +83,15 @@ export function decoyHash(): string {
 }
 
 let hashesComputed = 0;
+let argon2idComputed = 0;
 /** How many hashes (ours, or imported ones verified) this isolate has run (observable by tests and the benchmark). */
 export const hashCount = () => hashesComputed;
+/** How many of those were this service's argon2id (what checking an unknown email costs). */
+export const argon2idCount = () => argon2idComputed;
 
 function argon2id(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
   hashesComputed++;
+  argon2idComputed++;
   return argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
 }
 
