@@ -46,8 +46,15 @@ export async function enforceRateLimits(
   }
 }
 
-/** Per client IP across projects, as upstream (requests without an IP share one counter). */
+/** Per client IP (clientKey) across projects, as upstream (requests without an IP share one counter). */
 export const perIp = (limiter: Limiter): RateLimitRule => ({ limiter, key: ({ ip }) => `ip:${clientKey(ip)}` });
+
+/** Per project and email, as typed (case-insensitive); skipped when there is no email to count. */
+export const perEmail = (limiter: Limiter): RateLimitRule => ({
+  limiter,
+  key: ({ projectId, params }) =>
+    typeof params.email === 'string' && params.email !== '' ? `${projectId}:${params.email.toLowerCase().slice(0, 320)}` : null,
+});
 
 /** Per project: a ceiling on what all clients together may cost it. */
 export const perProject = (limiter: Limiter): RateLimitRule => ({ limiter, key: ({ projectId }) => `project:${projectId}` });
@@ -78,6 +85,7 @@ function ipv6Groups(text: string): number[] | null {
   return zeros >= 1 ? [...head!, ...Array<number>(zeros).fill(0), ...tail] : null;
 }
 
+/** The groups on one side of `::`; a dotted IPv4 only as the address's last piece. */
 function groupsOf(half: string, last: boolean): number[] | null {
   if (half === '') return [];
   const groups: number[] = [];
@@ -93,10 +101,3 @@ function groupsOf(half: string, last: boolean): number[] | null {
   }
   return groups;
 }
-
-/** Per project and email, as typed (case-insensitive); skipped when there is no email to count. */
-export const perEmail = (limiter: Limiter): RateLimitRule => ({
-  limiter,
-  key: ({ projectId, params }) =>
-    typeof params.email === 'string' && params.email !== '' ? `${projectId}:${params.email.toLowerCase().slice(0, 320)}` : null,
-});
