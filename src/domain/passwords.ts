@@ -6,7 +6,7 @@ import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { constantTimeEqual } from './crypto.ts';
 import { verifyStoredHash } from './password-formats.ts';
 import { tooBusy } from './errors.ts';
-import { pollUntil } from './polling.ts';
+import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 
 export interface Argon2Params {
   m: number; // memory, KiB
@@ -83,11 +83,15 @@ export function decoyHash(): string {
 }
 
 let hashesComputed = 0;
+let argon2idComputed = 0;
 /** How many hashes (ours, or imported ones verified) this isolate has run (observable by tests and the benchmark). */
 export const hashCount = () => hashesComputed;
+/** How many of those were this service's argon2id (what checking an unknown email costs). */
+export const argon2idCount = () => argon2idComputed;
 
 function argon2id(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Promise<Uint8Array> {
   hashesComputed++;
+  argon2idComputed++;
   return argon2idAsync(new TextEncoder().encode(password), salt, { ...params, dkLen, asyncTick: ASYNC_TICK_MS });
 }
 
@@ -96,7 +100,9 @@ function argon2id(password: string, salt: Uint8Array, params: Argon2Params, dkLe
 // their project's FIFO queue; queues take turns (round-robin), so one project's bulk
 // import delays another project's sign-in by at most one hash per turn. A request is
 // refused (429 with Retry-After) only when its predicted wait — the hashes served before
-// it × the hash time ÷ the concurrency — exceeds its budget. Waiters poll (polling.ts).
+// it × the hash time ÷ the concurrency — exceeds its budget. Waiters poll (polling.ts),
+// and a running hash holds its slot as a lease (polling.ts), so a cancelled request
+// frees its place in the queue and its slot by itself.
 const MAX_CONCURRENT_HASHES = 2;
 /**
  * The time one hash takes, for predicting waits: measured (moving average), but never
@@ -104,8 +110,12 @@ const MAX_CONCURRENT_HASHES = 2;
  * the clock during synchronous work and would measure ~0.
  */
 const MIN_HASH_ESTIMATE_MS = 150;
-/** A waiter that has not polled for this long belongs to a cancelled request: skip it. */
-const STALE_WAITER_MS = 10_000;
+/**
+ * A waiter that has not polled for this long, or a hash that has held its slot this long
+ * (the costliest verification accepted takes ~0.4 s), belongs to a cancelled request:
+ * the waiter is skipped, the slot reclaimed (its verification never resumes).
+ */
+const LEASE_MS = 10_000;
 
 interface Waiter {
   queue: string;
@@ -114,7 +124,8 @@ interface Waiter {
   dropped?: boolean;
 }
 
-let running = 0;
+/** The slots taken, one lease each. */
+const running = new Set<Lease>();
 let averageHashMs = MIN_HASH_ESTIMATE_MS;
 /** The hash time admission currently predicts with (tests compute expected refusals from it). */
 export const hashEstimateMs = () => averageHashMs;
@@ -125,7 +136,7 @@ const queues = new Map<string, Waiter[]>();
 
 /** Runs `fn` (an expensive hash or verification) when admitted; refuses if the wait would exceed the budget. */
 export async function withHashSlot<T>(admission: Admission, fn: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT_HASHES || queues.size > 0) {
+  if (slotsTaken() >= MAX_CONCURRENT_HASHES || queues.size > 0) {
     const waitMs = predictedWaitMs(admission.queue);
     if (waitMs > admission.budgetMs) throw tooBusy(Math.ceil(waitMs / 1000));
     const waiter: Waiter = { queue: admission.queue, lastPoll: Date.now() };
@@ -133,26 +144,35 @@ export async function withHashSlot<T>(admission: Admission, fn: () => Promise<T>
     await pollUntil(
       () => {
         if (waiter.dropped) throw tooBusy(Math.ceil(admission.budgetMs / 1000));
-        return running < MAX_CONCURRENT_HASHES && nextWaiter() === waiter;
+        return slotsTaken() < MAX_CONCURRENT_HASHES && nextWaiter() === waiter;
       },
       () => void (waiter.lastPoll = Date.now()),
     );
     dequeue(waiter);
   }
-  running++;
+  const slot = lease(LEASE_MS);
+  running.add(slot);
   const started = Date.now();
   try {
     return await fn();
   } finally {
-    running--;
-    averageHashMs = Math.max(MIN_HASH_ESTIMATE_MS, 0.8 * averageHashMs + 0.2 * (Date.now() - started));
+    // Nothing to give back if the lease lapsed meanwhile (the slot was handed on), nor a
+    // hash time to learn from.
+    if (running.delete(slot)) averageHashMs = Math.max(MIN_HASH_ESTIMATE_MS, 0.8 * averageHashMs + 0.2 * (Date.now() - started));
   }
+}
+
+/** How many slots are taken, once the leases of cancelled holders are reclaimed. */
+function slotsTaken(): number {
+  const now = Date.now();
+  for (const slot of running) if (lapsed(slot, now)) running.delete(slot);
+  return running.size;
 }
 
 /** The hashes served before a new waiter of `queue` (round-robin), plus its own, spread over the slots. */
 function predictedWaitMs(queue: string): number {
   const own = queues.get(queue)?.length ?? 0;
-  let ahead = own + running;
+  let ahead = own + running.size;
   for (const [name, waiters] of queues) if (name !== queue) ahead += Math.min(waiters.length, own + 1);
   return ((ahead + 1) * averageHashMs) / MAX_CONCURRENT_HASHES;
 }
@@ -167,7 +187,7 @@ function enqueue(waiter: Waiter): void {
 function nextWaiter(): Waiter | undefined {
   const now = Date.now();
   for (const [name, queue] of queues) {
-    while (queue.length > 0 && now - queue[0]!.lastPoll > STALE_WAITER_MS) queue.shift()!.dropped = true;
+    while (queue.length > 0 && now - queue[0]!.lastPoll > LEASE_MS) queue.shift()!.dropped = true;
     if (queue.length > 0) return queue[0];
     queues.delete(name);
   }

@@ -13,3 +13,16 @@ export async function pollUntil(ready: () => boolean, tick?: () => void): Promis
     await sleep(POLL_MS);
   }
 }
+
+/**
+ * A hold on something the isolate's requests share (a hash slot, an email being created).
+ * A request the runtime cancels (its client went away) never runs its `finally`, so what
+ * it holds is a lease: it lapses by itself once its term is over, abort signal or not.
+ */
+export interface Lease {
+  expires: number;
+}
+
+export const lease = (termMs: number): Lease => ({ expires: Date.now() + termMs });
+
+export const lapsed = (held: Lease, now = Date.now()) => now >= held.expires;

@@ -79,7 +79,7 @@ async function attemptSignIn(
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
   // An unknown email does the same work as a wrong password, so timing tells nothing:
-  // one hash (against a decoy), then the same log write, which inserts no row for it.
+  // one argon2id hash (against a decoy), then the same log write, which inserts no row for it.
   const admission = { queue: project.id, budgetMs: hashBudgetMs };
   const { valid, upgrade } = await checkPassword(password, user?.passwordHash, admission);
   if (!user || !valid || user.status === 2) {
@@ -142,6 +142,9 @@ async function attemptSignIn(
 async function checkPassword(password: string, stored: string | undefined, admission: Admission): Promise<{ valid: boolean; upgrade: boolean }> {
   if (!stored || isArgon2id(stored)) return { valid: await verifyPassword(password, stored || decoyHash(), admission), upgrade: false };
   const valid = await verifyImportedHash(password, stored, admission);
+  // An md5 or cheap bcrypt check answers in milliseconds: refused, it pays the decoy's
+  // argon2id on top, as an unknown email does (accepted, it pays the upgrade's).
+  if (!valid) await verifyPassword(password, decoyHash(), admission);
   return { valid, upgrade: valid };
 }
 

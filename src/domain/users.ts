@@ -13,7 +13,7 @@ import { nowSeconds, type Actor, type Project, type Stores } from './context.ts'
 import { alreadyRegistered, invalidParam, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
 import { hashPassword } from './passwords.ts';
-import { pollUntil } from './polling.ts';
+import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
 
 export interface UserListItem {
@@ -51,7 +51,7 @@ export async function createUser(
   actor: Actor,
   hashBudgetMs: number,
 ): Promise<User> {
-  const release = await claimEmail(project.id, emailKey(input.email));
+  const release = await claimEmail(project.id, emailKey(input.email), hashBudgetMs + CLAIM_SLACK_MS);
   try {
     // Checked before hashing so a duplicate costs no hash (upstream checks first too);
     // the unique index still settles a race between isolates.
@@ -65,15 +65,30 @@ export async function createUser(
 
 /**
  * Emails being created in this isolate: a second create of the same email waits for the
- * first to finish, then finds it taken without spending a hash.
+ * first to finish, then finds it taken without spending a hash. A claim is a lease, so a
+ * create cancelled while it holds one (its client went away) holds up the email only
+ * until the term is over.
  */
-const creating = new Set<string>();
+const creating = new Map<string, Lease>();
+/**
+ * A claim's term beyond its create's hash budget (the longest admitted wait for a slot):
+ * time for the hash and two D1 round trips. A create that outlasts it merely lets a later
+ * one spend a hash too; the unique index still keeps the email to one user.
+ */
+const CLAIM_SLACK_MS = 10_000;
 
-async function claimEmail(projectId: string, key: string): Promise<() => void> {
+async function claimEmail(projectId: string, key: string, termMs: number): Promise<() => void> {
   const claim = `${projectId}\n${key}`;
-  await pollUntil(() => !creating.has(claim));
-  creating.add(claim);
-  return () => void creating.delete(claim);
+  await pollUntil(() => {
+    const held = creating.get(claim);
+    return held === undefined || lapsed(held);
+  });
+  // Forget the claims cancelled creates left behind.
+  for (const [other, held] of creating) if (lapsed(held)) creating.delete(other);
+  const mine = lease(termMs);
+  creating.set(claim, mine);
+  // Only its own claim: once lapsed, the email may be another create's.
+  return () => void (creating.get(claim) === mine && creating.delete(claim));
 }
 
 async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project: Project, input: { email: string; name: string }, passwordHash: string, actor: Actor): Promise<User> {

@@ -2,7 +2,7 @@
 // session cookie or X-Fallback-Cookies. Sessions begin here.
 import { endpoint } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
-import { perEmail, perIp } from '../http/rate-limit.ts';
+import { perEmail, perIp, perProject } from '../http/rate-limit.ts';
 import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
 import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
@@ -26,12 +26,13 @@ export const createSession = endpoint({
   tag,
   access: { kind: 'public' },
   params: createSessionParams,
-  rateLimits: [perEmail('SIGN_IN_EMAIL_LIMITER'), perIp('SIGN_IN_IP_LIMITER')],
+  // The project's ceiling last, so that what the other two refuse does not count against it.
+  rateLimits: [perEmail('SIGN_IN_EMAIL_LIMITER'), perIp('SIGN_IN_IP_LIMITER'), perProject('SIGN_IN_PROJECT_LIMITER')],
   responses: {
     201: { description: 'Session created; the cookie a_session_<projectId> is set', model: createdSessionModel },
     400: errors[400],
     401: { description: 'Invalid credentials, or the user is blocked', model: errorModel },
-    429: { description: 'Too many sign-ins for this email or from this IP', model: errorModel },
+    429: { description: 'Too many sign-ins for this email, from this IP, or for this project', model: errorModel },
   },
   handle: async (ctx, p) => {
     const created = await sessions.signIn(

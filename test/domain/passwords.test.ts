@@ -1,9 +1,10 @@
 // src/domain/passwords.ts: PHC strings (malformed ones, other parameters), the decoy,
 // and admission to the isolate's hash slots (FIFO per project, projects in turn,
-// refusal by predicted wait).
-import { describe, expect, it, vi } from 'vitest';
+// refusal by predicted wait, slots of cancelled requests reclaimed).
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
-import { DEFAULT_PARAMS, decoyHash, hashCount, hashEstimateMs, hashPassword, verifyPassword, withHashSlot, type Admission } from '../../src/domain/passwords.ts';
+import { DEFAULT_PARAMS, decoyHash, hashCount, hashEstimateMs, hashPassword, verifyPassword, waitingForHash, withHashSlot, type Admission } from '../../src/domain/passwords.ts';
+import { sleep } from '../../src/domain/polling.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -137,5 +138,40 @@ describe('admission to the hash slots', () => {
     await Promise.all([...admitted, other]);
     expect(order.slice(0, 4)).toEqual(['s1', 's2', 'bulk0', 'interactive']);
     expect(order).toHaveLength(2 + 18 + 1);
+  });
+});
+
+describe('a slot held by a cancelled request', () => {
+  afterEach(() => void vi.restoreAllMocks());
+
+  it('is reclaimed once its lease is over, so a later hash proceeds; the holder finishing after all frees nothing twice', async () => {
+    const order: string[] = [];
+    // Two hashes whose requests were cancelled mid-verification: one never resumes (nor
+    // runs its finally), the other resumes only much later.
+    void withHashSlot(TEST, () => new Promise<never>(() => {}));
+    const late = hold('unit', order, 'late');
+    await late.running;
+    const later = record('unit', order, 'later');
+    expect(waitingForHash()).toBe(1);
+
+    // Minutes later (the clock is all that moves: neither holder resumes).
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5 * 60_000);
+    await Promise.race([later, sleep(10_000).then(() => Promise.reject(new Error('the later hash is still waiting')))]);
+
+    // Both slots are free again: two new holders run at once.
+    const fresh = [hold('unit', order, 'a'), hold('unit', order, 'b')];
+    await Promise.all(fresh.map((s) => s.running));
+    // The late holder's end gives back no slot (a new arrival still waits for a fresh one)
+    // and teaches admission no hash time.
+    const estimate = hashEstimateMs();
+    late.release();
+    await late.done;
+    expect(hashEstimateMs()).toBe(estimate);
+    const next = record('unit', order, 'next');
+    expect(waitingForHash()).toBe(1);
+    for (const s of fresh) s.release();
+    await Promise.all([next, ...fresh.map((s) => s.done)]);
+    expect(order).toEqual(['late', 'later', 'a', 'b', 'next']);
   });
 });

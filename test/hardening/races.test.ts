@@ -147,6 +147,33 @@ describe('creating users concurrently', () => {
   });
 });
 
+describe('a create cancelled while it holds its email', () => {
+  it('holds the email up only for the claim’s term: a later create of the email, already waiting, is then 201', async () => {
+    const project = await createProject();
+    const email = 'abandoned.claim@example.com';
+    // The first create's request is cancelled (its client went away) once it holds the
+    // claim: its lookup of the email never answers, so it never resumes nor releases.
+    let abandoned = false;
+    const prepare = env.DB.prepare.bind(env.DB);
+    vi.spyOn(env.DB, 'prepare').mockImplementation((sql: string) => {
+      if (abandoned || !sql.startsWith('select "id", "status", "password_hash"')) return prepare(sql);
+      abandoned = true;
+      const never = () => new Promise<never>(() => {});
+      return { bind: () => ({ all: never, raw: never, first: never, run: never }) } as unknown as D1PreparedStatement;
+    });
+    void send('/users', { method: 'POST', project, direct: true, body: { email, password: 'password' } });
+    while (!abandoned) await sleep(5);
+    const later = sendJson('/users', { method: 'POST', project, direct: true, body: { email: email.toUpperCase(), password: 'password' } });
+
+    // Minutes later (only the clock moves on: the first create never resumes).
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5 * 60_000);
+    const created = await Promise.race([later, sleep(10_000).then(() => Promise.reject(new Error('the later create is still waiting for the claim')))]);
+    expect(created.status, created.text).toBe(201);
+    expect((await storedUsers(project)).map((r) => r.id)).toEqual([created.body.$id]);
+  });
+});
+
 describe('prefs', () => {
   it('20 concurrent PATCHes of different keys lose no key (and keep the existing ones)', async () => {
     const project = await createProject();

@@ -1,10 +1,12 @@
 // Abuse limits (contract §2 "rate limited", wrangler.toml [[ratelimits]]): sign-in per
-// project+email and per client IP, session deletion per client IP. Numbers come from
+// project+email, per client IP (an IPv6 /64) and per project, session deletion per client IP. Numbers come from
 // env.RATE_LIMITS, which must agree with the bindings themselves. The binding counts
 // in fixed wall-clock windows and keeps its counters for the whole file, so every
 // test uses its own emails and IPs and starts early enough in a window.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hashCount } from '../../src/domain/passwords.ts';
+import { clientKey } from '../../src/http/rate-limit.ts';
 import { endpoints } from '../../src/routes/index.ts';
 import { createProject } from '../helpers.ts';
 import {
@@ -14,6 +16,7 @@ import {
   fastUser,
   fastUsers,
   freshWindow,
+  pool,
   randomIp,
   rateLimits,
   send,
@@ -84,7 +87,7 @@ describe('configuration', () => {
   it('every limiter a route uses is a binding with a configured limit', () => {
     const configured = rateLimits() as Record<string, unknown>;
     const used = new Set(endpoints.flatMap((e) => (e.rateLimits ?? []).map((r) => r.limiter)));
-    expect([...used].sort()).toEqual(['SESSION_DELETE_IP_LIMITER', 'SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER']);
+    expect([...used].sort()).toEqual(['SESSION_DELETE_IP_LIMITER', 'SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER', 'SIGN_IN_PROJECT_LIMITER']);
     for (const name of used) {
       expect(configured[name], name).toBeDefined();
       expect(typeof (env as unknown as Record<string, RateLimit>)[name]?.limit, name).toBe('function');
@@ -93,7 +96,7 @@ describe('configuration', () => {
 
   it('sign-in and session deletions are limited; creating users is not', () => {
     const limiters = (operationId: string) => endpoints.find((e) => e.operationId === operationId)?.rateLimits?.map((r) => r.limiter) ?? [];
-    expect(limiters('createSession').sort()).toEqual(['SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER']);
+    expect(limiters('createSession')).toEqual(['SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER', 'SIGN_IN_PROJECT_LIMITER']);
     expect(limiters('deleteUserSessions')).toEqual(['SESSION_DELETE_IP_LIMITER']);
     expect(limiters('deleteUserSession')).toEqual(['SESSION_DELETE_IP_LIMITER']);
     expect(limiters('deleteAccountSession')).toEqual(['SESSION_DELETE_IP_LIMITER']);
@@ -197,6 +200,82 @@ describe('sign-in per client IP', () => {
       await send('/account/sessions', { method: 'POST', project, ip, headers: { 'x-forwarded-for': randomIp() }, body: { email: last.email, password: 'password' } }),
       config(),
     );
+    expect(windowOf(period)).toBe(window);
+  });
+});
+
+describe('the client an address counts as', () => {
+  it('an IPv6 address by its /64, however spelt; an IPv4-mapped one as its IPv4; anything else as it is', () => {
+    const slash64 = '2001:db8:0:a::/64';
+    for (const ip of ['2001:db8:0:a::1', '2001:0db8:0000:000a:0000:0000:0000:0002', '2001:DB8::A:FFFF:FFFF:FFFF:FFFF', '2001:db8:0:a:1::', '2001:db8:0:a::1.2.3.4', '2001:db8:0:a::9%eth0']) {
+      expect(clientKey(ip), ip).toBe(slash64);
+    }
+    expect(clientKey('2001:db8:0:b::1')).toBe('2001:db8:0:b::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    for (const ip of ['::ffff:192.0.2.7', '::FFFF:c000:0207', '0:0:0:0:0:ffff:192.0.2.7']) expect(clientKey(ip), ip).toBe('192.0.2.7');
+    for (const ip of ['192.0.2.7', '', 'not an address', '2001:db8::1::2', '1:2:3:4:5:6:7:8:9', '2001:db8::12345', '::ffff:1.2.3.256', '1.2.3.4::']) expect(clientKey(ip), ip).toBe(ip);
+  });
+});
+
+describe('sign-in per client IP, IPv6', () => {
+  const config = () => rateLimits().SIGN_IN_IP_LIMITER;
+  const hex = () => crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16);
+
+  it('every address of one /64 shares the counter, however spelt; another /64 does not', async () => {
+    const { limit, period } = config();
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'ipv6.limit@example.com' });
+    const [a, b] = [hex(), hex()];
+    const spellings = [`2001:db8:${a}:${b}::${hex()}`, `2001:0db8:${a.padStart(4, '0')}:${b.padStart(4, '0')}:${hex()}:0:0:${hex()}`, `2001:DB8:${a}:${b}:${hex()}:${hex()}:${hex()}:${hex()}`.toUpperCase()];
+    const window = await freshWindow(period, 5_000);
+    // Each from another address of the /64 (and a new email): cheap 400s, counted all the same.
+    for (let i = 0; i < limit; i++) {
+      await expectErrorResponse(await send('/account/sessions', { method: 'POST', project, ip: spellings[i % 3], body: { email: `v6.${i}@example.com`, password: 'x' } }), 400);
+    }
+    await expectLimited(await send('/account/sessions', { method: 'POST', project, ip: `2001:db8:${a}:${b}::${hex()}:1`, body: { email: user.email, password: 'password' } }), config());
+    expect(await accountStatus(await signIn(project, user.email, 'password', { ip: `2001:db8:${a}:${(parseInt(b, 16) ^ 1).toString(16)}::1` }))).toBe(200);
+    expect(windowOf(period)).toBe(window);
+  });
+
+  it('an IPv4-mapped IPv6 address counts as its IPv4', async () => {
+    const { limit, period } = config();
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'mapped.limit@example.com' });
+    const ip = randomIp();
+    const window = await freshWindow(period, 5_000);
+    for (let i = 0; i < limit; i++) {
+      await expectErrorResponse(await send('/account/sessions', { method: 'POST', project, ip: `::ffff:${ip}`, body: { email: `mapped.${i}@example.com`, password: 'x' } }), 400);
+    }
+    await expectLimited(await send('/account/sessions', { method: 'POST', project, ip, body: { email: user.email, password: 'password' } }), config());
+    expect(windowOf(period)).toBe(window);
+  });
+});
+
+describe('sign-in per project', () => {
+  const config = () => rateLimits().SIGN_IN_PROJECT_LIMITER;
+
+  it('random emails from many addresses: past the ceiling the project’s sign-ins are 429 before any hash or D1 read; another project still signs in', async () => {
+    const { limit, period } = config();
+    const [project, other] = [await createProject(), await createProject()];
+    const user = await fastUser(project, { email: 'project.limit@example.com' });
+    const elsewhere = await fastUser(other, { email: 'project.limit@example.com' });
+    const window = await freshWindow(period, 20_000);
+    // The flood: each from its own address, with its own email (far below their own limits). Cheap 400s here, counted all the same.
+    const flood = await pool(
+      Array.from({ length: limit }, (_, i) => async () => (await send('/account/sessions', { method: 'POST', project, body: { email: `flood.${i}@example.com`, password: 'x' } })).status),
+      16,
+    );
+    expect(flood).toEqual(Array(limit).fill(400));
+    const hashes = hashCount();
+    let limited!: Response;
+    const statements = await preparedDuring(async () => {
+      limited = await send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
+    });
+    await expectLimited(limited, config());
+    expect(hashCount() - hashes, 'a refused sign-in hashes nothing').toBe(0);
+    expect(statements.filter((sql) => /"users"|"sessions"|"audit_logs"/.test(sql))).toEqual([]);
+    expect(await sessionRows(user.id)).toEqual([]);
+    expect(await accountStatus(await signIn(other, elsewhere.email))).toBe(200);
     expect(windowOf(period)).toBe(window);
   });
 });

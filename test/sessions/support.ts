@@ -108,15 +108,15 @@ const cheapHashes = new Map<string, Promise<string>>();
 /**
  * Inserts a user straight into D1 with a cheap argon2id hash of `password` (the PHC
  * string records its parameters), so that signing in costs milliseconds. For tests
- * whose subject is not password hashing.
+ * whose subject is not password hashing. `hash`: a stored hash to use instead (an imported one).
  */
-export async function insertUser(project: TestProject, fields: { email?: string; password?: string; status?: 0 | 1 | 2 } = {}): Promise<string> {
+export async function insertUser(project: TestProject, fields: { email?: string; password?: string; status?: 0 | 1 | 2; hash?: string } = {}): Promise<string> {
   const email = fields.email ?? `fast${crypto.randomUUID().slice(0, 8)}@example.com`;
   const password = fields.password ?? 'password';
   let hash = cheapHashes.get(password);
   if (!hash) cheapHashes.set(password, (hash = hashPassword(password, OFFLINE, { m: 64, t: 1, p: 1 })));
   const [id] = await insertUsers(project, [{ email, status: fields.status }]);
-  await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(await hash, id).run();
+  await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(fields.hash ?? (await hash), id).run();
   return id!;
 }
 
