@@ -61,15 +61,20 @@ export const updateVerificationParams = {
 /** Deepest prefs nesting accepted; SQLite's JSON functions stop at 1000. */
 export const PREFS_MAX_DEPTH = 64;
 
+/**
+ * A prefs object, of at most `maxBytes` as JSON if given. One predicate, so that the size
+ * is measured only once the value is known storable: JSON.stringify of deeper nesting
+ * throws a RangeError (a 500), and whether zod runs a chained refinement after a failed
+ * check is its default, not a promise.
+ */
+export const prefsObject = (maxBytes?: number) =>
+  // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
+  z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v) && (maxBytes === undefined || jsonBytes(v) <= maxBytes))
+    .meta({ type: 'object', additionalProperties: true });
+
 export const updatePrefsParams = {
-  prefs: required(
-    // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
-    z
-      .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v))
-      .meta({ type: 'object', additionalProperties: true }),
-    'Value must be a valid object.',
-    'Prefs key-value JSON object.',
-  ),
+  prefs: required(prefsObject(), 'Value must be a valid object.', 'Prefs key-value JSON object.'),
 };
 
 // Upstream accepted anything loosely equal to 0/1/2; we accept exactly these (deviation, contract §6).
@@ -100,6 +105,10 @@ function storable(value: object): boolean {
     }
   }
   return true;
+}
+
+function jsonBytes(value: object): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
 }
 
 const user = {
