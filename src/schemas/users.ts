@@ -126,6 +126,7 @@ export const userListModel = z.object({ sum: z.int(), users: z.array(userListIte
 export const prefsModel = z.record(z.string(), z.unknown()).meta({ id: 'Prefs' });
 
 export const listLogsParams = {
-  limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Maximum number of entries, newest first (upstream: 10).', 10),
+  // Unlike GET /v1/users (limit 0 gives the sum alone), a page of logs has no use for 0 (contract §4).
+  limit: optional(integerInRange(1, 100), 'Value must be in range between 1 and 100', 'Maximum number of entries, newest first (upstream: 10).', 10),
   offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Entries to skip, for paging through the history.', 0),
 };
