@@ -62,27 +62,18 @@ export function userHasSession(projectId: string, userId: string, sessionId?: st
     ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`})`;
 }
 
-/**
- * The most sessions one listing returns: the route has no paging params (contract §4),
- * and a user with tens of thousands of sessions must not make one response read them all.
- */
-export const SESSION_LIST_LIMIT = 100;
-
 const userSessionsQuery = preparedOnce((db) =>
   db
     .select()
     .from(sessions)
     .where(and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))))
     .orderBy(desc(sessions.created), desc(sessions.id))
-    .limit(SESSION_LIST_LIMIT),
+    .limit(sql.placeholder('limit')),
 );
 
-/**
- * A user's newest SESSION_LIST_LIMIT live sessions, newest first (built once per
- * isolate: db/prepared.ts).
- */
-export function listUserSessions(db: Db, projectId: string, userId: string, now: number) {
-  return userSessionsQuery(db, { projectId, userId, now });
+/** A user's newest `limit` live sessions, newest first (built once per isolate: db/prepared.ts). */
+export function listUserSessions(db: Db, projectId: string, userId: string, now: number, limit: number) {
+  return userSessionsQuery(db, { projectId, userId, now, limit });
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {
