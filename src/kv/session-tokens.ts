@@ -35,7 +35,7 @@ export async function getToken(kv: KVNamespace, tokenHash: string): Promise<Toke
  * The most token deletes one request makes: a Worker invocation may make at most 1,000
  * KV operations, and ending a user's sessions can end thousands.
  */
-export const MAX_TOKEN_DELETES = 500;
+const MAX_TOKEN_DELETES = 500;
 
 /**
  * Best effort cleanup: the D1 rows are already gone, so a stale KV entry no longer
