@@ -67,12 +67,13 @@ const userSessionsQuery = preparedOnce((db) =>
     .select()
     .from(sessions)
     .where(and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))))
-    .orderBy(desc(sessions.created), desc(sessions.id)),
+    .orderBy(desc(sessions.created), desc(sessions.id))
+    .limit(sql.placeholder('limit')),
 );
 
-/** A user's live sessions, newest first (built once per isolate: db/prepared.ts). */
-export function listUserSessions(db: Db, projectId: string, userId: string, now: number) {
-  return userSessionsQuery(db, { projectId, userId, now });
+/** A user's newest `limit` live sessions, newest first (built once per isolate: db/prepared.ts). */
+export function listUserSessions(db: Db, projectId: string, userId: string, now: number, limit: number) {
+  return userSessionsQuery(db, { projectId, userId, now, limit });
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {

@@ -166,8 +166,14 @@ function toSessionModel(row: SessionRow, locale: string) {
   return { $id: row.id, ip: row.ip, ...device, geo: geoFor(row.country, locale) };
 }
 
+/**
+ * The most sessions a listing returns: the 0.6 routes have no paging params (contract §4),
+ * and a user with tens of thousands of sessions must not make one response read them all.
+ */
+export const SESSION_LIST_LIMIT = 100;
+
 export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession, locale: string) {
-  const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds()).all();
+  const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds(), SESSION_LIST_LIMIT).all();
   return rows.map((row) => ({ ...toSessionModel(row, locale), current: row.id === session.sessionId }));
 }
 
@@ -188,7 +194,7 @@ export async function endOwnSession({ db, kv, events }: Stores, project: Project
 }
 
 export async function listUserSessions({ db }: Stores, project: Project, userId: string, locale: string) {
-  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds())]);
+  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds(), SESSION_LIST_LIMIT)]);
   if (!user) throw userNotFound();
   return rows.map((row) => toSessionModel(row, locale));
 }

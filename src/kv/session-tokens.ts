@@ -31,7 +31,17 @@ export async function getToken(kv: KVNamespace, tokenHash: string): Promise<Toke
   return kv.get<TokenRecord>(key(tokenHash), 'json');
 }
 
-/** Best effort: the D1 row is already gone, so a stale KV entry no longer authenticates. */
+/**
+ * The most token deletes one request makes: a Worker invocation may make at most 1,000
+ * KV operations, and ending a user's sessions can end thousands.
+ */
+const MAX_TOKEN_DELETES = 500;
+
+/**
+ * Best effort cleanup: the D1 rows are already gone, so a stale KV entry no longer
+ * authenticates (authenticate() needs the live row with the same token hash). Past
+ * MAX_TOKEN_DELETES the entries are left to KV, which drops each at its session's expiry.
+ */
 export async function deleteTokens(kv: KVNamespace, tokenHashes: string[]): Promise<void> {
-  await Promise.allSettled(tokenHashes.map((hash) => kv.delete(key(hash))));
+  await Promise.allSettled(tokenHashes.slice(0, MAX_TOKEN_DELETES).map((hash) => kv.delete(key(hash))));
 }

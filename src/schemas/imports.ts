@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { checkParams, optional, required, type Checked, type ParamValues } from './params.ts';
 import { integerInRange, text } from './common.ts';
-import { createUserParams, updatePrefsParams, userListItemModel } from './users.ts';
+import { createUserParams, prefsObject, userListItemModel } from './users.ts';
 
 /** Appwrite's custom ids, minus the words that name routes beside /users/{userId}. */
 const CUSTOM_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
@@ -104,7 +104,7 @@ export const importRecordSpec = {
     null,
   ),
   prefs: optional(
-    updatePrefsParams.prefs.schema.refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= PREFS_MAX_BYTES),
+    prefsObject(PREFS_MAX_BYTES),
     'Value must be a valid object of at most 64 KiB as JSON',
     'Preferences.',
     {} as Record<string, unknown>,

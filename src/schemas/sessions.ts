@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { required } from './params.ts';
 import { createUserParams } from './users.ts';
+import { SESSION_LIST_LIMIT } from '../domain/sessions.ts';
 
 const os = z
   .union([
@@ -23,8 +24,9 @@ const device = {
 };
 
 export const sessionModel = z.object({ $id: z.string(), ip: z.string(), ...device, geo }).meta({ id: 'Session' });
-export const sessionListModel = z.array(sessionModel).meta({ id: 'SessionList' });
-export const ownSessionListModel = z.array(sessionModel.extend({ current: z.boolean() })).meta({ id: 'OwnSessionList' });
+const NEWEST = `The newest ${SESSION_LIST_LIMIT} live sessions, newest first.`;
+export const sessionListModel = z.array(sessionModel).meta({ id: 'SessionList', description: NEWEST });
+export const ownSessionListModel = z.array(sessionModel.extend({ current: z.boolean() })).meta({ id: 'OwnSessionList', description: NEWEST });
 export const logListModel = z
   .array(z.object({ event: z.string(), ip: z.string(), time: z.int(), ...device, geo }))
   .meta({ id: 'LogList' });

@@ -61,15 +61,20 @@ export const updateVerificationParams = {
 /** Deepest prefs nesting accepted; SQLite's JSON functions stop at 1000. */
 export const PREFS_MAX_DEPTH = 64;
 
+/**
+ * A prefs object, of at most `maxBytes` as JSON if given. One predicate, so that the size
+ * is measured only once the value is known storable: JSON.stringify of deeper nesting
+ * throws a RangeError (a 500), and whether zod runs a chained refinement after a failed
+ * check is its default, not a promise.
+ */
+export const prefsObject = (maxBytes?: number) =>
+  // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
+  z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v) && (maxBytes === undefined || jsonBytes(v) <= maxBytes))
+    .meta({ type: 'object', additionalProperties: true });
+
 export const updatePrefsParams = {
-  prefs: required(
-    // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
-    z
-      .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v))
-      .meta({ type: 'object', additionalProperties: true }),
-    'Value must be a valid object.',
-    'Prefs key-value JSON object.',
-  ),
+  prefs: required(prefsObject(), 'Value must be a valid object.', 'Prefs key-value JSON object.'),
 };
 
 // Upstream accepted anything loosely equal to 0/1/2; we accept exactly these (deviation, contract §6).
@@ -102,6 +107,10 @@ function storable(value: object): boolean {
   return true;
 }
 
+function jsonBytes(value: object): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
 const user = {
   $id: z.string(),
   email: z.string(),
@@ -117,6 +126,7 @@ export const userListModel = z.object({ sum: z.int(), users: z.array(userListIte
 export const prefsModel = z.record(z.string(), z.unknown()).meta({ id: 'Prefs' });
 
 export const listLogsParams = {
-  limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Maximum number of entries, newest first (upstream: 10).', 10),
+  // Unlike GET /v1/users (limit 0 gives the sum alone), a page of logs has no use for 0 (contract §4).
+  limit: optional(integerInRange(1, 100), 'Value must be in range between 1 and 100', 'Maximum number of entries, newest first (upstream: 10).', 10),
   offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Entries to skip, for paging through the history.', 0),
 };

@@ -20,7 +20,7 @@ import {
 } from './support.ts';
 
 const LOG_KEYS = ['event', 'ip', 'time', 'OS', 'client', 'device', 'brand', 'model', 'geo'];
-const LIMIT = 'Invalid limit: Value must be in range between 0 and 100';
+const LIMIT = 'Invalid limit: Value must be in range between 1 and 100';
 const OFFSET = 'Invalid offset: Value must be in range between 0 and 2,000';
 
 /** Request options of an actor: Chrome 70 on Windows from `ip`, in `country` if given. */
@@ -144,7 +144,6 @@ describe('paging', () => {
     expect(ipsOf(await logs(project, userId, '?limit=1&offset=12'))).toEqual(ips.slice(12));
     expect(await logs(project, userId, '?offset=13')).toEqual([]);
     expect(await logs(project, userId, '?offset=2000')).toEqual([]);
-    expect(await logs(project, userId, '?limit=0')).toEqual([]);
     // Empty values fall back to the defaults.
     expect(ipsOf(await logs(project, userId, '?limit=&offset='))).toEqual(ips.slice(0, 10));
     // Pages put together are the whole log, without gaps or repeats.
@@ -153,9 +152,9 @@ describe('paging', () => {
     expect(pages).toEqual(ips);
   });
 
-  it('refuses limits outside 0–100 and offsets outside 0–2000 with exact messages', async () => {
+  it('refuses limits outside 1–100 (0 included, contract §4) and offsets outside 0–2000 with exact messages', async () => {
     const { project, userId } = await userWithEntries(1);
-    for (const limit of ['101', '-1', 'abc', '1.5', '1e2x']) {
+    for (const limit of ['0', '00', '101', '-1', 'abc', '1.5', '1e2x']) {
       await expectError(send(`/users/${userId}/logs?limit=${limit}`, { project, key: project.key }), 400, LIMIT);
     }
     for (const offset of ['2001', '-1', 'abc']) {

@@ -111,6 +111,22 @@ describe('POST /v1/users/import', () => {
     expect(await databaseSnapshot()).toEqual(before);
   });
 
+  it('deeply nested prefs are that record’s 400, never a 500: the other records are created', async () => {
+    const project = await createProject();
+    // `depth` objects (or arrays inside one object) nested; the prefs object itself counts.
+    const objects = (depth: number) => '{"n":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const arrays = (depth: number) => '{"n":' + '['.repeat(depth - 1) + ']'.repeat(depth - 1) + '}';
+    const prefs = [objects(64), objects(65), objects(10_000), arrays(64), arrays(65), arrays(1_000_000)];
+    const rawBody = `{"users":[${prefs.map((p, i) => `{"userId":"deep-${i}","email":"deep${i}@example.com","prefs":${p}}`).join(',')},{"userId":"plain","email":"plain@example.com"}]}`;
+    expect(rawBody.length).toBeLessThan(4 * 1024 * 1024);
+    const result = await expectJson(call('/users/import', { method: 'POST', project, rawBody }));
+    expect(result.users.map((u: { $id: string }) => u.$id)).toEqual(['deep-0', 'deep-3', 'plain']);
+    const DEEP = 'Invalid prefs: Value must be a valid object of at most 64 KiB as JSON';
+    expect(result.errors).toEqual([1, 2, 4, 5].map((index) => ({ index, code: 400, message: DEEP })));
+    expect(await storedUserCount(project)).toBe(3);
+    expect(await expectJson(call('/users/deep-0/prefs', { project }))).toEqual(JSON.parse(objects(64)));
+  });
+
   it('1000 records in one request; a second file of the same second comes after, in file order; sum and search exact', async () => {
     const project = await createProject();
     const second = 1_600_000_000;

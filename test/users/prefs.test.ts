@@ -199,6 +199,18 @@ describe('PATCH /v1/users/{userId}/prefs', () => {
       expect(await storedPrefs(id)).toEqual({});
     });
 
+    it('prefs nested 64 deep are stored; 65 deep, or a body-sized nesting of arrays, is 400 and changes nothing', async () => {
+      const { project, id } = await userWithPrefs({ kept: 1 });
+      const objects = (depth: number) => '{"n":'.repeat(depth) + '1' + '}'.repeat(depth);
+      const before = await databaseSnapshot();
+      await expectError(call(`/users/${id}/prefs`, { method: 'PATCH', project, rawBody: `{"prefs":${objects(65)}}` }), 400, INVALID);
+      const arrays = '['.repeat(60_000) + ']'.repeat(60_000);
+      await expectError(call(`/users/${id}/prefs`, { method: 'PATCH', project, rawBody: `{"prefs":{"n":${arrays}}}` }), 400, INVALID);
+      expect(await databaseSnapshot()).toEqual(before);
+      const response = await call(`/users/${id}/prefs`, { method: 'PATCH', project, rawBody: `{"prefs":${objects(64)}}` });
+      expect(await expectJson(response)).toEqual({ kept: 1, ...JSON.parse(objects(64)) });
+    });
+
     it.each([
       ['a value', '{"a":"\\ud800"}'],
       ['a key', '{"\\udc00":1}'],
