@@ -44,7 +44,7 @@ async function importWith(headers: Record<string, string>, options: { query?: st
 
 describe('POST /v1/users/import checks credentials before reading the body', () => {
   it('no project, an unknown project: 400, and not a byte of the body is read', async () => {
-    for (const headers of [{}, { 'x-appwrite-project': 'nosuchproject' }]) {
+    for (const headers of [{}, { 'x-appwrite-project': 'nosuchproject' }] as Record<string, string>[]) {
       const { response, pulled } = await importWith(headers);
       await expectError(response, 400, 'Missing or unknown project ID');
       expect(pulled).toBe(0);
