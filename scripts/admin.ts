@@ -2,6 +2,7 @@
 // default or the deployed one with --remote. Pending local migrations are applied first.
 //
 //   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
+//   npm run admin -- project origins <projectId> [--origin <url>]...   (replaces the list)
 //   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <n>] [--json]
 //   npm run admin -- key list <projectId> [--json]
 //   npm run admin -- key revoke <projectId> <keyId>
@@ -24,13 +25,14 @@ import {
   revokeKeySql,
   webhookExistsSql,
 } from '../src/db/admin-sql.ts';
-import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
+import { createKeySql, createProjectSql, setOriginsSql } from '../src/domain/admin.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
 import { exportUsers, importUsers } from './lib/user-transfer.ts';
 import { applyMigrations, execute, webhookSettings, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:
   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
+  npm run admin -- project origins <projectId> [--origin <url>]...   (replaces the project's origins)
   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <name>] [--json]
   npm run admin -- key list <projectId> [--json]
   npm run admin -- key revoke <projectId> <keyId>
@@ -81,6 +83,11 @@ async function main(argv: string[]): Promise<void> {
     }
     execute(createProjectSql(projectId, values.name, values.origin), target);
     return print({ id: projectId, name: values.name, origins: values.origin }, `created project ${projectId}`);
+  }
+  if (noun === 'project' && verb === 'origins') {
+    if (execute(projectExistsSql(projectId), target).length === 0) return fail(`no project ${projectId}`);
+    execute(setOriginsSql(projectId, values.origin), target);
+    return print({ id: projectId, origins: values.origin }, `project ${projectId} allows ${values.origin.join(', ') || 'no browser origin'} (running isolates follow within 30 s)`);
   }
   if (noun === 'key' && verb === 'create') {
     const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);

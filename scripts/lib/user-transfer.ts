@@ -34,7 +34,9 @@ async function connect(projectId: string, target: Target): Promise<{ query: Quer
 }
 
 async function findProject(query: Query, projectId: string): Promise<Project> {
-  const [row] = query(`SELECT seq, id, name, origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`);
+  const [row] = query(
+    `SELECT seq, id, name, (SELECT json_group_array(origin) FROM project_origins WHERE project_id = projects.id) AS origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`,
+  );
   if (!row) throw new Error(`no project ${projectId}`);
   return { seq: Number(row.seq), id: String(row.id), name: String(row.name), origins: JSON.parse(String(row.origins)) as string[] };
 }

@@ -1,10 +1,21 @@
-// SQL for the operator's actions (scripts/admin.ts): projects and API keys. The CLI
+// SQL for the operator's actions (scripts/admin.ts): projects, their origins and API keys. The CLI
 // runs it through `wrangler d1 execute`, which takes no bound parameters, so every
 // value is quoted here; src/domain/admin.ts validates and generates the values.
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 export function insertProjectSql(row: { id: string; name: string; origins: string[]; created: number }): string {
-  return `INSERT INTO projects (id, name, origins, created) VALUES (${quote(row.id)}, ${quote(row.name)}, ${quote(JSON.stringify(row.origins))}, ${row.created});`;
+  return `INSERT INTO projects (id, name, created) VALUES (${quote(row.id)}, ${quote(row.name)}, ${row.created});` + insertOriginsSql(row.id, row.origins);
+}
+
+/** Replaces the project's allowed browser origins (the caller checks with projectExistsSql). */
+export function replaceOriginsSql(projectId: string, origins: string[]): string {
+  return `DELETE FROM project_origins WHERE project_id = ${quote(projectId)};` + insertOriginsSql(projectId, origins);
+}
+
+function insertOriginsSql(projectId: string, origins: string[]): string {
+  if (origins.length === 0) return '';
+  const rows = [...new Set(origins)].map((origin) => `(${quote(origin)}, ${quote(projectId)})`);
+  return `\nINSERT INTO project_origins (origin, project_id) VALUES ${rows.join(', ')};`;
 }
 
 /** Inserts nothing when the project does not exist (the caller checks with keyExistsSql). */

@@ -9,12 +9,22 @@ export const projects = sqliteTable('projects', {
   seq: integer('seq').primaryKey(),
   id: text('id').notNull().unique(),
   name: text('name').notNull().default(''),
-  /** JSON array of allowed browser origins, e.g. ["http://localhost:3000"]. */
-  origins: text('origins').notNull().default('[]'),
   /** Number of users, maintained in the same batch as every user insert/delete. */
   userCount: integer('user_count').notNull().default(0),
   created: integer('created').notNull(),
 });
+
+/** The browser origins a project allows, e.g. http://localhost:3000; keyed by origin for the CORS preflight. */
+export const projectOrigins = sqliteTable(
+  'project_origins',
+  {
+    origin: text('origin').notNull(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.origin, t.projectId] }), index('project_origins_project').on(t.projectId)],
+);
 
 export const apiKeys = sqliteTable(
   'api_keys',

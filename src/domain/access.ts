@@ -3,46 +3,45 @@
 // revoked key therefore keeps working for at most that long (README, Security model).
 // A lookup reads the request's D1 session (perhaps a replica); only a miss is confirmed
 // on the primary, since a replica may not have a project or key created a second ago.
+// A confirmed miss is remembered for MISS_CACHE_TTL_MS, so requests naming an unknown
+// project or key do not reach the primary each time; one created since works after that.
 import type { Db } from '../db/client.ts';
 import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.ts';
 import type { Project, Stores } from './context.ts';
 import { sha256Hex } from './crypto.ts';
 import { PROJECT_ID } from './ids.ts';
-import { TtlCache } from './ttl-cache.ts';
+import { LookupCache } from './ttl-cache.ts';
 
 export const AUTH_CACHE_TTL_MS = 30_000;
+export const MISS_CACHE_TTL_MS = 5_000;
 
 export interface ApiKey {
   projectId: string;
   scopes: string[];
 }
 
-const projectCache = new TtlCache<Project>(AUTH_CACHE_TTL_MS);
-const keyCache = new TtlCache<ApiKey>(AUTH_CACHE_TTL_MS);
+const projectCache = new LookupCache<Project>(AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS);
+const keyCache = new LookupCache<ApiKey>(AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS);
 
 /** The project with this id (compared in lower case: the SDKs lower-case header values), if any. */
 export async function findProjectById(stores: Stores, projectId: string): Promise<Project | undefined> {
   const id = projectId.trim().toLowerCase();
-  const cached = projectCache.get(id);
-  if (cached) return cached;
-  const row = PROJECT_ID.test(id) ? await confirmedRead(stores, (db) => findProject(db, id)) : undefined;
-  if (!row) return undefined;
-  const project = toProject(row);
-  projectCache.set(id, project);
-  return project;
+  if (!PROJECT_ID.test(id)) return undefined;
+  return projectCache.get(id, async () => {
+    const row = await confirmedRead(stores, (db) => findProject(db, id));
+    return row && toProject(row);
+  });
 }
 
 /** The API key with this secret, if any. Only a hash is stored, so the lookup is by hash. */
 export async function findApiKey(stores: Stores, secret: string): Promise<ApiKey | undefined> {
   const normalized = secret.trim().toLowerCase();
+  if (normalized.length > 512) return undefined;
   const hash = sha256Hex(normalized);
-  const cached = keyCache.get(hash);
-  if (cached) return cached;
-  const row = normalized.length <= 512 ? await confirmedRead(stores, (db) => findApiKeyByHash(db, hash)) : undefined;
-  if (!row) return undefined;
-  const key = { projectId: row.projectId, scopes: parseList(row.scopes) };
-  keyCache.set(hash, key);
-  return key;
+  return keyCache.get(hash, async () => {
+    const row = await confirmedRead(stores, (db) => findApiKeyByHash(db, hash));
+    return row && { projectId: row.projectId, scopes: parseList(row.scopes) };
+  });
 }
 
 /** `read` on the request's database; a miss is read again on the primary, unless it came from there. */

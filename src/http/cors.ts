@@ -4,9 +4,9 @@
 // against its own project's origins.
 import type { Db } from '../db/client.ts';
 import { anyProjectAllowsOrigin } from '../db/projects.ts';
-import { AUTH_CACHE_TTL_MS } from '../domain/access.ts';
+import { AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS } from '../domain/access.ts';
 import type { Project } from '../domain/context.ts';
-import { TtlCache } from '../domain/ttl-cache.ts';
+import { LookupCache } from '../domain/ttl-cache.ts';
 import { HttpError } from './errors.ts';
 
 const ALLOW_HEADERS = [
@@ -26,15 +26,12 @@ export function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
-const preflightCache = new TtlCache<boolean>(AUTH_CACHE_TTL_MS);
+// Allowed origins are cached like projects, refused ones like unknown projects (src/domain/access.ts).
+const preflightCache = new LookupCache<true>(AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS);
 
 export async function preflight(request: Request, db: Db): Promise<Response> {
   const origin = request.headers.get('Origin');
-  let allowed = false;
-  if (origin && origin.length <= 2048) {
-    allowed = preflightCache.get(origin) ?? (await anyProjectAllowsOrigin(db, origin));
-    preflightCache.set(origin, allowed);
-  }
+  const allowed = Boolean(origin && origin.length <= 2048 && (await preflightCache.get(origin, async () => (await anyProjectAllowsOrigin(db, origin)) || undefined)));
   return new Response(null, { status: 200, headers: allowed && origin ? corsHeaders(origin) : { Vary: 'Origin' } });
 }
 

@@ -1,13 +1,13 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
 // project (400) → origin (403) → API key and scope, or session (401; blocked user 401) →
 // rate limits (429) → parameters, the bookmark among them (400) → the action. Errors get the CORS headers too, so a
-// browser can read them.
+// browser can read them. A large body (bulk import) is not read before the credentials are checked.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor, Project } from '../domain/context.ts';
 import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, resolveProject } from './auth.ts';
-import { readBody, type Body } from './body.ts';
+import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
@@ -32,21 +32,32 @@ export async function runEndpoint(
     const { start, invalidBookmark } = sessionStart(endpoint, request);
     requestDb = openRequestDb(env, start, meter, exec, requestId);
     const stores = requestDb.stores;
-    const body = await readBody(request, endpoint.maxBodyBytes);
-    const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
+    // A body larger than the default (bulk import) is read only once the caller is known:
+    // its project comes from the query or the header, and a `project` in the body, which
+    // overrides them, is checked in turn once read.
+    const lateBody = (endpoint.maxBodyBytes ?? MAX_BODY_BYTES) > MAX_BODY_BYTES;
+    let body: Body = lateBody ? { kind: 'none' } : await readBody(request, endpoint.maxBodyBytes);
+    const projectId = () => projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined;
 
     let project: Project | undefined;
     let session: AuthenticatedSession | undefined;
     let scopes: readonly string[] = [];
     const access = endpoint.access;
-    if (access.kind !== 'open') {
-      project = await resolveProject(stores, projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined);
+    const identify = async (id: string | undefined) => {
+      project = await resolveProject(stores, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
       const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') scopes = requireScope(project, key, access.scope, url.host).scopes;
       if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
+    };
+    const identified = projectId();
+    if (access.kind !== 'open') await identify(identified);
+    if (lateBody) {
+      body = await readBody(request, endpoint.maxBodyBytes);
+      if (access.kind !== 'open' && projectId() !== identified) await identify(projectId());
     }
+    const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
 
     let actor: Actor | undefined;
     const actorOnce = () => (actor ??= actorOf(request));

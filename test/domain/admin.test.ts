@@ -1,9 +1,9 @@
-// The operator's key actions as scripts/admin.ts runs them (`key list`, `key revoke`):
+// The operator's actions as scripts/admin.ts runs them (`project create`/`origins`, `key list`, `key revoke`):
 // the same SQL from src/db/admin-sql.ts and src/domain/admin.ts, executed on D1.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { keyExistsSql, listKeysSql, revokeKeySql } from '../../src/db/admin-sql.ts';
-import { createKeySql, createProjectSql } from '../../src/domain/admin.ts';
+import { createKeySql, createProjectSql, setOriginsSql } from '../../src/domain/admin.ts';
 import { call, expectError, expectJson } from '../helpers.ts';
 
 const run = async <T = Record<string, unknown>>(sql: string) => (await env.DB.prepare(sql).all<T>()).results;
@@ -46,5 +46,22 @@ describe('admin key revoke', () => {
     expect((await run<{ id: string }>(listKeysSql('admin-revoke'))).map((r) => r.id)).toEqual([writer!.id]);
     await expectError(call(`/users/${user.$id}`, { project: { id: 'admin-revoke', key: reader!.secret } as never }), 401, 'Guest (role: guest) missing scope (users.read)');
     expect((await expectJson(call(`/users/${user.$id}`, { project: { id: 'admin-revoke', key: writer!.secret } as never }))).$id).toBe(user.$id);
+  });
+});
+
+describe('admin project origins', () => {
+  const originsOf = async (id: string) => (await run<{ origin: string }>(`SELECT origin FROM project_origins WHERE project_id = '${id}' ORDER BY origin`)).map((r) => r.origin);
+
+  it('project create stores each origin once, without any path; project origins replaces the list, for that project only', async () => {
+    await run(createProjectSql('admin-origins', 'Origins', ['https://app.example.com/login', 'https://app.example.com', "http://o'brien.example:8080/"]));
+    await run(createProjectSql('admin-origins-other', 'Other', ['https://app.example.com']));
+    expect(await originsOf('admin-origins')).toEqual(["http://o'brien.example:8080", 'https://app.example.com']);
+
+    await run(setOriginsSql('admin-origins', ['http://localhost:3000/', 'http://localhost:3000']));
+    expect(await originsOf('admin-origins')).toEqual(['http://localhost:3000']);
+    expect(await originsOf('admin-origins-other')).toEqual(['https://app.example.com']);
+    await run(setOriginsSql('admin-origins', []));
+    expect(await originsOf('admin-origins')).toEqual([]);
+    expect(() => setOriginsSql('admin-origins', ['not a url'])).toThrow();
   });
 });

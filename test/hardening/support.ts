@@ -241,7 +241,7 @@ export async function pool<T>(tasks: Array<() => Promise<T>>, concurrency: numbe
 
 /**
  * Everything the API can store, as one JSON string from one D1 query (every row of
- * users, sessions, audit_logs, projects and api_keys, plus the size of the search
+ * users, sessions, audit_logs, projects (with their origins) and api_keys, plus the size of the search
  * index), and the KV token keys.
  */
 export async function fingerprint(): Promise<string> {
@@ -254,7 +254,7 @@ const FINGERPRINT_SQL = `SELECT
   (SELECT json_group_array(json_array(seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text)) FROM (SELECT * FROM users ORDER BY seq)) AS users,
   (SELECT json_group_array(json_array(id, project_id, user_id, token_hash, expire, created, ip, device, country)) FROM (SELECT * FROM sessions ORDER BY id)) AS sessions,
   (SELECT json_group_array(json_array(seq, project_id, user_id, event, ip, time, device, country)) FROM (SELECT * FROM audit_logs ORDER BY seq)) AS audit_logs,
-  (SELECT json_group_array(json_array(seq, id, name, origins, user_count, created)) FROM (SELECT * FROM projects ORDER BY seq)) AS projects,
+  (SELECT json_group_array(json_array(seq, id, name, (SELECT json_group_array(origin) FROM (SELECT origin FROM project_origins o WHERE o.project_id = p.id ORDER BY origin)), user_count, created)) FROM (SELECT * FROM projects ORDER BY seq) p) AS projects,
   (SELECT json_group_array(json_array(id, project_id, name, scopes, secret_hash, created)) FROM (SELECT * FROM api_keys ORDER BY id)) AS api_keys,
   (SELECT count(*) || ':' || coalesce(sum(length(block)), 0) FROM users_fts_data) AS fts`;
 
