@@ -1,7 +1,7 @@
 // `users export` and `users import` of the admin CLI (contract §9.3), in constant
-// memory: the export pages through the users by keyset (src/db/imports.ts pageAfterSql)
-// and writes each page before reading the next; the import streams the file and sends
-// chunks through the bulk route's own code (src/schemas/imports.ts checks each record,
+// memory: the export pages through the users by keyset (src/db/imports.ts pageAfterSql:
+// at most 1000 users and about 4 MiB a page) and writes each page before reading the
+// next; the import streams the file and sends chunks through the bulk route's own code (src/schemas/imports.ts checks each record,
 // src/domain/imports.ts creates them). Locally the database file is used directly
 // (node:sqlite; stop `wrangler dev` on the same state first, as for `npm run seed`);
 // with --remote every page or chunk goes through `wrangler d1 execute`.
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { DatabaseSync } from 'node:sqlite';
 import { database } from '../../src/db/client.ts';
-import { pageAfterSql, type ExportRow } from '../../src/db/imports.ts';
+import { pageAfterSql, pageOf, type PageRow } from '../../src/db/imports.ts';
 import type { Actor, Project, Stores } from '../../src/domain/context.ts';
 import { importUsers as importChecked, toExportRecord, type CheckedRecord } from '../../src/domain/imports.ts';
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
@@ -47,14 +47,14 @@ export async function exportUsers(projectId: string, target: Target, outPath?: s
   try {
     await findProject(query, projectId);
     let after: number | null = null;
-    for (;;) {
-      const rows = query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as ExportRow[];
-      if (rows.length === 0) break;
+    for (let more = true; more; ) {
+      const page = pageOf(query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as PageRow[]);
       let text = '';
-      for (const row of rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';
+      for (const row of page.rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';
       if (!out.write(text)) await once(out, 'drain');
-      count += rows.length;
-      after = rows.at(-1)!.seq;
+      count += page.rows.length;
+      after = page.rows.at(-1)?.seq ?? null;
+      more = page.more;
     }
   } finally {
     close();
