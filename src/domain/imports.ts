@@ -10,6 +10,7 @@
 import * as queries from '../db/imports.ts';
 import type { ExportRow, ImportRow } from '../db/imports.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
+import { chunks, utf8Bytes } from './chunks.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { DomainError, alreadyRegistered, invalidParam } from './errors.ts';
 import { SECOND, newId, userKey } from './ids.ts';
@@ -158,7 +159,7 @@ async function write(
   log: Parameters<typeof queries.logImported>[3],
 ): Promise<{ inserted: Set<number>; recorded: Array<{ id: string }> }> {
   const statements: D1PreparedStatement[] = [];
-  for (const chunk of chunks(rows)) {
+  for await (const chunk of chunks(rows, (row) => utf8Bytes(JSON.stringify(row)), STATEMENT_JSON_BYTES)) {
     statements.push(
       queries.insertImported(db, projectId, chunk),
       queries.logImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log),
@@ -168,23 +169,6 @@ async function write(
   const results = await db.$client.batch<{ seq: number } | { id: string }>(statements);
   const of = <T>(offset: number) => results.filter((_, i) => i % 3 === offset).flatMap((r) => r.results as T[]);
   return { inserted: new Set(of<{ seq: number }>(0).map((row) => row.seq)), recorded: of<{ id: string }>(2) };
-}
-
-/** Consecutive runs of rows whose JSON stays within STATEMENT_JSON_BYTES (at least one row each). */
-function* chunks(rows: ImportRow[]): Generator<ImportRow[]> {
-  let chunk: ImportRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = JSON.stringify(row).length;
-    if (chunk.length > 0 && bytes + size > STATEMENT_JSON_BYTES) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(row);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 /** A user as a bulk-import record (the export's line); `hash` only when asked for and set. */
