@@ -1,6 +1,7 @@
 // Reading an import file into bulk-import records (contract §9.2); Firebase users and
 // Supabase rows are mapped by src/domain/import-sources.ts, as the `users import` CLI maps
 // them. No DOM here: test/console/ checks it.
+import { chunks, utf8Bytes } from '../src/domain/chunks.ts';
 import { fromFirebase, fromSupabase, isObject, type SourceRecord as ImportRecord } from '../src/domain/import-sources.ts';
 
 export type { ImportRecord };
@@ -22,6 +23,15 @@ export interface FirebaseHashConfig {
 }
 
 export const FIREBASE_DEFAULTS = { rounds: 8, memCost: 14 };
+
+/** What one POST /v1/users/import takes: 1000 records, in a body of 4 MiB (src/schemas/imports.ts), less room for `{"users":[]}`. */
+export const REQUEST_RECORDS = 1000;
+export const REQUEST_BYTES = 4 * 1024 * 1024 - 64;
+
+/** The records in order, in runs that each fit one bulk request (each record costs its JSON and a comma). */
+export function importRequests(records: ImportRecord[]): AsyncGenerator<ImportRecord[]> {
+  return chunks(records, (record) => utf8Bytes(JSON.stringify(record)) + 1, REQUEST_BYTES, REQUEST_RECORDS);
+}
 
 /** The format a file's text is in: a JSON array is Supabase's, an object with `users` Firebase's, else JSON Lines. */
 export function detectFormat(text: string): Format {

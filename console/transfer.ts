@@ -1,10 +1,9 @@
-// Import (POST /v1/users/import, 1000 records a request) and export (GET /v1/users/export,
-// paged to the end) of a project's users, contract §9.2–9.3.
+// Import (POST /v1/users/import, up to 1000 records and 4 MiB a request) and export
+// (GET /v1/users/export, paged to the end) of a project's users, contract §9.2–9.3.
 import { api } from './api.ts';
 import { busy, field, h, notify, replace } from './dom.ts';
-import { FIREBASE_DEFAULTS, FORMAT_NAMES, detectFormat, readImportFile, type Format, type ImportRecord } from './import-files.ts';
+import { FIREBASE_DEFAULTS, FORMAT_NAMES, detectFormat, importRequests, readImportFile, type Format, type ImportRecord } from './import-files.ts';
 
-const CHUNK = 1000;
 const EXPORT_PAGE = 1000;
 const MAX_LISTED_ERRORS = 200;
 
@@ -100,12 +99,13 @@ function importSection(): HTMLElement {
       };
       report();
       try {
-        for (let from = 0; from < batch.length; from += CHUNK) {
-          const chunk = batch.slice(from, from + CHUNK);
+        let from = 0;
+        for await (const chunk of importRequests(batch)) {
           const answer = await api<ImportAnswer>('POST', '/users/import', { body: { users: chunk } });
           created += answer.sum;
           for (const error of answer.errors) skipped.push({ record: chunk[error.index]!, index: from + error.index, message: error.message });
-          progress.value = from + chunk.length;
+          from += chunk.length;
+          progress.value = from;
           report();
         }
       } finally {

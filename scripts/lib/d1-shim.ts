@@ -2,15 +2,16 @@
 // admin CLI to run the Worker's own domain code (src/domain/imports.ts) outside the
 // Worker: on the local database through node:sqlite, or on the deployed one through
 // `wrangler d1 execute --remote`, which binds nothing, so values are inlined as quoted
-// literals there. A batch is one transaction, as in D1.
+// literals there. A batch is one transaction, as in D1. No node APIs here (node:sqlite
+// is only a type), so that test/ can run the inlining in the Workers runtime.
 import type { DatabaseSync } from 'node:sqlite';
-import { executeAll, type Target } from './tools.ts';
+import { utf8Bytes } from '../../src/domain/chunks.ts';
 
 type Value = string | number | null;
 type Row = Record<string, unknown>;
 
 interface Runner {
-  batch(statements: Array<{ sql: string; params: Value[] }>): Row[][];
+  batch(statements: Array<{ sql: string; params: Value[] }>): Row[][] | Promise<Row[][]>;
 }
 
 class Statement {
@@ -29,7 +30,7 @@ class Statement {
   }
 
   async all<T = Row>() {
-    const [results] = this.runner.batch([this]);
+    const [results] = await this.runner.batch([this]);
     return { results: results as T[], success: true, meta: {} };
   }
 
@@ -47,7 +48,7 @@ function toValue(value: unknown): Value {
 function shim(runner: Runner): D1Database {
   return {
     prepare: (sql: string) => new Statement(runner, sql),
-    batch: async (statements: Statement[]) => runner.batch(statements).map((results) => ({ results, success: true, meta: {} })),
+    batch: async (statements: Statement[]) => (await runner.batch(statements)).map((results) => ({ results, success: true, meta: {} })),
   } as unknown as D1Database;
 }
 
@@ -69,10 +70,34 @@ export function sqliteD1(db: DatabaseSync): D1Database {
   });
 }
 
-/** A database reached through `wrangler d1 execute` (the deployed one with --remote): one call per batch. */
-export function wranglerD1(target: Target): D1Database {
+/**
+ * The most SQL one `wrangler d1 execute --command` takes, in UTF-8 bytes: D1's 100 KB a
+ * statement (which also keeps it under Linux's 128 KiB an argument). Not `--file`: with
+ * --remote that is D1's bulk import, which answers no rows and takes the database offline
+ * while it runs.
+ */
+export const MAX_SQL_BYTES = 100_000;
+
+/** SQL refused before it was sent: nothing of it ran. */
+export class SqlTooLarge extends Error {
+  readonly bytes: number;
+  constructor(bytes: number) {
+    super(`${bytes} bytes of SQL, over the ${MAX_SQL_BYTES} that one wrangler d1 execute takes`);
+    this.bytes = bytes;
+  }
+}
+
+/** `sql`, if it is small enough for one `wrangler d1 execute`; else throws SqlTooLarge. */
+export function commandSql(sql: string): string {
+  const bytes = utf8Bytes(sql);
+  if (bytes > MAX_SQL_BYTES) throw new SqlTooLarge(bytes);
+  return sql;
+}
+
+/** A database reached through `wrangler d1 execute` (`execute`: tools.ts executeAll): one call per batch. */
+export function wranglerD1(execute: (sql: string) => Row[][] | Promise<Row[][]>): D1Database {
   return shim({
-    batch: (statements) => executeAll(statements.map(({ sql, params }) => inline(sql, params)).join(';\n'), target),
+    batch: (statements) => execute(statements.map(({ sql, params }) => inline(sql, params)).join(';\n')),
   });
 }
 

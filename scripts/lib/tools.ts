@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { commandSql } from './d1-shim.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATABASE = 'DB';
@@ -55,9 +56,9 @@ export function execute<T = Record<string, unknown>>(sql: string, target: Target
   return (executeAll(sql, target).at(-1) ?? []) as T[];
 }
 
-/** Runs SQL through `wrangler d1 execute --json` and returns the rows of each statement. */
+/** Runs SQL through `wrangler d1 execute --json` and returns the rows of each statement; SQL over MAX_SQL_BYTES is refused unsent (SqlTooLarge). */
 export function executeAll(sql: string, target: Target): Array<Record<string, unknown>[]> {
-  const out = execFileSync(bin('wrangler'), ['d1', 'execute', DATABASE, ...targetFlags(target), '--json', '--yes', '--command', sql], {
+  const out = execFileSync(bin('wrangler'), ['d1', 'execute', DATABASE, ...targetFlags(target), '--json', '--yes', '--command', commandSql(sql)], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,34 +1,33 @@
 // `users export` and `users import` of the admin CLI (contract §9.3), in constant
-// memory: the export pages through the users by keyset (src/db/imports.ts pageAfterSql)
-// and writes each page before reading the next; the import streams the file and sends
-// chunks through the bulk route's own code (src/schemas/imports.ts checks each record,
-// src/domain/imports.ts creates them). Locally the database file is used directly
-// (node:sqlite; stop `wrangler dev` on the same state first, as for `npm run seed`);
-// with --remote every page or chunk goes through `wrangler d1 execute`.
+// memory: the export pages through the users by keyset (src/db/imports.ts pageAfterSql:
+// at most 1000 users and about 4 MiB a page) and writes each page before reading the
+// next; the import streams the file and sends chunks (import-chunks.ts) through the bulk
+// route's own code (src/schemas/imports.ts checks each record, src/domain/imports.ts
+// creates them). Locally the database file is used directly (node:sqlite; stop
+// `wrangler dev` on the same state first, as for `npm run seed`); with --remote every
+// page or chunk goes through `wrangler d1 execute`.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { DatabaseSync } from 'node:sqlite';
 import { database } from '../../src/db/client.ts';
-import { pageAfterSql, type ExportRow } from '../../src/db/imports.ts';
+import { pageAfterSql, pageOf, type PageRow } from '../../src/db/imports.ts';
 import type { Actor, Project, Stores } from '../../src/domain/context.ts';
 import { importUsers as importChecked, toExportRecord, type CheckedRecord } from '../../src/domain/imports.ts';
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
-import { checkImportRecord, MAX_IMPORT_RECORDS } from '../../src/schemas/imports.ts';
-import { statusOf } from '../../src/http/errors.ts';
+import { checkImportRecord } from '../../src/schemas/imports.ts';
 import { sqliteD1, wranglerD1 } from './d1-shim.ts';
-import { execute, openLocalD1, type Target } from './tools.ts';
+import { execute, executeAll, openLocalD1, type Target } from './tools.ts';
+import { importInChunks } from './import-chunks.ts';
 import { readRecords, type FirebaseParams, type Format } from './user-files.ts';
 
 const EXPORT_PAGE = 1000;
-// `wrangler d1 execute --command` takes the batch as one argument (Linux caps one at 128 KiB).
-const REMOTE_CHUNK = 100;
 
 /** Runs `sql` (no bound values) and returns its rows, locally or through wrangler. */
 type Query = (sql: string) => Record<string, unknown>[];
 
 async function connect(projectId: string, target: Target): Promise<{ query: Query; d1: D1Database; close(): void }> {
-  if (target.remote) return { query: (sql) => execute(sql, target), d1: wranglerD1(target), close: () => {} };
+  if (target.remote) return { query: (sql) => execute(sql, target), d1: wranglerD1((sql) => executeAll(sql, target)), close: () => {} };
   const { db } = await openLocalD1(target.persistTo, projectId);
   return { query: (sql) => db.prepare(sql).all() as Record<string, unknown>[], d1: sqliteD1(db as DatabaseSync), close: () => db.close() };
 }
@@ -49,14 +48,14 @@ export async function exportUsers(projectId: string, target: Target, outPath?: s
   try {
     await findProject(query, projectId);
     let after: number | null = null;
-    for (;;) {
-      const rows = query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as ExportRow[];
-      if (rows.length === 0) break;
+    for (let more = true; more; ) {
+      const page = pageOf(query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as PageRow[]);
       let text = '';
-      for (const row of rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';
+      for (const row of page.rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';
       if (!out.write(text)) await once(out, 'drain');
-      count += rows.length;
-      after = rows.at(-1)!.seq;
+      count += page.rows.length;
+      after = page.rows.at(-1)?.seq ?? null;
+      more = page.more;
     }
   } finally {
     close();
@@ -81,32 +80,18 @@ export async function importUsers(projectId: string, path: string, format: Forma
   // Imported users' events stay in the outbox: the Worker's scheduled sweep hands them to the queue.
   const stores: Stores = { db, kv: undefined as unknown as KVNamespace, primary: () => db, events: { announce: () => {} } };
   const actor: Actor = { ip: '', device: parseUserAgent(null), country: '--' };
-  const chunkSize = target.remote ? REMOTE_CHUNK : MAX_IMPORT_RECORDS;
-  let created = 0;
-  let skipped = 0;
-  let index = 0;
   try {
     const project = await findProject(query, projectId);
-    const send = async (chunk: CheckedRecord[], first: number) => {
-      const outcome = await importChecked(stores, project, chunk, actor);
-      created += outcome.created.length;
-      skipped += outcome.failures.length;
-      for (const { index: i, error } of outcome.failures) {
-        process.stderr.write(JSON.stringify({ index: first + i, code: statusOf(error), message: error.message }) + '\n');
-      }
-    };
-    let chunk: CheckedRecord[] = [];
-    for await (const item of readRecords(path, format, firebase)) {
-      chunk.push(item.ok ? (checkImportRecord(item.value) as CheckedRecord) : item);
-      if (chunk.length === chunkSize) {
-        await send(chunk, index);
-        index += chunk.length;
-        chunk = [];
-      }
+    async function* checked(): AsyncGenerator<CheckedRecord> {
+      for await (const item of readRecords(path, format, firebase)) yield item.ok ? (checkImportRecord(item.value) as CheckedRecord) : item;
     }
-    if (chunk.length > 0) await send(chunk, index);
+    return await importInChunks(
+      checked(),
+      (chunk) => importChecked(stores, project, chunk, actor),
+      (skipped) => process.stderr.write(JSON.stringify(skipped) + '\n'),
+      { inlined: target.remote },
+    );
   } finally {
     close();
   }
-  return { created, skipped };
 }

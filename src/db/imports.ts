@@ -95,29 +95,47 @@ export interface ExportRow {
 
 const EXPORT_COLUMNS = `seq, id, email, name, password_hash AS passwordHash, status, email_verification AS emailVerification, registration, prefs`;
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+const utf8 = (column: string) => `length(CAST(${column} AS BLOB))`;
 
 /**
- * Keyset paging in list order: `limit` users of the project after `after` (a seq, a
- * user id, or null for the first page), read along the users_project index
- * (project_id, rowid), so a page costs about `limit` rows however deep it is. SQL
- * text with quoted literals, so that the admin CLI runs the very same query through
- * `wrangler d1 execute` (which binds nothing) or node:sqlite.
+ * What an export page may hold, in bytes of its records' text (UTF-8): well under the
+ * Worker's 128 MB, as 1000 users with 64 KiB of prefs each would not be.
  */
-export function pageAfterSql(projectId: string, after: number | string | null, limit: number): string {
-  if (!Number.isSafeInteger(limit) || (typeof after === 'number' && !Number.isSafeInteger(after))) throw new Error('page bounds must be integers');
-  const project = quote(projectId);
-  const bound =
-    after === null ? '' : typeof after === 'number' ? ` AND seq > ${after}` : ` AND seq > (SELECT seq FROM users WHERE project_id = ${project} AND id = ${quote(after)})`;
-  return `SELECT ${EXPORT_COLUMNS} FROM users WHERE project_id = ${project}${bound} ORDER BY seq LIMIT ${limit}`;
+export const EXPORT_PAGE_BYTES = 4 * 1024 * 1024;
+// A record's bytes beyond its text columns: field names, flags, numbers, the hash's keys.
+const RECORD_OVERHEAD = 256;
+
+/**
+ * Keyset paging in list order: up to `limit` users of the project after the seq
+ * `after` (null: from the first), read along the users_project index (project_id,
+ * rowid), so a page costs about `limit` rows however deep it is. The page also stops
+ * before the record that would take it past EXPORT_PAGE_BYTES (it always holds one),
+ * counted here so that no more than that leaves the database: rows come with
+ * `included`, and at most one row after the page (included = 0) tells that more
+ * follow. SQL text with quoted literals, so that the admin CLI runs the very same
+ * query through `wrangler d1 execute` (which binds nothing) or node:sqlite.
+ */
+export function pageAfterSql(projectId: string, after: number | null, limit: number): string {
+  if (!Number.isSafeInteger(limit) || (after !== null && !Number.isSafeInteger(after))) throw new Error('page bounds must be integers');
+  const bytes = `${['id', 'email', 'name', 'password_hash', 'prefs'].map(utf8).join(' + ')} + ${RECORD_OVERHEAD}`;
+  const candidates = `SELECT ${EXPORT_COLUMNS}, ${bytes} AS bytes FROM users WHERE project_id = ${quote(projectId)}${after === null ? '' : ` AND seq > ${after}`} ORDER BY seq LIMIT ${limit + 1}`;
+  // n: place in the page; upto: bytes up to and including this row. The second row
+  // always comes, so that a first record past the budget on its own still tells whether more follow.
+  const sized = `SELECT *, row_number() OVER w AS n, sum(bytes) OVER w AS upto FROM (${candidates}) WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)`;
+  return `SELECT seq, id, email, name, passwordHash, status, emailVerification, registration, prefs, n = 1 OR (n <= ${limit} AND upto <= ${EXPORT_PAGE_BYTES}) AS included FROM (${sized})
+    WHERE n <= 2 OR upto - bytes <= ${EXPORT_PAGE_BYTES} ORDER BY seq`;
 }
 
-/** The page after the user `cursorId` (null: the first page), and whether that user exists, in one round trip. */
-export async function pageAfter(db: Db, projectId: string, cursorId: string | null, limit: number): Promise<{ cursorFound: boolean; rows: ExportRow[] }> {
-  const page = db.$client.prepare(pageAfterSql(projectId, cursorId, limit));
-  if (cursorId === null) return { cursorFound: true, rows: (await page.all<ExportRow>()).results };
-  const [found, rows] = await db.$client.batch<ExportRow>([
-    db.$client.prepare('SELECT seq FROM users WHERE project_id = ?1 AND id = ?2').bind(projectId, cursorId),
-    page,
-  ]);
-  return { cursorFound: found!.results.length > 0, rows: rows!.results };
+/** A row of pageAfterSql: 1 if in the page, 0 for the one after it. */
+export type PageRow = ExportRow & { included: number };
+
+/** The page's rows out of pageAfterSql's, and whether more follow. */
+export function pageOf(rows: PageRow[]): { rows: ExportRow[]; more: boolean } {
+  const page = rows.filter((row) => row.included === 1).map(({ included: _, ...row }) => row);
+  return { rows: page, more: rows.length > page.length };
+}
+
+/** The page after the seq `after` (null: the first page). */
+export async function pageAfter(db: Db, projectId: string, after: number | null, limit: number): Promise<{ rows: ExportRow[]; more: boolean }> {
+  return pageOf((await db.$client.prepare(pageAfterSql(projectId, after, limit)).all<PageRow>()).results);
 }

@@ -10,6 +10,7 @@
 import * as queries from '../db/imports.ts';
 import type { ExportRow, ImportRow } from '../db/imports.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
+import { chunks, utf8Bytes } from './chunks.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { DomainError, alreadyRegistered, invalidParam } from './errors.ts';
 import { SECOND, newId, userKey } from './ids.ts';
@@ -158,7 +159,7 @@ async function write(
   log: Parameters<typeof queries.logImported>[3],
 ): Promise<{ inserted: Set<number>; recorded: Array<{ id: string }> }> {
   const statements: D1PreparedStatement[] = [];
-  for (const chunk of chunks(rows)) {
+  for await (const chunk of chunks(rows, (row) => utf8Bytes(JSON.stringify(row)), STATEMENT_JSON_BYTES)) {
     statements.push(
       queries.insertImported(db, projectId, chunk),
       queries.logImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log),
@@ -168,23 +169,6 @@ async function write(
   const results = await db.$client.batch<{ seq: number } | { id: string }>(statements);
   const of = <T>(offset: number) => results.filter((_, i) => i % 3 === offset).flatMap((r) => r.results as T[]);
   return { inserted: new Set(of<{ seq: number }>(0).map((row) => row.seq)), recorded: of<{ id: string }>(2) };
-}
-
-/** Consecutive runs of rows whose JSON stays within STATEMENT_JSON_BYTES (at least one row each). */
-function* chunks(rows: ImportRow[]): Generator<ImportRow[]> {
-  let chunk: ImportRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = JSON.stringify(row).length;
-    if (chunk.length > 0 && bytes + size > STATEMENT_JSON_BYTES) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(row);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 /** A user as a bulk-import record (the export's line); `hash` only when asked for and set. */
@@ -213,11 +197,35 @@ export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord 
   return record;
 }
 
-/** One page of the export (GET /v1/users/export): `limit` records after the user `cursor`. */
+/**
+ * One page of the export (GET /v1/users/export): up to `limit` records after `cursor`,
+ * fewer when they would pass EXPORT_PAGE_BYTES (db/imports.ts).
+ */
 export async function exportUsers({ db }: Stores, project: Project, cursor: string | null, limit: number, withHashes: boolean) {
-  // One row more than asked tells whether this page is the last.
-  const { cursorFound, rows } = await queries.pageAfter(db, project.id, cursor, limit + 1);
-  if (!cursorFound) throw invalidParam('cursor', 'User not found');
-  const page = rows.slice(0, limit);
-  return { records: page.map((row) => toExportRecord(row, withHashes)), cursor: rows.length > limit ? page.at(-1)!.id : null };
+  const { rows, more } = await queries.pageAfter(db, project.id, cursor === null ? null : seqOfCursor(project, cursor), limit);
+  return { records: rows.map((row) => toExportRecord(row, withHashes)), cursor: more ? cursorOf(project, rows.at(-1)!.seq) : null };
+}
+
+// The cursor names a place in list order, not a user: it stays valid when the last
+// user of a page is deleted before the next page is read. It carries the project's
+// key so that a cursor of another project's export is refused, not followed.
+const CURSOR = /^([0-9]{1,15})\.([0-9]{1,16})$/;
+
+function cursorOf(project: Project, seq: number): string {
+  return btoa(`${project.seq}.${seq}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+function seqOfCursor(project: Project, cursor: string): number {
+  let text = '';
+  try {
+    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+  } catch {
+    // not base64: refused below
+  }
+  const match = CURSOR.exec(text);
+  const seq = Number(match?.[2]);
+  if (!match || Number(match[1]) !== project.seq || !Number.isSafeInteger(seq) || cursorOf(project, seq) !== cursor) {
+    throw invalidParam('cursor', "Value must be the cursor of a previous page of this project's export");
+  }
+  return seq;
 }

@@ -153,10 +153,15 @@ export const bulkImportModel = z
   .meta({ id: 'ImportResult' });
 
 export const exportUsersParams = {
-  cursor: optional(text(36), 'Value must be a user ID', 'The last user ID of the previous page; absent: from the start.', ''),
-  limit: optional(integerInRange(1, 1000), 'Value must be in range between 1 and 1000', 'Records per page (default 1000).', 1000),
+  cursor: optional(
+    text(64),
+    "Value must be the cursor of a previous page of this project's export",
+    "The previous page's `cursor`, as given (opaque; it outlives the deletion of any user); absent: from the start.",
+    '',
+  ),
+  limit: optional(integerInRange(1, 1000), 'Value must be in range between 1 and 1000', 'Records per page at most (default 1000); a page stops earlier at about 4 MiB.', 1000),
 };
 
 export const exportPageModel = z
-  .object({ records: z.array(recordModel), cursor: z.string().nullable().meta({ description: 'The last userId of this page; null at the end.' }) })
+  .object({ records: z.array(recordModel), cursor: z.string().nullable().meta({ description: 'Where the next page starts (pass it as `cursor`); null at the end.' }) })
   .meta({ id: 'ExportPage' });

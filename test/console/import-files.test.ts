@@ -1,7 +1,7 @@
 // The console's reading of import files (console/import-files.ts): Firebase and Supabase
 // exports become bulk-import records exactly as contract §9.3 maps them.
 import { describe, expect, it } from 'vitest';
-import { detectFormat, readImportFile } from '../../console/import-files.ts';
+import { detectFormat, importRequests, readImportFile } from '../../console/import-files.ts';
 
 const FIREBASE = { signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==', saltSeparator: 'Bw==', rounds: 8, memCost: 14 };
 
@@ -113,5 +113,29 @@ describe('JSON Lines', () => {
 
   it('reads a file of a single record as JSON Lines, not as Firebase', () => {
     expect(detectFormat('{"email":"a@example.com"}\n')).toBe('jsonl');
+  });
+});
+
+describe('bulk requests', () => {
+  const requests = async (records: Array<Record<string, unknown>>) => {
+    const out: Array<Array<Record<string, unknown>>> = [];
+    for await (const chunk of importRequests(records as never)) out.push(chunk as never);
+    return out;
+  };
+
+  it('sends at most 1000 records a request', async () => {
+    const records = Array.from({ length: 2500 }, (_, i) => ({ email: `u${i}@example.com` }));
+    const sent = await requests(records);
+    expect(sent.map((c) => c.length)).toEqual([1000, 1000, 500]);
+    expect(sent.flat()).toEqual(records);
+  });
+
+  it('keeps each request body within the bulk route’s 4 MiB, counted in UTF-8', async () => {
+    // 1000 records of 20,000 two-byte characters: 40 MB in all, 20 KB each in UTF-16 units.
+    const records = Array.from({ length: 1000 }, (_, i) => ({ email: `u${i}@example.com`, name: 'Zoë', prefs: { bio: 'é'.repeat(20_000) } }));
+    const sent = await requests(records);
+    expect(sent.flat()).toEqual(records);
+    for (const chunk of sent) expect(new TextEncoder().encode(JSON.stringify({ users: chunk })).length).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(sent.length).toBeGreaterThan(9);
   });
 });

@@ -3,6 +3,7 @@
 // paging of the export and the users.export scope.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { EXPORT_PAGE_BYTES } from '../../src/db/imports.ts';
 import { createKeySql } from '../../src/domain/admin.ts';
 import { matchExpression, searchText } from '../../src/domain/search.ts';
 import { call, createProject, databaseSnapshot, expectError, expectJson, projectSeq, storedUserCount, storedUsers, type TestProject } from '../helpers.ts';
@@ -171,13 +172,12 @@ describe('GET /v1/users/export', () => {
         { userId: 'early-0000', email: 'early.0@example.com', name: 'early Person0', emailVerification: false, status: 0, registration: 1_600_000_000, prefs: {} },
         { userId: 'early-0001', email: 'early.1@example.com', name: 'early Person1', emailVerification: false, status: 0, registration: 1_600_000_000, prefs: {} },
       ],
-      cursor: 'early-0001',
+      cursor: expect.any(String),
     });
-    const page2 = await expectJson(call('/users/export?limit=2&cursor=early-0001', { project, key: project.readKey }));
+    const page2 = await expectJson(call(`/users/export?limit=2&cursor=${page1.cursor}`, { project, key: project.readKey }));
     expect(page2.records.map((r: { userId: string }) => r.userId)).toEqual(order.slice(2, 4));
     expect(page2.records[1].prefs).toEqual({ k: 'v' });
-    expect(page2.cursor).toBe('late-0001');
-    const page3 = await expectJson(call('/users/export?limit=2&cursor=late-0001', { project, key: project.readKey }));
+    const page3 = await expectJson(call(`/users/export?limit=2&cursor=${page2.cursor}`, { project, key: project.readKey }));
     expect(page3.records.map((r: { userId: string }) => r.userId)).toEqual(['late-0002']);
     expect(page3.cursor).toBeNull();
     // A full last page still ends with a null cursor.
@@ -189,9 +189,49 @@ describe('GET /v1/users/export', () => {
     expect(all.records.every((r: { hash?: unknown }) => JSON.stringify(r.hash) === JSON.stringify({ algorithm: 'md5', value: MD5 }))).toBe(true);
   });
 
-  it('refuses an unknown cursor, a bad limit, and a key without users.read', async () => {
+  it('goes on after the last user of a page was deleted', async () => {
     const project = await createProject();
-    await expectError(call('/users/export?cursor=nobody', { project }), 400, 'Invalid cursor: User not found');
+    await expectJson(bulk(project, { users: records(3, 'gone') }));
+    const page1 = await expectJson(call('/users/export?limit=1', { project }));
+    expect(page1.records.map((r: { userId: string }) => r.userId)).toEqual(['gone-0000']);
+    expect((await call('/users/gone-0000', { method: 'DELETE', project })).status).toBe(204);
+    const page2 = await expectJson(call(`/users/export?limit=1&cursor=${encodeURIComponent(page1.cursor)}`, { project }));
+    expect(page2.records.map((r: { userId: string }) => r.userId)).toEqual(['gone-0001']);
+    const page3 = await expectJson(call(`/users/export?limit=1&cursor=${encodeURIComponent(page2.cursor)}`, { project }));
+    expect(page3).toEqual({ records: [expect.objectContaining({ userId: 'gone-0002' })], cursor: null });
+  });
+
+  it(`stops a page before it passes ${EXPORT_PAGE_BYTES} bytes, and the pages still hold every user`, async () => {
+    const project = await createProject();
+    // 80 users with 60 KB of prefs each: 4.8 MB, more than one page may hold.
+    const big = (prefix: string) => records(40, prefix).map((r, i) => ({ ...r, prefs: { pad: `${prefix}${i}`.padEnd(60_000, 'x') } }));
+    for (const prefix of ['a', 'b']) expect((await expectJson(bulk(project, { users: big(prefix) }))).sum).toBe(40);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await call(`/users/export${cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`}`, { project });
+      expect(response.status).toBe(200);
+      const body = await response.text();
+      expect(new TextEncoder().encode(body).length).toBeLessThanOrEqual(EXPORT_PAGE_BYTES);
+      const page = JSON.parse(body) as { records: Array<{ userId: string; prefs: { pad: string } }>; cursor: string | null };
+      for (const record of page.records) seen.push(record.userId);
+      expect(page.records.every((r) => r.prefs.pad.length === 60_000)).toBe(true);
+      cursor = page.cursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBe(2);
+    expect(seen).toEqual([...big('a'), ...big('b')].map((r) => r.userId));
+    // One record is a page, however big it is; limit stays an upper bound.
+    expect((await expectJson(call('/users/export?limit=3', { project }))).records).toHaveLength(3);
+  });
+
+  it('refuses a malformed or foreign cursor, a bad limit, and a key without users.read', async () => {
+    const project = await createProject();
+    const CURSOR = "Invalid cursor: Value must be the cursor of a previous page of this project's export";
+    for (const cursor of ['nobody', 'MTIzNA', '%%%', 'x'.repeat(65), btoa('1.2.3'), btoa(`1.${2 ** 60}`)]) {
+      await expectError(call(`/users/export?cursor=${encodeURIComponent(cursor)}`, { project }), 400, CURSOR);
+    }
     await expectError(call('/users/export?limit=0', { project }), 400, 'Invalid limit: Value must be in range between 1 and 1000');
     await expectError(call('/users/export?limit=1001', { project }), 400, 'Invalid limit: Value must be in range between 1 and 1000');
     const exportOnly = await exportKey(project, ['users.export']);
@@ -199,9 +239,10 @@ describe('GET /v1/users/export', () => {
     expect(await expectJson(call('/users/export', { project }))).toEqual({ records: [], cursor: null });
   });
 
-  it('a user of another project is not a cursor', async () => {
+  it("another project's cursor is refused", async () => {
     const [one, two] = [await createProject(), await createProject()];
-    await expectJson(bulk(one, { users: records(1, 'other') }));
-    await expectError(call('/users/export?cursor=other-0000', { project: two }), 400, 'Invalid cursor: User not found');
+    await expectJson(bulk(one, { users: records(2, 'other') }));
+    const { cursor } = await expectJson(call('/users/export?limit=1', { project: one }));
+    await expectError(call(`/users/export?cursor=${encodeURIComponent(cursor)}`, { project: two }), 400, "Invalid cursor: Value must be the cursor of a previous page of this project's export");
   });
 });
