@@ -3,6 +3,8 @@
 // of users stays far below D1's 100 bound parameters; the users_fts and user_count
 // triggers fire for every row inserted, as for a single create.
 import type { Db } from './client.ts';
+import { users } from './schema.ts';
+import { userIs } from './users.ts';
 
 /** A users row as the import writes it (see users in schema.ts). */
 export interface ImportRow {
@@ -133,6 +135,12 @@ export type PageRow = ExportRow & { included: number };
 export function pageOf(rows: PageRow[]): { rows: ExportRow[]; more: boolean } {
   const page = rows.filter((row) => row.included === 1).map(({ included: _, ...row }) => row);
   return { rows: page, more: rows.length > page.length };
+}
+
+/** The place in list order of a user of the project (an export cursor given as a user id). */
+export async function seqOfUser(db: Db, projectId: string, id: string): Promise<number | undefined> {
+  const [row] = await db.select({ seq: users.seq }).from(users).where(userIs(projectId, id));
+  return row?.seq;
 }
 
 /** The page after the seq `after` (null: the first page). */

@@ -7,6 +7,7 @@
 // Order: a user's seq (rowid) is registration second × 2^21 + a counter (ids.ts). An
 // imported user takes, within its registration second, the next seqs after every
 // existing one, so a file's users keep its order, across chunks and requests too.
+import type { Db } from '../db/client.ts';
 import * as queries from '../db/imports.ts';
 import type { ExportRow, ImportRow } from '../db/imports.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
@@ -202,20 +203,29 @@ export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord 
  * fewer when they would pass EXPORT_PAGE_BYTES (db/imports.ts).
  */
 export async function exportUsers({ db }: Stores, project: Project, cursor: string | null, limit: number, withHashes: boolean) {
-  const { rows, more } = await queries.pageAfter(db, project.id, cursor === null ? null : seqOfCursor(project, cursor), limit);
+  const { rows, more } = await queries.pageAfter(db, project.id, cursor === null ? null : await cursorSeq(db, project, cursor), limit);
   return { records: rows.map((row) => toExportRecord(row, withHashes)), cursor: more ? cursorOf(project, rows.at(-1)!.seq) : null };
 }
 
 // The cursor names a place in list order, not a user: it stays valid when the last
 // user of a page is deleted before the next page is read. It carries the project's
 // key so that a cursor of another project's export is refused, not followed.
+// A user's id is still taken as a cursor (contract §9.3 had clients pass the last
+// userId): the page then starts after that user, if it exists.
 const CURSOR = /^([0-9]{1,15})\.([0-9]{1,16})$/;
+
+async function cursorSeq(db: Db, project: Project, cursor: string): Promise<number> {
+  const seq = seqOfCursor(project, cursor) ?? (await queries.seqOfUser(db, project.id, cursor));
+  if (seq === undefined) throw invalidParam('cursor', "Value must be the cursor of a previous page of this project's export");
+  return seq;
+}
 
 function cursorOf(project: Project, seq: number): string {
   return btoa(`${project.seq}.${seq}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
-function seqOfCursor(project: Project, cursor: string): number {
+/** The seq an opaque cursor of this project's export names, if `cursor` is one. */
+function seqOfCursor(project: Project, cursor: string): number | undefined {
   let text = '';
   try {
     text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
@@ -224,8 +234,5 @@ function seqOfCursor(project: Project, cursor: string): number {
   }
   const match = CURSOR.exec(text);
   const seq = Number(match?.[2]);
-  if (!match || Number(match[1]) !== project.seq || !Number.isSafeInteger(seq) || cursorOf(project, seq) !== cursor) {
-    throw invalidParam('cursor', "Value must be the cursor of a previous page of this project's export");
-  }
-  return seq;
+  return match && Number(match[1]) === project.seq && Number.isSafeInteger(seq) && cursorOf(project, seq) === cursor ? seq : undefined;
 }

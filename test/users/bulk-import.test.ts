@@ -177,6 +177,8 @@ describe('GET /v1/users/export', () => {
     const page2 = await expectJson(call(`/users/export?limit=2&cursor=${page1.cursor}`, { project, key: project.readKey }));
     expect(page2.records.map((r: { userId: string }) => r.userId)).toEqual(order.slice(2, 4));
     expect(page2.records[1].prefs).toEqual({ k: 'v' });
+    // A user's id still works as a cursor, as clients of the earlier contract passed it.
+    expect(await expectJson(call('/users/export?limit=2&cursor=early-0001', { project, key: project.readKey }))).toEqual(page2);
     const page3 = await expectJson(call(`/users/export?limit=2&cursor=${page2.cursor}`, { project, key: project.readKey }));
     expect(page3.records.map((r: { userId: string }) => r.userId)).toEqual(['late-0002']);
     expect(page3.cursor).toBeNull();
