@@ -234,7 +234,7 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
 
 /** The PHC hash of `password`, made by the service's own hashPassword (src/domain/passwords.ts). */
 async function hashOnce(password: string): Promise<string> {
-  const { OFFLINE, hashPassword } = await import('../src/domain/passwords.ts');
+  const [{ hashPassword }, { OFFLINE }] = await Promise.all([import('../src/domain/passwords.ts'), import('../src/domain/hash-admission.ts')]);
   return hashPassword(password, OFFLINE);
 }
 

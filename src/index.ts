@@ -5,7 +5,7 @@
 import { database } from './db/client.ts';
 import { sweepOutbox, type EventMessage } from './domain/events.ts';
 import { logRetentionDays, sweepExpired } from './domain/retention.ts';
-import { deliverBatch } from './domain/webhooks.ts';
+import { deliverBatch } from './domain/webhook-delivery.ts';
 import { errorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
@@ -45,7 +45,7 @@ export default {
     return response;
   },
 
-  /** Webhook deliveries (domain/webhooks.ts): one message per event, retried while an endpoint fails. */
+  /** Webhook deliveries (domain/webhook-delivery.ts): one message per event, retried while an endpoint fails. */
   async queue(batch: MessageBatch<EventMessage>, env): Promise<void> {
     await deliverBatch(batch, {
       db: database(env.DB),

@@ -1,6 +1,6 @@
 // Benchmark scenarios about password hashing, for scripts/bench.ts:
 // - bulk create: one API key creating users at a fixed concurrency. Admission
-//   (src/domain/passwords.ts) should refuse none, and each user should cost one hash
+//   (src/domain/hash-admission.ts) should refuse none, and each user should cost one hash
 //   plus little else: the isolate runs one hash at a time on its thread, so
 //   wall time ÷ users − one hash's wall time is the per-user overhead.
 // - refused sign-ins: an unknown email and an existing email with a wrong password,

@@ -134,7 +134,7 @@ export async function ensureDevSecretKey(): Promise<string> {
   const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, 'utf8') : '';
   const found = /^WEBHOOK_SECRET_KEY\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
   if (found) return found[1]!.trim();
-  const { newSecretKey } = await import('../../src/domain/webhooks.ts');
+  const { newSecretKey } = await import('../../src/domain/webhook-secrets.ts');
   const key = newSecretKey();
   writeFileSync(DEV_VARS, `${text}${text && !text.endsWith('\n') ? '\n' : ''}WEBHOOK_SECRET_KEY=${key}\n`, { mode: 0o600 });
   return key;

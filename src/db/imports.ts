@@ -21,16 +21,17 @@ export interface ImportRow {
   searchText: string;
 }
 
-const SECOND = 2 ** 21;
-
-/** The highest seq of each given registration second (any project: seq is the table's rowid). */
-export async function topSeqs(db: Db, seconds: number[]): Promise<Map<number, number>> {
+/**
+ * The highest seq of each given registration second (any project: seq is the table's
+ * rowid), where a second spans `span` seqs (domain/ids.ts lays them out).
+ */
+export async function topSeqs(db: Db, seconds: number[], span: number): Promise<Map<number, number>> {
   const { results } = await db.$client
     .prepare(
-      `SELECT s.value AS second, (SELECT max(seq) FROM users WHERE seq >= s.value * ${SECOND} AND seq < (s.value + 1) * ${SECOND}) AS top
+      `SELECT s.value AS second, (SELECT max(seq) FROM users WHERE seq >= s.value * ?2 AND seq < (s.value + 1) * ?2) AS top
        FROM json_each(?1) AS s`,
     )
-    .bind(JSON.stringify(seconds))
+    .bind(JSON.stringify(seconds), span)
     .all<{ second: number; top: number | null }>();
   return new Map(results.filter((r) => r.top !== null).map((r) => [r.second, r.top!]));
 }

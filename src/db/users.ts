@@ -87,16 +87,6 @@ function keyset(projectId: Param, w: { ascending: boolean; from?: number | SQL }
   return { where: and(eq(users.projectId, projectId), bound), orderBy: w.ascending ? asc(users.seq) : desc(users.seq) };
 }
 
-/**
- * Whole user rows of the project strictly after seq `from` (none: from the start), in
- * list order, `limit` of them: a seek on the primary key, so constant cost at any
- * depth. For walks over a whole project (the export).
- */
-export function pageAfter(db: Db, projectId: string, from: number | undefined, limit: number) {
-  const k = keyset(projectId, { ascending: true, from });
-  return db.select().from(users).where(k.where).orderBy(k.orderBy).limit(limit);
-}
-
 /** The list page's query for each way of walking, built once per isolate (db/prepared.ts). */
 const pageQueries = [false, true].flatMap((ascending) =>
   [false, true].map((cursored) =>

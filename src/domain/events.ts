@@ -2,7 +2,7 @@
 // the outbox. A change records its event with recordEvent() in the same D1 batch as
 // the change; after the batch commits, the ids it returned are announced
 // (Stores.events) and handed to the queue after the response; the scheduled sweep
-// hands over whatever an announcement lost. Delivery is domain/webhooks.ts.
+// hands over whatever an announcement lost. Delivery is domain/webhook-delivery.ts.
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { eventData, insertEventIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
@@ -90,7 +90,7 @@ export const SWEEP_GRACE_SECONDS = 60;
 /**
  * An event handed over this long ago and not settled by the consumer was dropped by the
  * queue (its consumer failed past max_retries). Longer than a message can live: at most
- * 10 retries (max_retries, wrangler.toml) after delays of domain/webhooks.ts's schedule,
+ * 10 retries (max_retries, wrangler.toml) after delays of domain/webhook-delivery.ts's schedule,
  * 4 h at most each, ≈ 17.7 h in all; so a message still waiting for a retry is never doubled.
  */
 export const STALL_SECONDS = 24 * 3600;

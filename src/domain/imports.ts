@@ -138,7 +138,7 @@ function draftOf(project: Project, record: ImportRecord, index: number, now: num
 /** Gives each draft the next seq of its registration second, in draft order. */
 async function placeInOrder(db: Stores['db'], drafts: Draft[]): Promise<ImportRow[]> {
   const seconds = [...new Set(drafts.map((d) => d.row.registration))];
-  const tops = await queries.topSeqs(db, seconds);
+  const tops = await queries.topSeqs(db, seconds, SECOND);
   const next = new Map(seconds.map((s) => [s, (tops.get(s) ?? s * SECOND - 1) + 1]));
   return drafts.map((draft) => {
     const second = draft.row.registration;

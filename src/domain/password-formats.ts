@@ -14,7 +14,7 @@
 //   md5              $md5$<lower-case hex digest>
 //
 // Cost caps. Verifying runs in a Worker isolate (128 MB shared by its concurrent requests;
-// src/domain/passwords.ts lets 2 hashes run at once), so one verification may hold at most
+// src/domain/hash-admission.ts lets 2 hashes run at once), so one verification may hold at most
 // 32 MiB, and may cost about what bcrypt at cost 12 costs (~0.4 s of CPU in workerd, about
 // 1.5–2.5× this service's own argon2id). It happens once per imported user (the hash is then
 // upgraded), but each wrong password makes it happen again, so parameters beyond the caps
@@ -33,6 +33,7 @@ import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from '@noble/h
 import { sha3_224, sha3_256, sha3_384, sha3_512 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import bcrypt from 'bcryptjs';
+import { fromCanonicalBase64, toBase64 } from './base64.ts';
 import { constantTimeEqual } from './crypto.ts';
 import { phpassCountLog2, phpassHash } from './phpass.ts';
 
@@ -85,12 +86,6 @@ export async function verifyStoredHash(password: string, stored: string): Promis
   } catch {
     return false;
   }
-}
-
-/** Whether `stored` is already this service's argon2id at `params` (else: upgrade on sign-in). */
-export function isCurrentHash(stored: string, params: { m: number; t: number; p: number }): boolean {
-  const phc = parseArgon2(stored);
-  return phc !== null && phc.type === 'argon2id' && phc.version === 19 && phc.m === params.m && phc.t === params.t && phc.p === params.p;
 }
 
 const MAX_STORED_LENGTH = 1024;
@@ -168,7 +163,7 @@ function checkBcrypt(value: string): void {
 
 const ARGON2 = /^\$(argon2id|argon2i|argon2d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-interface Argon2Phc {
+export interface Argon2Phc {
   type: 'argon2id' | 'argon2i' | 'argon2d';
   version: number;
   m: number;
@@ -178,13 +173,14 @@ interface Argon2Phc {
   hash: Uint8Array;
 }
 
-function parseArgon2(value: string): Argon2Phc | null {
+/** The parts of an argon2 PHC string in its canonical spelling (integers, nopad base64), or null. */
+export function parseArgon2(value: string): Argon2Phc | null {
   const match = ARGON2.exec(value);
   if (!match) return null;
   const [, type, version, m, t, p, salt, hash] = match;
   const numbers = [version, m, t, p].map(canonicalInteger);
-  const saltBytes = fromBase64(salt!, false);
-  const hashBytes = fromBase64(hash!, false);
+  const saltBytes = fromCanonicalBase64(salt!, false);
+  const hashBytes = fromCanonicalBase64(hash!, false);
   if (numbers.includes(null) || !saltBytes || !hashBytes) return null;
   const [v, mem, passes, lanes] = numbers as number[];
   return { type: type as Argon2Phc['type'], version: v!, m: mem!, t: passes!, p: lanes!, salt: saltBytes, hash: hashBytes };
@@ -249,7 +245,7 @@ function hexDigest(value: string, bytes: number, name: string): string {
 }
 
 function base64Field(value: unknown, name: string, min: number, max: number): Uint8Array {
-  const bytes = typeof value === 'string' ? fromBase64(value, true) : null;
+  const bytes = typeof value === 'string' ? fromCanonicalBase64(value, true) : null;
   if (!bytes) fail(`${name} must be base64`);
   inRange(bytes.length, min, max, `${name} length (bytes)`);
   return bytes;
@@ -302,8 +298,8 @@ function parse(stored: string): ImportedHash {
   match = SCRYPT_STORED.exec(stored);
   if (match) {
     const [, n, r, p, salt, key] = match;
-    const saltBytes = fromBase64(salt!, false);
-    const keyBytes = fromBase64(key!, false);
+    const saltBytes = fromCanonicalBase64(salt!, false);
+    const keyBytes = fromCanonicalBase64(key!, false);
     return {
       algorithm: 'scrypt',
       value: keyBytes ? bytesToHex(keyBytes) : '',
@@ -353,36 +349,18 @@ async function verify(pw: Uint8Array, password: string, hash: ImportedHash): Pro
 // salt‖saltSeparator, N = 2^memCost, r = rounds, p = 1, 32 bytes); the hash is the signer
 // key encrypted with AES-256-CTR under that key and an all-zero counter block.
 async function firebaseScrypt(pw: Uint8Array, hash: ImportedHash): Promise<Uint8Array> {
-  const salt = fromBase64(hash.salt!, true)!;
-  const separator = fromBase64(hash.saltSeparator!, true)!;
+  const salt = fromCanonicalBase64(hash.salt!, true)!;
+  const separator = fromCanonicalBase64(hash.saltSeparator!, true)!;
   const saltAndSeparator = new Uint8Array(salt.length + separator.length);
   saltAndSeparator.set(salt);
   saltAndSeparator.set(separator, salt.length);
   const derived = await scryptAsync(pw, saltAndSeparator, { N: 2 ** hash.memCost!, r: hash.rounds!, p: 1, dkLen: 32, asyncTick: ASYNC_TICK_MS });
   const key = await crypto.subtle.importKey('raw', derived, 'AES-CTR', false, ['encrypt']);
-  const signerKey = fromBase64(hash.signerKey!, true)!;
+  const signerKey = fromCanonicalBase64(hash.signerKey!, true)!;
   return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CTR', counter: new Uint8Array(16), length: 128 }, key, signerKey));
 }
 
-// ---- strict base64 and integers: only the canonical spelling is accepted ----
-
-/** Standard base64, with or without `=` padding as asked; null unless `text` is its canonical spelling. */
-function fromBase64(text: string, padded: boolean): Uint8Array<ArrayBuffer> | null {
-  if (!(padded ? /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ : /^[A-Za-z0-9+/]*$/).test(text)) return null;
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return null;
-  }
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return toBase64(bytes, padded) === text ? bytes : null;
-}
-
-function toBase64(bytes: Uint8Array, padded: boolean): string {
-  const text = btoa(String.fromCharCode(...bytes));
-  return padded ? text : text.replace(/=+$/, '');
-}
+// ---- strict integers: only the canonical spelling is accepted ----
 
 function canonicalInteger(text: string | undefined): number | null {
   return text !== undefined && /^(0|[1-9]\d{0,8})$/.test(text) ? Number(text) : null;

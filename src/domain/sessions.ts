@@ -15,7 +15,8 @@ import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFou
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
-import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword, type Admission } from './passwords.ts';
+import type { Admission } from './hash-admission.ts';
+import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 

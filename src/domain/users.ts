@@ -43,7 +43,7 @@ export function toUser(row: PublicUserRow): User {
 
 export const emailKey = (email: string) => email.toLowerCase();
 
-/** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (passwords.ts). */
+/** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (hash-admission.ts). */
 export async function createUser(
   { db, events }: Stores,
   project: Project,

@@ -7,7 +7,7 @@ import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessi
 import { errorModel } from '../schemas/common.ts';
 import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
 import { userModel } from '../schemas/users.ts';
-import { SIGN_IN_BUDGET_MS } from '../domain/passwords.ts';
+import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as sessions from '../domain/sessions.ts';
 import { toUser } from '../domain/users.ts';
 

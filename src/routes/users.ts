@@ -20,7 +20,7 @@ import {
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
 import * as sessions from '../domain/sessions.ts';
-import { SERVER_BUDGET_MS } from '../domain/passwords.ts';
+import { SERVER_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as users from '../domain/users.ts';
 
 const read = { kind: 'key', scope: 'users.read' } as const;

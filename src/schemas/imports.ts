@@ -3,6 +3,7 @@
 // CLI alike) and the export page. Whether a hash is well-formed for its algorithm is
 // the domain's rule (src/domain/password-formats.ts).
 import { z } from 'zod';
+import { HASH_ALGORITHMS, SHA_VERSIONS, type ShaVersion } from '../domain/password-formats.ts';
 import { checkParams, optional, required, type Checked, type ParamValues } from './params.ts';
 import { integerInRange, text } from './common.ts';
 import { createUserParams, prefsObject, userListItemModel } from './users.ts';
@@ -36,15 +37,13 @@ const common = {
 const positive = (description: string) => required(integerInRange(1, 1 << 30), 'Value must be in range between 1 and 1073741824', description);
 const saltString = (description: string) => required(z.string().refine((s) => s.isWellFormed() && s.length <= 256).meta({ maxLength: 256 }), 'Value must be a string of at most 256 chars', description);
 
-export const SHA_VERSIONS = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512/224', 'sha512/256', 'sha512', 'sha3-224', 'sha3-256', 'sha3-384', 'sha3-512'] as const;
-
 export const importBcryptParams = common;
 export const importArgon2Params = common;
 export const importMd5Params = common;
 export const importPhpassParams = common;
 export const importShaParams = {
   ...common,
-  passwordVersion: optional(z.enum(SHA_VERSIONS), `Value must be one of (${SHA_VERSIONS.join(', ')})`, 'SHA version of the digest.', 'sha3-512' as (typeof SHA_VERSIONS)[number]),
+  passwordVersion: optional(z.enum(SHA_VERSIONS as [ShaVersion, ...ShaVersion[]]), `Value must be one of (${SHA_VERSIONS.join(', ')})`, 'SHA version of the digest.', 'sha3-512' as ShaVersion),
 };
 export const importScryptParams = {
   ...common,
@@ -61,7 +60,6 @@ export const importScryptModifiedParams = {
   passwordSignerKey: saltString("The project's signer key (base64), from the Firebase console."),
 };
 
-const HASH_ALGORITHMS = ['argon2', 'bcrypt', 'scrypt', 'scrypt-modified', 'sha', 'md5', 'phpass'] as const;
 
 /** The record's `hash` as declared; its content is checked by the domain, which names the broken rule. */
 const hashModel = z

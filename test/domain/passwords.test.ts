@@ -3,7 +3,8 @@
 // refusal by predicted wait, slots of cancelled requests reclaimed).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
-import { DEFAULT_PARAMS, decoyHash, hashCount, hashEstimateMs, hashPassword, verifyPassword, waitingForHash, withHashSlot, type Admission } from '../../src/domain/passwords.ts';
+import { hashEstimateMs, waitingForHash, withHashSlot, type Admission } from '../../src/domain/hash-admission.ts';
+import { DEFAULT_PARAMS, decoyHash, hashCount, hashPassword, verifyPassword } from '../../src/domain/passwords.ts';
 import { sleep } from '../../src/domain/polling.ts';
 
 vi.setConfig({ testTimeout: 60_000 });

@@ -5,7 +5,8 @@
 // the test's own context); D1 and KV calls stay truly concurrent.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SERVER_BUDGET_MS, hashCount, hashEstimateMs, waitingForHash, withHashSlot } from '../../src/domain/passwords.ts';
+import { SERVER_BUDGET_MS, hashEstimateMs, waitingForHash, withHashSlot } from '../../src/domain/hash-admission.ts';
+import { hashCount } from '../../src/domain/passwords.ts';
 import { createProject, storedUserCount, storedUsers } from '../helpers.ts';
 import {
   CHEAP,

@@ -5,7 +5,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import worker from '../../src/index.ts';
-import { DEFAULT_PARAMS, OFFLINE, hashPassword, type Argon2Params } from '../../src/domain/passwords.ts';
+import { OFFLINE } from '../../src/domain/hash-admission.ts';
+import { DEFAULT_PARAMS, hashPassword, type Argon2Params } from '../../src/domain/passwords.ts';
 import { SERVICE_VERSION } from '../../src/http/errors.ts';
 import { BASE, JSON_CONTENT_TYPE, insertUsers, type TestProject } from '../helpers.ts';
 
@@ -28,7 +29,7 @@ export interface SendOptions {
   /**
    * Calls the Worker's fetch handler in the test's own request context instead of
    * through exports.default (a new request context per call). Needed where many
-   * requests hash passwords at once: requests waiting in src/domain/passwords.ts's
+   * requests hash passwords at once: requests waiting in src/domain/hash-admission.ts's
    * queue are resumed by other requests, which the vitest pool refuses across
    * request contexts (the waiting request is cancelled as "hung"; `wrangler dev`
    * serves the same burst fine).

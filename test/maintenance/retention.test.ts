@@ -12,7 +12,8 @@ import { createProject, type TestProject } from '../helpers.ts';
 import { accountStatus, count, fastUser, signIn } from '../hardening/support.ts';
 import { createWebhook, deliver, recordingQueue } from '../webhooks/support.ts';
 import { STALL_SECONDS, recordEvent, sweepOutbox } from '../../src/domain/events.ts';
-import { createWebhookSql, newSecretKey } from '../../src/domain/webhooks.ts';
+import { newSecretKey } from '../../src/domain/webhook-secrets.ts';
+import { createWebhookSql } from '../../src/domain/webhooks.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => vi.restoreAllMocks());

@@ -3,7 +3,8 @@
 // sign-in racing with a block.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { OFFLINE, hashPassword } from '../../src/domain/passwords.ts';
+import { OFFLINE } from '../../src/domain/hash-admission.ts';
+import { hashPassword } from '../../src/domain/passwords.ts';
 import { createProject, expectError, expectJson, type TestProject } from '../helpers.ts';
 import {
   BLOCKED,

@@ -3,7 +3,8 @@
 // fixtures; and direct looks at the stored sessions, audit entries and KV tokens.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { OFFLINE, hashPassword } from '../../src/domain/passwords.ts';
+import { OFFLINE } from '../../src/domain/hash-admission.ts';
+import { hashPassword } from '../../src/domain/passwords.ts';
 import { BASE, insertUsers, type TestProject } from '../helpers.ts';
 
 export const CHROME_UA =
