@@ -1,7 +1,9 @@
 // Runs one endpoint for one request, with the checks in the contract's order:
 // project (400) → origin (403) → API key and scope, or session (401; blocked user 401) →
-// rate limits (429) → parameters, the bookmark among them (400) → the action. Errors get the CORS headers too, so a
-// browser can read them. A large body (bulk import) is not read before the credentials are checked.
+// rate limits (429) → parameters, the bookmark among them (400) → the action. The body is
+// read first (413 past the endpoint's limit: the project may be named in it), except a
+// large one (bulk import), which is read only once the credentials in the headers or query
+// pass. Errors get the CORS headers too, so a browser can read them.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor, Project } from '../domain/context.ts';
 import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
