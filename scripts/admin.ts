@@ -1,19 +1,7 @@
-// Operator CLI (contract §8): projects and API keys, against the local database by
+// Operator CLI (contract §8–10): projects, API keys, webhooks and users' import and export, against the local database by
 // default or the deployed one with --remote. Pending local migrations are applied first.
 //
-//   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
-//   npm run admin -- project origins <projectId> [--origin <url>]...   (replaces the list)
-//   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <n>] [--json]
-//   npm run admin -- key list <projectId> [--json]
-//   npm run admin -- key revoke <projectId> <keyId>
-//   npm run admin -- webhook create <projectId> --url <url> --events <e1,e2,…> [--name <n>] [--json]
-//   npm run admin -- webhook list <projectId> [--json]
-//   npm run admin -- webhook delete <projectId> <webhookId>
-//   npm run admin -- webhook deliveries <projectId> [--failed] [--limit <n>] [--json]
-//   npm run admin -- users export <projectId> [--out <file>]
-//   npm run admin -- users import <projectId> <file> [--format jsonl|firebase|supabase]
-//                     [--signer-key <b64> --salt-separator <b64> --rounds <n> --mem-cost <n>]
-//   common flags: --remote, --persist-to <dir>, --env <environment>
+// The commands and flags are in USAGE below (printed on a wrong call).
 import { parseArgs } from 'node:util';
 import {
   deleteWebhookSql,
