@@ -9,6 +9,7 @@ interface __BaseEnv_Env {
 	SIGN_IN_PROJECT_LIMITER: RateLimit;
 	SESSION_DELETE_IP_LIMITER: RateLimit;
 	SESSION_LIFETIME: string;
+	MAX_SESSIONS: string;
 	METER_ROWS_READ: string;
 	LOG_REQUESTS: string;
 	LOG_RETENTION_DAYS: string;
@@ -29,6 +30,7 @@ declare namespace Cloudflare {
 		SIGN_IN_PROJECT_LIMITER: RateLimit;
 		SESSION_DELETE_IP_LIMITER: RateLimit;
 		SESSION_LIFETIME: string;
+		MAX_SESSIONS: string;
 		METER_ROWS_READ: string;
 		LOG_REQUESTS: string;
 		LOG_RETENTION_DAYS: string;
@@ -45,6 +47,7 @@ declare namespace Cloudflare {
 		SIGN_IN_PROJECT_LIMITER: RateLimit;
 		SESSION_DELETE_IP_LIMITER: RateLimit;
 		SESSION_LIFETIME: string;
+		MAX_SESSIONS: string;
 		METER_ROWS_READ: string;
 		LOG_REQUESTS: string;
 		LOG_RETENTION_DAYS: string;
@@ -59,7 +62,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SESSION_LIFETIME" | "METER_ROWS_READ" | "LOG_REQUESTS" | "LOG_RETENTION_DAYS" | "WEBHOOK_ALLOW_PRIVATE" | "RATE_LIMITS" | "WEBHOOK_SECRET_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SESSION_LIFETIME" | "MAX_SESSIONS" | "METER_ROWS_READ" | "LOG_REQUESTS" | "LOG_RETENTION_DAYS" | "WEBHOOK_ALLOW_PRIVATE" | "RATE_LIMITS" | "WEBHOOK_SECRET_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -68,6 +68,33 @@ export function insertEventIf(db: Db, row: NewEvent) {
 }
 
 /**
+ * One event per session that `sessionIds` (a subquery) selects, with data {"$id"}, where a
+ * webhook of its project listens; ids are random (several rows from one statement).
+ */
+export function insertSessionEventsIf(db: Db, sessionIds: SQL, row: { event: string; time: number; patterns: string[] }) {
+  const subscribed = sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
+    WHERE ${webhooks.projectId} = ${sessions.projectId} AND e.value IN ${anyOf(row.patterns)})`;
+  return db
+    .insert(webhookEvents)
+    .select(
+      db
+        .select({
+          id: sql`lower(hex(randomblob(10)))`.as('id'),
+          projectId: sessions.projectId,
+          event: sql`${row.event}`.as('event'),
+          userId: sessions.userId,
+          time: sql`${row.time}`.as('time'),
+          data: sql`json_object('$id', ${sessions.id})`.as('data'),
+          queued: sql`NULL`.as('queued'),
+          settled: sql`NULL`.as('settled'),
+        })
+        .from(sessions)
+        .where(and(sql`${sessions.id} IN (${sessionIds})`, subscribed)),
+    )
+    .returning({ id: webhookEvents.id });
+}
+
+/**
  * `users.create` events for imported users, one statement for a chunk (like the import's
  * log entries): `created` holds [seq, id, event id] of each row the import wrote; a row
  * that did not go in matches no user and gets no event. Written only if a webhook of the
