@@ -1,8 +1,9 @@
 // Queries on the audit trail (each user's logs).
-import { and, desc, eq, getTableColumns, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { deviceJson, packDevice } from './device.ts';
 import { preparedOnce } from './prepared.ts';
+import { dueRows, type Due } from './sweep.ts';
 import { auditLogs, users } from './schema.ts';
 import { userIs } from './users.ts';
 
@@ -64,9 +65,7 @@ export function deleteUserLogs(db: Db, projectId: string, userId: string) {
   return db.delete(auditLogs).where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)));
 }
 
-/** Removes up to `limit` entries older than `before` (unix seconds); resolves to how many. */
-export async function deleteLogsBefore(db: Db, before: number, limit: number): Promise<number> {
-  const old = db.select({ seq: auditLogs.seq }).from(auditLogs).where(lt(auditLogs.time, before)).limit(limit);
-  const result = await db.delete(auditLogs).where(inArray(auditLogs.seq, old)).run();
-  return result.meta.changes;
+/** Entries older than `before` (unix seconds), for the retention job. */
+export function logsBefore(db: Db, before: number): Due {
+  return dueRows(db, auditLogs.seq, (limit) => db.select({ seq: auditLogs.seq }).from(auditLogs).where(lt(auditLogs.time, before)).limit(limit));
 }

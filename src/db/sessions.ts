@@ -1,10 +1,11 @@
 // Queries on sessions. D1 is the authority on whether a session exists: KV only
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
-import { and, desc, eq, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { deviceJson, packDevice } from './device.ts';
 import { preparedOnce } from './prepared.ts';
+import { dueRows, type Due } from './sweep.ts';
 import { auditLogs, sessions, users } from './schema.ts';
 import { publicColumns, userIs } from './users.ts';
 
@@ -148,9 +149,7 @@ export function deleteUserSession(db: Db, projectId: string, userId: string, ses
     .returning({ tokenHash: sessions.tokenHash });
 }
 
-/** Removes up to `limit` sessions expired at `now` (oldest index entries first); resolves to how many. */
-export async function deleteExpiredSessions(db: Db, now: number, limit: number): Promise<number> {
-  const expired = db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit);
-  const result = await db.delete(sessions).where(inArray(sessions.id, expired)).run();
-  return result.meta.changes;
+/** Sessions expired at `now`, for the retention job. */
+export function expiredSessions(db: Db, now: number): Due {
+  return dueRows(db, sessions.id, (limit) => db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit));
 }

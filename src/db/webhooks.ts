@@ -4,6 +4,7 @@
 // project listens to it: no listener, no row, no queue traffic).
 import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { dueRows, type Due } from './sweep.ts';
 import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
 import { userIs } from './users.ts';
 
@@ -156,26 +157,26 @@ export function eraseSettledUserEvents(db: Db, projectId: string, userId: string
 }
 
 /**
- * Removes up to `limit` events written before `before` that have nothing left to deliver
- * (settled by the consumer, no delivery pending), oldest first; their deliveries go with
- * them (foreign key, on delete cascade). An unsettled event stays, however old: the
- * stalled-event sweep still re-sends it. Resolves to how many events.
+ * Events written before `before` that have nothing left to deliver (settled by the
+ * consumer, no delivery pending), oldest first, for the retention job; their deliveries
+ * go with them (foreign key, on delete cascade). An unsettled event stays, however old:
+ * the stalled-event sweep still re-sends it.
  */
-export async function deleteSettledEventsBefore(db: Db, before: number, limit: number): Promise<number> {
-  const settled = db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(
-      and(
-        lt(webhookEvents.time, before),
-        isNotNull(webhookEvents.settled),
-        sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
-      ),
-    )
-    .orderBy(webhookEvents.time)
-    .limit(limit);
-  const removed = await db.delete(webhookEvents).where(inArray(webhookEvents.id, settled)).run();
-  return removed.meta.changes;
+export function settledEventsBefore(db: Db, before: number): Due {
+  return dueRows(db, webhookEvents.id, (limit) =>
+    db
+      .select({ id: webhookEvents.id })
+      .from(webhookEvents)
+      .where(
+        and(
+          lt(webhookEvents.time, before),
+          isNotNull(webhookEvents.settled),
+          sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
+        ),
+      )
+      .orderBy(webhookEvents.time)
+      .limit(limit),
+  );
 }
 
 /** Events never handed to the queue that were written before `before`, oldest first. */
