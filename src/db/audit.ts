@@ -11,7 +11,7 @@ import { userIs } from './users.ts';
  * A user keeps the newest this many entries of each sign-in event (account.sessions.create,
  * .delete, .failed): the trigger of migration 0009 removes the oldest as one more is written.
  */
-export const SIGN_IN_ENTRIES_KEPT = 30;
+export const SIGN_IN_ENTRIES_KEPT = 20;
 
 export type AuditRow = typeof auditLogs.$inferSelect;
 export type NewAuditRow = Omit<AuditRow, 'seq'>;

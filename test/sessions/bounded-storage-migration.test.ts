@@ -1,7 +1,7 @@
 // Migration 0009 on a database with sessions and logs from before it: rows that hold the
 // parsed device as the keyed JSON object still read as before, every route that touches
 // sessions and logs still answers, and the new bounds take hold at the user's next sign-in
-// (MAX_SESSIONS ends the oldest sessions; each sign-in event keeps its newest 30 entries).
+// (MAX_SESSIONS ends the oldest sessions; each sign-in event keeps its newest 20 entries).
 // Runs on this file's own copy of the second test database (REPLICA), migrated step by step.
 import { applyD1Migrations, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -79,7 +79,7 @@ it('keeps every session and log entry readable, and bounds the user from the nex
   expect(logs.body).toHaveLength(43);
   expect(logs.body[0]).toEqual({ event: 'account.sessions.create', ip: '192.0.2.1', time: start - 1000, ...CHROME_DEVICE, geo: { isoCode: 'us', country: 'United States' } });
 
-  // The next sign-in ends all but the newest 9 old sessions; the log keeps 30 sign-ins, and the changes.
+  // The next sign-in ends all but the newest 9 old sessions; the log keeps 20 sign-ins, and the changes.
   const signedIn = await send('/account/sessions', { method: 'POST', body: { email: 'legacy@example.com', password: 'password' }, ua: IPHONE_UA });
   expect(signedIn.status).toBe(201);
   const fresh = JSON.parse(atob(decodeURIComponent(signedIn.response.headers.getSetCookie()[0]!.split(';')[0]!.split('=')[1]!))).secret as string;

@@ -4,6 +4,7 @@
 // starts never leave more than MAX_SESSIONS live sessions.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { SIGN_IN_ENTRIES_KEPT } from '../../src/db/audit.ts';
 import { database } from '../../src/db/client.ts';
 import { DEFAULT_MAX_SESSIONS, beginSession, maxSessions } from '../../src/domain/sessions.ts';
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
@@ -19,6 +20,31 @@ const liveSessionIds = async (userId: string) =>
 async function expectRefused(project: TestProject, sessions: InsertedSession[]) {
   for (const session of sessions) await expectError(send('/account', { project, session }), 401, GUEST_ACCOUNT);
 }
+
+describe('the log of a user who signs in often', () => {
+  it('keeps the newest 20 entries of each sign-in event, and every change made to the user, whatever the number of sign-ins', async () => {
+    const project = await createProject();
+    const userId = await insertUser(project);
+    const email = await emailOf(userId);
+    const t = now() - 100_000;
+    const entry = (event: string, time: number) =>
+      env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '[]', '--')").bind(project.id, userId, event, time);
+    // Changes first (the oldest entries), then 60 sign-ins, endings and failures in turn.
+    await env.DB.batch(['users.create', 'users.update.name', 'users.update.password'].map((event, i) => entry(event, t + i)));
+    const kinds = ['account.sessions.create', 'account.sessions.delete', 'account.sessions.failed'];
+    await env.DB.batch(Array.from({ length: 90 }, (_, i) => entry(kinds[i % 3]!, t + 10 + i)));
+    await signIn(project, email);
+    expect((await send('/account/sessions', { method: 'POST', project, body: { email, password: 'wrong-password' } })).status).toBe(401);
+
+    const logs = await expectJson<any[]>(send(`/users/${userId}/logs?limit=100`, { project, key: project.readKey }));
+    const counts = Object.fromEntries([...kinds, 'users.create', 'users.update.name', 'users.update.password'].map((e) => [e, logs.filter((l) => l.event === e).length]));
+    expect(counts).toEqual({ 'account.sessions.create': SIGN_IN_ENTRIES_KEPT, 'account.sessions.delete': SIGN_IN_ENTRIES_KEPT, 'account.sessions.failed': SIGN_IN_ENTRIES_KEPT, 'users.create': 1, 'users.update.name': 1, 'users.update.password': 1 });
+    expect(SIGN_IN_ENTRIES_KEPT).toBe(20);
+    // The newest of each kind stayed: today's sign-in and failure lead the log.
+    expect(logs.slice(0, 2).map((l) => l.event)).toEqual(['account.sessions.failed', 'account.sessions.create']);
+    expect(logs.at(-1).event).toBe('users.create');
+  });
+});
 
 describe('MAX_SESSIONS', () => {
   it('is 10 in every environment (wrangler.toml), as Appwrite; unset means 10, a bad value fails loudly', () => {
