@@ -2,6 +2,7 @@
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
 import { and, desc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
+import type { NewAuditRow } from './audit.ts';
 import type { Db } from './client.ts';
 import { deviceJson, packDevice } from './device.ts';
 import { preparedOnce } from './prepared.ts';
@@ -92,21 +93,13 @@ function beyondCap(projectId: string, userId: string, begun: string, now: number
     ORDER BY ${sessions.created} DESC, ${sessions.id} DESC LIMIT -1 OFFSET ${max - 1}`;
 }
 
-export interface CapEntry {
-  event: string;
-  ip: string;
-  time: number;
-  device: string;
-  country: string;
-}
-
 /**
  * What holds a user to `max` live sessions once the session `begun` went in, for its
  * batch after the insert: `logs` writes an entry per session that ends, `ending` selects
  * their ids (for their events, placed before `ended`), `ended` deletes them and returns
  * their token hashes.
  */
-export function capSessions(db: Db, begun: { projectId: string; userId: string; id: string }, now: number, max: number, entry: CapEntry) {
+export function capSessions(db: Db, begun: { projectId: string; userId: string; id: string }, now: number, max: number, entry: Omit<NewAuditRow, 'projectId' | 'userId'>) {
   const ending = beyondCap(begun.projectId, begun.userId, begun.id, now, max);
   const logs = db
     .insert(auditLogs)
