@@ -1,6 +1,13 @@
 // `npm run bench`: load-tests the service against a floor Worker on this machine.
 //
 //   npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--keep]
+//                    [--storage-users 100] [--storage-only]
+//
+// First, the storage simulation (scripts/bench/storage.ts): a simulated year of sign-ins
+// for --storage-users users (up to 10× that at the rare rates) at each of 0, 2, 12, 52 and
+// 365 sign-ins a year, measured
+// with dbstat: bytes per user and users per 10 GB (docs/storage.md). --storage-only runs
+// just that (no servers) and writes bench-results/<timestamp>-storage.json.
 //
 // In a fresh temporary state directory (never the developer's .wrangler/state) it
 // seeds a project with N users (scripts/seed.ts) and an API key, then starts two
@@ -29,9 +36,10 @@ import { createKeySql } from '../src/domain/admin.ts';
 import { matchExpression } from '../src/domain/search.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
 import { bulkCreate, hashingSummary, refusedSignIns } from './bench/hashing.ts';
+import { BUDGET_BYTES, storageSimulation, storageTable, type StorageResult } from './bench/storage.ts';
 import { ROOT, bin, ensureDevSecretKey, execute, openLocalD1, type Target } from './lib/tools.ts';
 
-const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep]';
+const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only]';
 const PROJECT = 'bench';
 const PASSWORD = 'bench-password-1';
 const LIMIT = 25;
@@ -561,6 +569,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
       bulk: { type: 'string', default: '300' },
       keep: { type: 'boolean', default: false },
+      'storage-users': { type: 'string', default: '100' },
+      'storage-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -568,7 +578,9 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const duration = Number(values.duration);
   const rounds = Number(values.rounds);
+  const storageUsers = Number(values['storage-users']);
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 9)) values.help = true;
+  if (!(Number.isInteger(storageUsers) && storageUsers >= 1 && storageUsers <= 10_000)) values.help = true;
   if (values.help || !(users >= 100) || !(connections >= 1 && connections <= 256) || !(duration > 0 && duration <= 60)) {
     console.error(USAGE);
     process.exitCode = 1;
@@ -597,6 +609,10 @@ async function main(): Promise<void> {
   }
 
   try {
+    mkdirSync(join(tmp, 'storage'));
+    const storage = await storageSimulation(join(tmp, 'storage'), storageUsers, step);
+    if (values['storage-only']) return writeStorageOnly(storage, storageUsers, step);
+
     step(`seeding ${users.toLocaleString('en')} users into ${state}`);
     const seeded = spawnSync(process.execPath, [join(ROOT, 'scripts', 'seed.ts'), '--project', PROJECT, '--users', String(users), '--persist-to', state, '--password', PASSWORD, '--json'], {
       cwd: ROOT,
@@ -1006,6 +1022,8 @@ async function main(): Promise<void> {
       ),
       '',
       targetTable,
+      '',
+      storageSummary(storage, storageUsers),
     ].join('\n');
     console.log(summary);
 
@@ -1047,6 +1065,7 @@ async function main(): Promise<void> {
             avgMatches: s.avgMatches === undefined ? undefined : round(s.avgMatches),
           })),
           targets,
+          storage,
           elapsedSeconds: round((Date.now() - runStarted) / 1000),
         },
         null,
@@ -1059,6 +1078,24 @@ async function main(): Promise<void> {
     if (values.keep) step(`state kept in ${tmp}`);
     else removeScratch();
   }
+}
+
+function storageSummary(storage: StorageResult[], sample: number): string {
+  const daily = storage.find((r) => r.signInsPerYear === 365)!;
+  return [
+    `Storage: a simulated year of sign-ins (${sample} users for the frequent rates, more for the rare), measured with dbstat (user, sessions and log entries with every index); budget for a year of daily sign-ins ${BUDGET_BYTES.toLocaleString('en')} B: ${daily.bytesPerUser <= BUDGET_BYTES ? 'within' : 'OVER'}`,
+    storageTable(storage),
+  ].join('\n');
+}
+
+/** --storage-only: the simulation's table to stdout, its results to bench-results/<timestamp>-storage.json. */
+function writeStorageOnly(storage: StorageResult[], sample: number, step: (message: string) => void): void {
+  console.log(storageSummary(storage, sample));
+  const resultsDir = join(ROOT, 'bench-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-storage.json`);
+  writeFileSync(file, JSON.stringify({ commit: gitDescribe(), options: { storageUsers: sample }, storage }, null, 2) + '\n');
+  step(`results written to ${file}`);
 }
 
 /** The commit measured, with "+dirty" when the work tree has changes (read-only git calls). */

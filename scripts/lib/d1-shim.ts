@@ -12,6 +12,8 @@ type Row = Record<string, unknown>;
 
 interface Runner {
   batch(statements: Array<{ sql: string; params: Value[] }>): Row[][] | Promise<Row[][]>;
+  /** Rows the last statement changed (D1's meta.changes), where the runner can tell. */
+  changes?(): number;
 }
 
 class Statement {
@@ -35,7 +37,8 @@ class Statement {
   }
 
   async run<T = Row>() {
-    return this.all<T>();
+    const result = await this.all<T>();
+    return { ...result, meta: { changes: this.runner.changes?.() } };
   }
 }
 
@@ -67,6 +70,7 @@ export function sqliteD1(db: DatabaseSync): D1Database {
         throw err;
       }
     },
+    changes: () => (db.prepare('SELECT changes() AS n').get() as { n: number }).n,
   });
 }
 

@@ -1,9 +1,17 @@
 // Queries on the audit trail (each user's logs).
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { deviceJson, packDevice } from './device.ts';
 import { preparedOnce } from './prepared.ts';
+import { dueRows, type Due } from './sweep.ts';
 import { auditLogs, users } from './schema.ts';
 import { userIs } from './users.ts';
+
+/**
+ * A user keeps the newest this many entries of each sign-in event (account.sessions.create,
+ * .delete, .failed): the trigger of migration 0009 removes the oldest as one more is written.
+ */
+export const SIGN_IN_ENTRIES_KEPT = 20;
 
 export type AuditRow = typeof auditLogs.$inferSelect;
 export type NewAuditRow = Omit<AuditRow, 'seq'>;
@@ -23,7 +31,7 @@ export function insertLogIf(db: Db, row: NewAuditRow, condition?: SQL) {
         event: sql`${row.event}`.as('event'),
         ip: sql`${row.ip}`.as('ip'),
         time: sql`${row.time}`.as('time'),
-        device: sql`${row.device}`.as('device'),
+        device: sql`${packDevice(row.device)}`.as('device'),
         country: sql`${row.country}`.as('country'),
       })
       .from(users)
@@ -38,7 +46,8 @@ export function deleteLog(db: Db, seq: number) {
 
 const logsQuery = preparedOnce((db) =>
   db
-    .select()
+    // The device as its keyed JSON (db/device.ts).
+    .select({ ...getTableColumns(auditLogs), device: deviceJson(auditLogs.device).as('device') })
     .from(auditLogs)
     .where(and(eq(auditLogs.userId, sql.placeholder('userId')), eq(auditLogs.projectId, sql.placeholder('projectId'))))
     .orderBy(desc(auditLogs.time), desc(auditLogs.seq))
@@ -56,9 +65,7 @@ export function deleteUserLogs(db: Db, projectId: string, userId: string) {
   return db.delete(auditLogs).where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)));
 }
 
-/** Removes up to `limit` entries older than `before` (unix seconds); resolves to how many. */
-export async function deleteLogsBefore(db: Db, before: number, limit: number): Promise<number> {
-  const old = db.select({ seq: auditLogs.seq }).from(auditLogs).where(lt(auditLogs.time, before)).limit(limit);
-  const result = await db.delete(auditLogs).where(inArray(auditLogs.seq, old)).run();
-  return result.meta.changes;
+/** Entries older than `before` (unix seconds), for the retention job. */
+export function logsBefore(db: Db, before: number): Due {
+  return dueRows(db, auditLogs.seq, (limit) => db.select({ seq: auditLogs.seq }).from(auditLogs).where(lt(auditLogs.time, before)).limit(limit));
 }

@@ -3,6 +3,7 @@
 // of users stays far below D1's 100 bound parameters; the users_fts and user_count
 // triggers fire for every row inserted, as for a single create.
 import type { Db } from './client.ts';
+import { packDevice } from './device.ts';
 import { users } from './schema.ts';
 import { userIs } from './users.ts';
 
@@ -67,7 +68,7 @@ export function logImported(db: Db, projectId: string, keys: Array<[number, stri
        SELECT u.project_id, u.id, 'users.create', ?2, ?3, ?4, ?5
        FROM json_each(?6) AS k CROSS JOIN users AS u ON u.seq = k.value ->> 0 AND u.id = k.value ->> 1 AND u.project_id = ?1`,
     )
-    .bind(projectId, entry.ip, entry.time, entry.device, entry.country, JSON.stringify(keys));
+    .bind(projectId, entry.ip, entry.time, packDevice(entry.device), entry.country, JSON.stringify(keys));
 }
 
 /** Which of these ids and (lower-cased) emails the project already has. */

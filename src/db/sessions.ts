@@ -1,10 +1,13 @@
 // Queries on sessions. D1 is the authority on whether a session exists: KV only
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
-import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
+import type { NewAuditRow } from './audit.ts';
 import type { Db } from './client.ts';
+import { deviceJson, packDevice } from './device.ts';
 import { preparedOnce } from './prepared.ts';
-import { sessions, users } from './schema.ts';
+import { dueRows, type Due } from './sweep.ts';
+import { auditLogs, sessions, users } from './schema.ts';
 import { publicColumns, userIs } from './users.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -27,7 +30,7 @@ export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: str
           expire: sql`${row.expire}`.as('expire'),
           created: sql`${row.created}`.as('created'),
           ip: sql`${row.ip}`.as('ip'),
-          device: sql`${row.device}`.as('device'),
+          device: sql`${packDevice(row.device)}`.as('device'),
           country: sql`${row.country}`.as('country'),
         })
         .from(users)
@@ -62,9 +65,12 @@ export function userHasSession(projectId: string, userId: string, sessionId?: st
     ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`})`;
 }
 
+/** A session as the domain gets it: the device as its keyed JSON (db/device.ts). */
+const sessionColumns = { ...getTableColumns(sessions), device: deviceJson(sessions.device).as('device') };
+
 const userSessionsQuery = preparedOnce((db) =>
   db
-    .select()
+    .select(sessionColumns)
     .from(sessions)
     .where(and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))))
     .orderBy(desc(sessions.created), desc(sessions.id))
@@ -74,6 +80,47 @@ const userSessionsQuery = preparedOnce((db) =>
 /** A user's newest `limit` live sessions, newest first (built once per isolate: db/prepared.ts). */
 export function listUserSessions(db: Db, projectId: string, userId: string, now: number, limit: number) {
   return userSessionsQuery(db, { projectId, userId, now, limit });
+}
+
+/**
+ * The user's live sessions beyond the newest `max`, once the session `begun` is in: the
+ * others, newest first, past the first `max - 1` of them (nothing when `begun` did not go in).
+ */
+function beyondCap(projectId: string, userId: string, begun: string, now: number, max: number) {
+  return sql`SELECT ${sessions.id} FROM ${sessions}
+    WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId} AND ${sessions.id} != ${begun} AND ${sessions.expire} > ${now}
+      AND EXISTS (SELECT 1 FROM ${sessions} AS begun WHERE begun.id = ${begun})
+    ORDER BY ${sessions.created} DESC, ${sessions.id} DESC LIMIT -1 OFFSET ${max - 1}`;
+}
+
+/**
+ * What holds a user to `max` live sessions once the session `begun` went in, for its
+ * batch after the insert: `logs` writes an entry per session that ends, `ending` selects
+ * their ids (for their events, placed before `ended`), `ended` deletes them and returns
+ * their token hashes.
+ */
+export function capSessions(db: Db, begun: { projectId: string; userId: string; id: string }, now: number, max: number, entry: Omit<NewAuditRow, 'projectId' | 'userId'>) {
+  const ending = beyondCap(begun.projectId, begun.userId, begun.id, now, max);
+  const logs = db
+    .insert(auditLogs)
+    .select(
+      db
+        .select({
+          seq: sql`NULL`.as('seq'),
+          projectId: sessions.projectId,
+          userId: sessions.userId,
+          event: sql`${entry.event}`.as('event'),
+          ip: sql`${entry.ip}`.as('ip'),
+          time: sql`${entry.time}`.as('time'),
+          device: sql`${packDevice(entry.device)}`.as('device'),
+          country: sql`${entry.country}`.as('country'),
+        })
+        .from(sessions)
+        .where(sql`${sessions.id} IN (${ending})`),
+    )
+    .returning({ seq: auditLogs.seq });
+  const ended = db.delete(sessions).where(sql`${sessions.id} IN (${ending})`).returning({ tokenHash: sessions.tokenHash });
+  return { logs, ending, ended };
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {
@@ -95,9 +142,7 @@ export function deleteUserSession(db: Db, projectId: string, userId: string, ses
     .returning({ tokenHash: sessions.tokenHash });
 }
 
-/** Removes up to `limit` sessions expired at `now` (oldest index entries first); resolves to how many. */
-export async function deleteExpiredSessions(db: Db, now: number, limit: number): Promise<number> {
-  const expired = db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit);
-  const result = await db.delete(sessions).where(inArray(sessions.id, expired)).run();
-  return result.meta.changes;
+/** Sessions expired at `now`, for the retention job. */
+export function expiredSessions(db: Db, now: number): Due {
+  return dueRows(db, sessions.id, (limit) => db.select({ id: sessions.id }).from(sessions).where(lte(sessions.expire, now)).limit(limit));
 }

@@ -4,6 +4,7 @@
 // project listens to it: no listener, no row, no queue traffic).
 import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { dueRows, type Due } from './sweep.ts';
 import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
 import { userIs } from './users.ts';
 
@@ -63,6 +64,33 @@ export function insertEventIf(db: Db, row: NewEvent) {
         })
         .from(users)
         .where(and(userIs(row.projectId, row.userId), subscribed, row.condition)),
+    )
+    .returning({ id: webhookEvents.id });
+}
+
+/**
+ * One event per session that `sessionIds` (a subquery) selects, with data {"$id"}, where a
+ * webhook of its project listens; ids are random (several rows from one statement).
+ */
+export function insertSessionEventsIf(db: Db, sessionIds: SQL, row: { event: string; time: number; patterns: string[] }) {
+  const subscribed = sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
+    WHERE ${webhooks.projectId} = ${sessions.projectId} AND e.value IN ${anyOf(row.patterns)})`;
+  return db
+    .insert(webhookEvents)
+    .select(
+      db
+        .select({
+          id: sql`lower(hex(randomblob(10)))`.as('id'),
+          projectId: sessions.projectId,
+          event: sql`${row.event}`.as('event'),
+          userId: sessions.userId,
+          time: sql`${row.time}`.as('time'),
+          data: sql`json_object('$id', ${sessions.id})`.as('data'),
+          queued: sql`NULL`.as('queued'),
+          settled: sql`NULL`.as('settled'),
+        })
+        .from(sessions)
+        .where(and(sql`${sessions.id} IN (${sessionIds})`, subscribed)),
     )
     .returning({ id: webhookEvents.id });
 }
@@ -129,26 +157,26 @@ export function eraseSettledUserEvents(db: Db, projectId: string, userId: string
 }
 
 /**
- * Removes up to `limit` events written before `before` that have nothing left to deliver
- * (settled by the consumer, no delivery pending), oldest first; their deliveries go with
- * them (foreign key, on delete cascade). An unsettled event stays, however old: the
- * stalled-event sweep still re-sends it. Resolves to how many events.
+ * Events written before `before` that have nothing left to deliver (settled by the
+ * consumer, no delivery pending), oldest first, for the retention job; their deliveries
+ * go with them (foreign key, on delete cascade). An unsettled event stays, however old:
+ * the stalled-event sweep still re-sends it.
  */
-export async function deleteSettledEventsBefore(db: Db, before: number, limit: number): Promise<number> {
-  const settled = db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(
-      and(
-        lt(webhookEvents.time, before),
-        isNotNull(webhookEvents.settled),
-        sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
-      ),
-    )
-    .orderBy(webhookEvents.time)
-    .limit(limit);
-  const removed = await db.delete(webhookEvents).where(inArray(webhookEvents.id, settled)).run();
-  return removed.meta.changes;
+export function settledEventsBefore(db: Db, before: number): Due {
+  return dueRows(db, webhookEvents.id, (limit) =>
+    db
+      .select({ id: webhookEvents.id })
+      .from(webhookEvents)
+      .where(
+        and(
+          lt(webhookEvents.time, before),
+          isNotNull(webhookEvents.settled),
+          sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.status} = 'pending')`,
+        ),
+      )
+      .orderBy(webhookEvents.time)
+      .limit(limit),
+  );
 }
 
 /** Events never handed to the queue that were written before `before`, oldest first. */

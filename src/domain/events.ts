@@ -5,7 +5,7 @@
 // hands over whatever an announcement lost. Delivery is domain/webhook-delivery.ts.
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { eventData, insertEventIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
+import { eventData, insertEventIf, insertSessionEventsIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
 
 export { eventData } from '../db/webhooks.ts';
 import { nowSeconds } from './context.ts';
@@ -67,6 +67,14 @@ export function recordEvent(db: Db, e: RecordedEvent) {
     data: e.data ?? eventData.user,
     condition: e.when,
   });
+}
+
+/**
+ * recordEvent for every session the subquery `sessionIds` selects, each with data {"$id"}:
+ * place it before the delete that ends them.
+ */
+export function recordSessionEvents(db: Db, sessionIds: SQL, event: WebhookEvent, time: number) {
+  return insertSessionEventsIf(db, sessionIds, { event, time, patterns: subscriptionsOf(event) });
 }
 
 /**

@@ -2,6 +2,7 @@
 // ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
 // the hash of its secret (the fast path); the secret itself is handed out once.
 import { deleteLog, insertLogIf } from '../db/audit.ts';
+import type { BatchItem } from 'drizzle-orm/batch';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { batchPrepared } from '../db/prepared.ts';
@@ -9,7 +10,7 @@ import { findUser, findUserByEmail, replacePasswordHash, userById, type PublicUs
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
-import { eventData, recordEvent } from './events.ts';
+import { eventData, recordEvent, recordSessionEvents } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
@@ -44,6 +45,18 @@ export function sessionLifetime(configured: string | undefined): number {
   return seconds;
 }
 
+/** Appwrite's default: a user holds at most 10 sessions. */
+export const DEFAULT_MAX_SESSIONS = 10;
+
+/** The configured cap on a user's live sessions (MAX_SESSIONS); unset or empty means the default. */
+export function maxSessions(configured: string | undefined): number {
+  if (configured === undefined || configured.trim() === '') return DEFAULT_MAX_SESSIONS;
+  const max = Number(configured);
+  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
+  if (!Number.isInteger(max) || max < 1) throw new Error('MAX_SESSIONS must be a whole number ≥ 1');
+  return max;
+}
+
 type SignedIn = { id: string; expire: number; credentials: SessionCredentials };
 
 interface SignInRequest {
@@ -52,6 +65,7 @@ interface SignInRequest {
   password: string;
   actor: Actor;
   lifetimeSeconds: number;
+  maxSessions: number;
   hashBudgetMs: number;
 }
 
@@ -62,21 +76,23 @@ export async function signIn(
   password: string,
   actor: Actor,
   lifetimeSeconds: number,
+  maxSessions: number,
   hashBudgetMs: number,
 ): Promise<SignedIn> {
   // When the session insert finds the user changed since the check (blocked, deleted, a
   // new password, or the hash upgraded by a sign-in racing this one), the password is
   // checked once more against what is stored now: a racing upgrade must not refuse it.
-  const request = { project, email, password, actor, lifetimeSeconds, hashBudgetMs };
+  const request = { project, email, password, actor, lifetimeSeconds, maxSessions, hashBudgetMs };
   return (await attemptSignIn(stores, request, false)) ?? (await attemptSignIn(stores, request, true))!;
 }
 
 /** One sign-in attempt; null when the user changed under it and `last` is false. */
 async function attemptSignIn(
-  { db, kv, events }: Stores,
-  { project, email, password, actor, lifetimeSeconds, hashBudgetMs }: SignInRequest,
+  stores: Stores,
+  { project, email, password, actor, lifetimeSeconds, maxSessions, hashBudgetMs }: SignInRequest,
   last: boolean,
 ): Promise<SignedIn | null> {
+  const { db } = stores;
   const now = nowSeconds();
   const user = await findUserByEmail(db, project.id, emailKey(email));
   // An unknown email does the same work as a wrong password, so timing tells nothing:
@@ -91,11 +107,48 @@ async function attemptSignIn(
 
   // An imported hash is replaced by ours once it has proved the password right.
   const upgraded = upgrade ? await hashPassword(password, admission) : null;
+  const start = { project, userId: user.id, verifiedHash: user.passwordHash, actor, now, lifetimeSeconds, maxSessions };
+  // After the session insert, which checked the hash that was verified: changes it once.
+  const begun = await beginSession(stores, start, [replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded)]);
+  // Not begun: between the password check and the insert the user was blocked, deleted,
+  // or given another password hash.
+  if (!begun) {
+    if (!last) return null;
+    const [current] = await userById(db, project.id, user.id).all();
+    throw current?.status === 2 ? userBlocked() : invalidCredentials();
+  }
+  return begun;
+}
+
+export interface SessionStart {
+  project: Project;
+  userId: string;
+  /** The password hash the caller verified: no session begins once the user has another. */
+  verifiedHash: string;
+  actor: Actor;
+  now: number;
+  lifetimeSeconds: number;
+  /** MAX_SESSIONS: the oldest live sessions beyond it end in the same batch. */
+  maxSessions: number;
+}
+
+/**
+ * Begins a session, in one batch with `alongside` (run after it): the session row (only
+ * while the user exists, is not blocked and has `verifiedHash`), its log entry and event,
+ * and the end of the user's oldest live sessions beyond `maxSessions` (each logged and
+ * announced as `account.sessions.delete`, their tokens deleted); then its KV token. Every
+ * way a session begins goes through here. Null when the user changed: nothing was written.
+ */
+export async function beginSession(
+  { db, kv, events }: Stores,
+  { project, userId, verifiedHash, actor, now, lifetimeSeconds, maxSessions }: SessionStart,
+  alongside: BatchItem<'sqlite'>[] = [],
+): Promise<SignedIn | null> {
   const secret = randomHex(32);
   const session: SessionRow = {
     id: newId(),
     projectId: project.id,
-    userId: user.id,
+    userId,
     tokenHash: sha256Hex(secret),
     expire: now + lifetimeSeconds,
     created: now,
@@ -103,34 +156,35 @@ async function attemptSignIn(
     device: JSON.stringify(actor.device),
     country: actor.country,
   };
-  const created = queries.userHasSession(project.id, user.id, session.id);
-  const [inserted, logged, recorded] = await db.batch([
-    queries.insertSessionIfActive(db, session, user.passwordHash),
-    insertLogIf(db, auditEntry(project.id, user.id, 'account.sessions.create', actor, now), created),
-    recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: created }),
-    // After the session insert, which checked the hash that was verified: changes it once.
-    replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
+  const created = queries.userHasSession(project.id, userId, session.id);
+  const cap = queries.capSessions(db, session, now, maxSessions, auditEntry(project.id, userId, 'account.sessions.delete', actor, now));
+  const [inserted, logged, recorded, , capRecorded, ended] = await db.batch([
+    queries.insertSessionIfActive(db, session, verifiedHash),
+    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.create', actor, now), created),
+    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: created }),
+    cap.logs,
+    recordSessionEvents(db, cap.ending, 'account.sessions.delete', now),
+    cap.ended,
+    ...alongside,
   ]);
-  // No row: between the password check and the insert the user was blocked, deleted,
-  // or given another password hash.
-  if (inserted.length === 0) {
-    if (!last) return null;
-    const [current] = await userById(db, project.id, user.id).all();
-    throw current?.status === 2 ? userBlocked() : invalidCredentials();
-  }
+  if (inserted.length === 0) return null;
+  // The sessions the cap ended are over whatever happens next.
+  events.announce(capRecorded);
   try {
-    await putToken(kv, session.tokenHash, { sessionId: session.id, userId: user.id, projectId: project.id, expire: session.expire }, now);
+    await putToken(kv, session.tokenHash, { sessionId: session.id, userId, projectId: project.id, expire: session.expire }, now);
   } catch (err) {
     // Never leave a D1 session that no token can reach, nor a log or an event saying it was created.
     await db.batch([
-      queries.deleteUserSession(db, project.id, user.id, session.id),
+      queries.deleteUserSession(db, project.id, userId, session.id),
       ...logged.map((entry) => deleteLog(db, entry.seq)),
       deleteEvents(db, recorded.map((e) => e.id)),
     ]);
     throw err;
+  } finally {
+    await deleteTokens(kv, ended.map((row) => row.tokenHash));
   }
   events.announce(recorded);
-  return { id: session.id, expire: session.expire, credentials: { userId: user.id, secret } };
+  return { id: session.id, expire: session.expire, credentials: { userId, secret } };
 }
 
 /**

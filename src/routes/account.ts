@@ -42,6 +42,7 @@ export const createSession = endpoint({
       p.password,
       ctx.actor(),
       sessions.sessionLifetime(ctx.env.SESSION_LIFETIME),
+      sessions.maxSessions(ctx.env.MAX_SESSIONS),
       SIGN_IN_BUDGET_MS,
     );
     const value = encodeCredentials(created.credentials);

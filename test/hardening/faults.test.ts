@@ -92,11 +92,11 @@ describe('sign-in when KV fails', () => {
     const kvBefore = (await env.SESSIONS.list()).keys.length;
     let compensationFailed = false;
     vi.spyOn(env.SESSIONS, 'put').mockRejectedValue(new Error('KV PUT failed'));
-    // The insert batch succeeds; the compensating delete gets a statement that cannot
-    // run, alone or in a batch.
+    // The insert batch succeeds (its MAX_SESSIONS delete, `… IN (SELECT …)`, runs); the
+    // compensating delete gets a statement that cannot run, alone or in a batch.
     vi.spyOn(env.DB, 'prepare').mockImplementation(function (this: D1Database, query: string) {
       const statement = D1_PREPARE.call(env.DB, query);
-      if (/^delete from "sessions"/i.test(query)) {
+      if (/^delete from "sessions"/i.test(query) && !/ IN \(SELECT /.test(query)) {
         compensationFailed = true;
         const fail = () => Promise.reject(d1Down());
         return { bind: () => ({ all: fail, run: fail, raw: fail, first: fail }) } as unknown as D1PreparedStatement;

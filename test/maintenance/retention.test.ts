@@ -1,7 +1,9 @@
-// The scheduled retention job (contract §9.3), run through the Worker's own `scheduled`
-// handler: expired sessions and audit entries older than LOG_RETENTION_DAYS go, in
-// batches of SWEEP_BOUNDS.batch rows, more than one batch per run; fresh rows stay; every
-// project follows the same rule.
+// The scheduled retention job (contract §9.3, §13.1), run through the Worker's own
+// `scheduled` handler (under the deployed limits: at most 1,000 D1 queries a run): expired
+// sessions and audit entries older than LOG_RETENTION_DAYS go, in batches that grow from
+// SWEEP_BOUNDS.firstBatch rows while they come back full; fresh rows stay; every project
+// follows the same rule; a backlog larger than a run's bounds drains over the next runs,
+// each reporting what it removed and what remains.
 import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -60,11 +62,11 @@ describe('the scheduled retention job', () => {
     const userB = await fastUser(b, { email: 'retention.b@example.com' });
     const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
     // More expired rows than one DELETE takes, split across two projects.
-    await insertLogs(a, userA.id, cutoff - 1, SWEEP_BOUNDS.batch + 150);
+    await insertLogs(a, userA.id, cutoff - 1, SWEEP_BOUNDS.firstBatch + 150);
     await insertLogs(b, userB.id, cutoff - 5 * DAY, 200);
     await insertLogs(a, userA.id, cutoff, 3, 'users.update.status'); // exactly at the retention: kept
     await insertLogs(b, userB.id, NOW - DAY, 4, 'users.update.status');
-    await insertSessions(a, userA.id, NOW, SWEEP_BOUNDS.batch + 20, 'expired-now'); // expire ≤ now: gone
+    await insertSessions(a, userA.id, NOW, SWEEP_BOUNDS.firstBatch + 20, 'expired-now'); // expire ≤ now: gone
     await insertSessions(b, userB.id, NOW - 3600, 30, 'expired-earlier');
     await insertSessions(a, userA.id, NOW + 1, 2, 'live-a');
     await insertSessions(b, userB.id, NOW + 3600, 3, 'live-b');
@@ -88,7 +90,7 @@ describe('the scheduled retention job', () => {
       'live-b-1',
       'live-b-2',
     ]);
-    // Bounded statements: sessions took 2 DELETEs (500 + 50), logs 2 (500 + 350), each with a LIMIT.
+    // Bounded statements: sessions took 2 DELETEs (500, then 50 of up to 1,000), logs 2 (500, then 350), each with a LIMIT.
     const ofTables = deletes.filter((sql) => /^delete from "(sessions|audit_logs)"/i.test(sql));
     expect(ofTables).toHaveLength(4);
     for (const sql of deletes) expect(sql).toMatch(/limit \?/i);
@@ -157,20 +159,66 @@ describe('the scheduled retention job', () => {
     expect(await count('SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ?', id)).toBe(0);
   });
 
-  it('stops after `rounds` DELETEs per table and takes the rest on the next run', async () => {
+  it('a backlog larger than one run’s bounds drains over several runs, each reporting what remains; nothing that should stay goes', async () => {
     const project = await createProject();
     const user = await fastUser(project, { email: 'backlog@example.com' });
-    await insertLogs(project, user.id, 1000, 35);
-    await insertSessions(project, user.id, 1000, 12, 'backlog');
-    const bounds = { batch: 10, rounds: 3 };
-    const db = database(env.DB);
     // A `now` before every other test's rows, so that only this test's rows are due.
     const now = 1000 + 2 * DAY;
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 12, logs: 30, events: 0 });
-    expect(await logsOf(project)).toBe(5);
-    expect(await sessionsOf(project)).toBe(0);
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: 0, logs: 5, events: 0 });
-    expect(await logsOf(project)).toBe(0);
+    const cutoff = now - DAY;
+    await insertLogs(project, user.id, 1000, 75);
+    await insertLogs(project, user.id, cutoff, 4, 'users.update.name'); // at the retention: kept
+    await insertSessions(project, user.id, now, 12, 'backlog');
+    await insertSessions(project, user.id, now + 1, 3, 'live');
+    // 10 + 20 + 20 rows per table per run.
+    const bounds = { firstBatch: 10, maxBatch: 20, rounds: 3, budgetMs: 60_000 };
+    const db = database(env.DB);
+    const kept = () => count("SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND event = 'users.update.name'", project.id);
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 12, remaining: 0 }, logs: { deleted: 50, remaining: 25 }, events: { deleted: 0, remaining: 0 } });
+    expect(await logsOf(project)).toBe(25 + 4);
+    expect(await sessionsOf(project)).toBe(3);
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 0, remaining: 0 }, logs: { deleted: 25, remaining: 0 }, events: { deleted: 0, remaining: 0 } });
+    expect(await kept()).toBe(4);
+    expect(await sessionsOf(project)).toBe(3);
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 0, remaining: 0 }, logs: { deleted: 0, remaining: 0 }, events: { deleted: 0, remaining: 0 } });
+  });
+
+  it('stops starting DELETEs once the run has used its time budget, and says what remains', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'budget@example.com' });
+    const now = 1000 + 2 * DAY;
+    await insertLogs(project, user.id, 1000, 30);
+    const result = await sweepExpired(database(env.DB), now, 1, { firstBatch: 10, maxBatch: 10, rounds: 100, budgetMs: -1 });
+    expect(result.logs).toEqual({ deleted: 10, remaining: 20 });
+  });
+
+  it('keeps up with a large backlog: 30,000 expired sessions and 30,000 old log entries (more than 20,000, the old per-run bound) go in one run within 1,000 queries, reported in its log line', async () => {
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'large.backlog@example.com' });
+    const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
+    const rows = (n: number) => `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n}) SELECT i FROM k`;
+    await env.DB.prepare(
+      `INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country)
+       SELECT 'large-' || i, ?1, ?2, 'large-hash-' || i, ?3 - i % 1000, 1, '', '[]', '--' FROM (${rows(30_000)})`,
+    )
+      .bind(project.id, user.id, NOW)
+      .run();
+    await env.DB.prepare(`INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) SELECT ?1, ?2, 'users.update.prefs', '', ?3 - 1 - i % 1000, '[]', '--' FROM (${rows(30_000)})`)
+      .bind(project.id, user.id, cutoff)
+      .run();
+    await insertSessions(project, user.id, NOW + 1, 2, 'large-live');
+    await insertLogs(project, user.id, cutoff, 2, 'users.update.status');
+    const lines = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    await runScheduled();
+
+    const line = lines.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.job === 'retention');
+    vi.restoreAllMocks();
+    expect(line.result.sessions).toEqual({ deleted: expect.any(Number), remaining: 0 });
+    expect(line.result.sessions.deleted).toBeGreaterThanOrEqual(30_000);
+    expect(line.result.logs.deleted).toBeGreaterThanOrEqual(30_000);
+    expect(line.result.logs.remaining).toBe(0);
+    expect(await sessionsOf(project)).toBe(2);
+    expect(await logsOf(project)).toBe(2);
   });
 
   it('signs nobody out early: a live session keeps working after the run', async () => {
