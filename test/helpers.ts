@@ -198,3 +198,26 @@ export async function databaseSnapshot(): Promise<unknown> {
     fts: await all('SELECT rowid, search_text FROM users_fts ORDER BY rowid'),
   };
 }
+
+/**
+ * env.DB as the Worker sees it, observed: `prepared` sees each statement prepared (and
+ * may hand back a wrapped one), `batched` each batch, also through the request's D1
+ * session, which this binding stands for (no replica: no bookmark).
+ */
+export function observedDb(observe: { prepared?: (sql: string, statement: D1PreparedStatement) => D1PreparedStatement; batched?: (statements: D1PreparedStatement[]) => void }): D1Database {
+  const db = env.DB;
+  const prepare = (sql: string) => {
+    const statement = db.prepare(sql);
+    return observe.prepared?.(sql, statement) ?? statement;
+  };
+  const batch = (statements: D1PreparedStatement[]) => (observe.batched?.(statements), db.batch(statements));
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'prepare') return prepare;
+      if (property === 'batch') return batch;
+      if (property === 'withSession') return () => ({ prepare, batch, getBookmark: () => null });
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -2,7 +2,7 @@
 // written by an insert-select from users placed in the same batch as the change,
 // so it exists exactly when the change was stored (and only if a webhook of the
 // project listens to it: no listener, no row, no queue traffic).
-import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { dueRows, type Due } from './sweep.ts';
 import { sessions, users, webhookDeliveries, webhookEvents, webhooks } from './schema.ts';
@@ -29,6 +29,11 @@ export const eventData = {
 
 const anyOf = (values: string[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
 
+/** A webhook of the project in `projectId` (a column of the statement's row) subscribes to one of `patterns`. */
+const aWebhookListens = (projectId: SQLWrapper, patterns: string[]) =>
+  sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
+    WHERE ${webhooks.projectId} = ${projectId} AND e.value IN ${anyOf(patterns)})`;
+
 export interface NewEvent {
   id: string;
   projectId: string;
@@ -46,8 +51,7 @@ export interface NewEvent {
  * webhook of the project subscribes to it. Returns the id when written.
  */
 export function insertEventIf(db: Db, row: NewEvent) {
-  const subscribed = sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
-    WHERE ${webhooks.projectId} = ${users.projectId} AND e.value IN ${anyOf(row.patterns)})`;
+  const subscribed = aWebhookListens(users.projectId, row.patterns);
   return db
     .insert(webhookEvents)
     .select(
@@ -73,8 +77,7 @@ export function insertEventIf(db: Db, row: NewEvent) {
  * webhook of its project listens; ids are random (several rows from one statement).
  */
 export function insertSessionEventsIf(db: Db, sessionIds: SQL, row: { event: string; time: number; patterns: string[] }) {
-  const subscribed = sql`EXISTS (SELECT 1 FROM ${webhooks}, json_each(${webhooks.events}) AS e
-    WHERE ${webhooks.projectId} = ${sessions.projectId} AND e.value IN ${anyOf(row.patterns)})`;
+  const subscribed = aWebhookListens(sessions.projectId, row.patterns);
   return db
     .insert(webhookEvents)
     .select(

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index.ts';
 import { createKeySql, createProjectSql } from '../../src/domain/admin.ts';
 import { MISS_CACHE_TTL_MS } from '../../src/domain/access.ts';
-import { BASE, createProject, expectError } from '../helpers.ts';
+import { BASE, createProject, expectError, observedDb } from '../helpers.ts';
 
 interface Statement {
   sql: string;
@@ -17,27 +17,17 @@ interface Statement {
 
 /** A D1 binding that notes every statement it runs (with its bound values), also through the request's D1 sessions. */
 function recordingDb(log: Statement[]): D1Database {
-  const db = env.DB;
-  const prepare = (sql: string) => {
-    const entry: Statement = { sql, params: [] };
-    log.push(entry);
-    const statement = db.prepare(sql);
-    return new Proxy(statement, {
-      get(target, property) {
-        if (property === 'bind') return (...params: unknown[]) => ((entry.params = params), target.bind(...params));
-        const value = Reflect.get(target, property);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  };
-  const batch = (statements: D1PreparedStatement[]) => db.batch(statements);
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === 'prepare') return prepare;
-      if (property === 'batch') return batch;
-      if (property === 'withSession') return () => ({ prepare, batch, getBookmark: () => null });
-      const value = Reflect.get(target, property);
-      return typeof value === 'function' ? value.bind(target) : value;
+  return observedDb({
+    prepared: (sql, statement) => {
+      const entry: Statement = { sql, params: [] };
+      log.push(entry);
+      return new Proxy(statement, {
+        get(target, property) {
+          if (property === 'bind') return (...params: unknown[]) => ((entry.params = params), target.bind(...params));
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
     },
   });
 }

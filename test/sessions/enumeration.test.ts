@@ -9,27 +9,16 @@ import { describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index.ts';
 import bcrypt from 'bcryptjs';
 import { argon2idCount, hashCount } from '../../src/domain/passwords.ts';
-import { BASE, createProject, type TestProject } from '../helpers.ts';
+import { BASE, createProject, observedDb, type TestProject } from '../helpers.ts';
 import { emailOf, insertUser } from './support.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-/**
- * A D1 binding that notes every statement prepared (its first words) and every batch,
- * also through the request's D1 session (src/http/d1-session.ts), which it stands for.
- */
+/** A D1 binding that notes every statement prepared (its first words) and every batch, also through the request's D1 session. */
 function recordingDb(log: string[]): D1Database {
-  const db = env.DB;
-  const prepare = (sql: string) => (log.push(sql.split(/\s+/).slice(0, 4).join(' ')), db.prepare(sql));
-  const batch = (statements: D1PreparedStatement[]) => (log.push(`batch of ${statements.length}`), db.batch(statements));
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === 'prepare') return prepare;
-      if (property === 'batch') return batch;
-      if (property === 'withSession') return () => ({ prepare, batch, getBookmark: () => null });
-      const value = Reflect.get(target, property);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return observedDb({
+    prepared: (sql, statement) => (log.push(sql.split(/\s+/).slice(0, 4).join(' ')), statement),
+    batched: (statements) => log.push(`batch of ${statements.length}`),
   });
 }
 
