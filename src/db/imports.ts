@@ -17,6 +17,13 @@ export interface ImportRow {
   registration: number;
   prefs: string;
   searchText: string;
+  phone: string;
+  phoneVerification: boolean;
+  /** JSON array. */
+  labels: string;
+  /** Unix ms (0: never). */
+  passwordUpdate: number;
+  updatedAt: number;
 }
 
 const SECOND = 2 ** 21;
@@ -41,9 +48,11 @@ export async function topSeqs(db: Db, seconds: number[]): Promise<Map<number, nu
 export function insertImported(db: Db, projectId: string, rows: ImportRow[]) {
   return db.$client
     .prepare(
-      `INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text)
+      `INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text,
+         phone, phone_verification, labels, password_update, updated_at)
        SELECT r.value ->> 'seq', r.value ->> 'id', ?1, r.value ->> 'email', r.value ->> 'emailKey', r.value ->> 'name', r.value ->> 'passwordHash',
-         r.value ->> 'status', r.value ->> 'emailVerification', r.value ->> 'registration', r.value ->> 'prefs', r.value ->> 'searchText'
+         r.value ->> 'status', r.value ->> 'emailVerification', r.value ->> 'registration', r.value ->> 'prefs', r.value ->> 'searchText',
+         r.value ->> 'phone', r.value ->> 'phoneVerification', r.value ->> 'labels', r.value ->> 'passwordUpdate', r.value ->> 'updatedAt'
        FROM json_each(?2) AS r WHERE true
        ON CONFLICT DO NOTHING
        RETURNING seq`,

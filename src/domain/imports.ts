@@ -11,11 +11,11 @@ import * as queries from '../db/imports.ts';
 import type { ExportRow, ImportRow } from '../db/imports.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
-import { DomainError, alreadyRegistered, invalidParam } from './errors.ts';
+import { DomainError, alreadyRegistered, invalidParam, type Typed } from './errors.ts';
 import { SECOND, newId, userKey } from './ids.ts';
 import { InvalidHashError, decodeStoredHash, encodeStoredHash, type ImportedHash } from './password-formats.ts';
 import { searchText } from './search.ts';
-import { emailKey, toListItem, type User, type UserListItem } from './users.ts';
+import { emailKey, nowMs, type UserRecord } from './users.ts';
 
 /** A record that passed its field rules (src/schemas/imports.ts). */
 export interface ImportRecord {
@@ -33,11 +33,11 @@ export interface ImportRecord {
 }
 
 /** A record as checked: its values, or the message of the first rule it breaks. */
-export type CheckedRecord = { ok: true; values: ImportRecord } | { ok: false; message: string };
+export type CheckedRecord = { ok: true; values: ImportRecord } | { ok: false; message: string; typed?: Typed };
 
 export interface ImportOutcome {
   /** The users created, in input order. */
-  created: UserListItem[];
+  created: UserRecord[];
   /** The records skipped, by input index, in input order. */
   failures: Array<{ index: number; error: DomainError }>;
 }
@@ -64,7 +64,7 @@ export async function importUsers({ db, events }: Stores, project: Project, reco
   const failures: ImportOutcome['failures'] = [];
   let pending: Draft[] = [];
   records.forEach((record, index) => {
-    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message) });
+    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message, record.typed ?? { type: 'general_argument_invalid', message: record.message }) });
     try {
       pending.push(draftOf(project, record.values, index, now));
     } catch (err) {
@@ -98,7 +98,7 @@ export async function importUsers({ db, events }: Stores, project: Project, reco
   }
   created.sort((a, b) => a.index - b.index);
   failures.sort((a, b) => a.index - b.index);
-  return { created: created.map(({ row }) => toListItem(row)), failures };
+  return { created: created.map(({ row }) => recordOf(row)), failures };
 }
 
 /** One import route's user: 201 with the user, or the record's failure (400, 409). */
@@ -107,15 +107,22 @@ export async function importUser(
   project: Project,
   input: { userId: string | null; email: string; name: string; hash: ImportedHash },
   actor: Actor,
-): Promise<User> {
+): Promise<UserRecord> {
   const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, hash: { ...input.hash } };
   const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
   if (failures[0]) throw failures[0].error;
-  return { ...created[0]!, roles: [] };
+  return created[0]!;
+}
+
+/** The record of a user as the import wrote it (never signed in yet). */
+function recordOf(row: ImportRow): UserRecord {
+  const { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, passwordUpdate, updatedAt } = row;
+  return { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, labels: JSON.parse(row.labels) as string[], passwordUpdate, updatedAt, accessedAt: 0 };
 }
 
 function draftOf(project: Project, record: ImportRecord, index: number, now: number): Draft {
   const passwordHash = record.hash === null ? '' : encodeStoredHash(record.hash as unknown as ImportedHash);
+  const changed = nowMs();
   return {
     index,
     customId: record.userId,
@@ -129,6 +136,11 @@ function draftOf(project: Project, record: ImportRecord, index: number, now: num
       registration: record.registration ?? now,
       prefs: JSON.stringify(record.prefs),
       searchText: searchText(project.seq, record.name, record.email),
+      phone: '',
+      phoneVerification: false,
+      labels: '[]',
+      passwordUpdate: passwordHash === '' ? 0 : changed,
+      updatedAt: changed,
     },
   };
 }

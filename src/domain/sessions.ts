@@ -13,10 +13,8 @@ import { eventData, recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
-import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
 import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword, type Admission } from './passwords.ts';
-import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 
 /** What the session cookie carries: base64(JSON {id: userId, secret}). */
@@ -161,10 +159,8 @@ export async function authenticate({ db, kv }: Stores, project: Project, credent
   return { sessionId: record.sessionId, user: live.user };
 }
 
-function toSessionModel(row: SessionRow, locale: string) {
-  const device = JSON.parse(row.device) as DeviceInfo;
-  return { $id: row.id, ip: row.ip, ...device, geo: geoFor(row.country, locale) };
-}
+/** A session as the domain hands it to the edge: `current` tells the caller's own. */
+export type SessionRecord = SessionRow & { current: boolean };
 
 /**
  * The most sessions a listing returns: the 0.6 routes have no paging params (contract §4),
@@ -172,9 +168,9 @@ function toSessionModel(row: SessionRow, locale: string) {
  */
 export const SESSION_LIST_LIMIT = 100;
 
-export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession, locale: string) {
+export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession): Promise<SessionRecord[]> {
   const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds(), SESSION_LIST_LIMIT).all();
-  return rows.map((row) => ({ ...toSessionModel(row, locale), current: row.id === session.sessionId }));
+  return rows.map((row) => ({ ...row, current: row.id === session.sessionId }));
 }
 
 /** Ends one of the caller's own sessions (`current` names the one in use). */
@@ -193,18 +189,19 @@ export async function endOwnSession({ db, kv, events }: Stores, project: Project
   return { endedCurrent: id === session.sessionId };
 }
 
-export async function listUserSessions({ db }: Stores, project: Project, userId: string, locale: string) {
+export async function listUserSessions({ db }: Stores, project: Project, userId: string): Promise<SessionRecord[]> {
   const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds(), SESSION_LIST_LIMIT)]);
   if (!user) throw userNotFound();
-  return rows.map((row) => toSessionModel(row, locale));
+  return rows.map((row) => ({ ...row, current: false }));
 }
 
 /**
- * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session.
+ * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session
+ * and resolves to how many ended (the 1.x dialect refuses an unknown one).
  * Logged, and announced, only when a session ended, as on the Account API: both are
  * placed before the deletion in the batch, conditional on what it will delete.
  */
-export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string): Promise<number> {
   const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
   const ending = queries.userHasSession(project.id, userId, sessionId);
   const [[user], , recorded, deleted] = await db.batch([
@@ -219,4 +216,5 @@ export async function deleteUserSessions({ db, kv, events }: Stores, project: Pr
   if (!user) throw userNotFound();
   events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+  return deleted.length;
 }

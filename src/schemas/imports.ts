@@ -3,6 +3,7 @@
 // CLI alike) and the export page. Whether a hash is well-formed for its algorithm is
 // the domain's rule (src/domain/password-formats.ts).
 import { z } from 'zod';
+import { invalidArgument } from '../domain/errors.ts';
 import { checkParams, optional, required, type Checked, type ParamValues } from './params.ts';
 import { integerInRange, text } from './common.ts';
 import { createUserParams, prefsObject, userListItemModel } from './users.ts';
@@ -26,7 +27,7 @@ const USER_ID_DESCRIPTION = 'User ID: `unique()` for a generated one, or a custo
 const hashString = z.string().refine((s) => s.isWellFormed() && s.length <= 1024).meta({ maxLength: 1024 });
 const HASH_RULE = 'Value must be a string of at most 1024 chars';
 
-const common = {
+export const common = {
   userId: required(userIdSchema, USER_ID_RULE, USER_ID_DESCRIPTION),
   email: createUserParams.email,
   password: required(hashString, HASH_RULE, 'The password hash, in the form the route names.'),
@@ -115,7 +116,7 @@ export type ImportRecordValues = ParamValues<typeof importRecordSpec>;
 
 /** Checks one record of a bulk import; the message names the first broken rule. */
 export function checkImportRecord(raw: unknown): Checked<ImportRecordValues> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Invalid record: Value must be an object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Invalid record: Value must be an object', typed: invalidArgument('record', 'Value must be an object') };
   return checkParams(importRecordSpec, raw as Record<string, unknown>);
 }
 
