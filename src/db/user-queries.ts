@@ -97,7 +97,8 @@ function compile(projectId: string, f: Filter): SQL {
     case 'endsWith':
     case 'contains': {
       if (f.attribute === 'labels') {
-        return sql`EXISTS (SELECT 1 FROM user_labels l WHERE l.project_id = ${projectId} AND l.label IN ${list(f.values)} AND l.seq = ${users.seq})`;
+        // The label's rows drive: a seek in user_labels, then one rowid lookup per match.
+        return sql`${users.seq} IN (SELECT l.seq FROM user_labels l WHERE l.project_id = ${projectId} AND l.label IN ${list(f.values)})`;
       }
       const column = f.attribute === 'email' ? users.emailKey : TEXTS[f.attribute as keyof typeof TEXTS];
       // instr/substr, not LIKE: a value's own % and _ stay literal.
