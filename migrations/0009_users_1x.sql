@@ -1,3 +1,12 @@
+CREATE TABLE `usage_counts` (
+	`project_id` text NOT NULL,
+	`metric` text NOT NULL,
+	`period` integer NOT NULL,
+	`bucket` integer NOT NULL,
+	`value` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`project_id`, `metric`, `period`, `bucket`)
+);
+--> statement-breakpoint
 CREATE TABLE `user_labels` (
 	`project_id` text NOT NULL,
 	`label` text NOT NULL,

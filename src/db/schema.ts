@@ -107,6 +107,25 @@ export const userLabels = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectId, t.label, t.seq] }), index('user_labels_seq').on(t.seq)],
 );
 
+/**
+ * Users and sessions created per hour and per day (GET /v1/users/usage), counted in the
+ * batch that creates them, so usage never scans users or sessions.
+ */
+export const usageCounts = sqliteTable(
+  'usage_counts',
+  {
+    projectId: text('project_id').notNull(),
+    /** 'users' or 'sessions'. */
+    metric: text('metric').notNull(),
+    /** 3600 (hourly) or 86400 (daily): the bucket's length in seconds. */
+    period: integer('period').notNull(),
+    /** The bucket's start, unix seconds. */
+    bucket: integer('bucket').notNull(),
+    value: integer('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.metric, t.period, t.bucket] })],
+);
+
 export const sessions = sqliteTable(
   'sessions',
   {

@@ -271,8 +271,8 @@ export function updateUser(
 }
 
 /** Records a sign-in, or a request as the user: the user's accessedAt (unix ms). Not a change of the user. */
-export function touchAccessed(db: Db, projectId: string, id: string, accessedAt: number) {
-  return db.update(users).set({ accessedAt }).where(userIs(projectId, id));
+export function touchAccessed(db: Db, projectId: string, id: string, accessedAt: number, when?: SQL) {
+  return db.update(users).set({ accessedAt }).where(and(userIs(projectId, id), when));
 }
 
 /** The fields a name or email change recomputes the search text from. */

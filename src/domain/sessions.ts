@@ -5,7 +5,8 @@ import { deleteLog, insertLogIf } from '../db/audit.ts';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { batchPrepared } from '../db/prepared.ts';
-import { findUser, findUserByEmail, replacePasswordHash, userById, type PublicUserRow } from '../db/users.ts';
+import { countCreated } from '../db/usage.ts';
+import { findUser, findUserByEmail, replacePasswordHash, touchAccessed, userById, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
@@ -107,6 +108,9 @@ async function attemptSignIn(
     recordEvent(db, { projectId: project.id, userId: user.id, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: created }),
     // After the session insert, which checked the hash that was verified: changes it once.
     replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded),
+    // The 1.x accessedAt and the usage counters, as the session exists.
+    touchAccessed(db, project.id, user.id, Date.now(), created),
+    countCreated(db, project.id, 'sessions', now, 1, created),
   ]);
   // No row: between the password check and the insert the user was blocked, deleted,
   // or given another password hash.

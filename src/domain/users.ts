@@ -10,6 +10,7 @@ import type { NewUserRow, Page, PublicUserRow } from '../db/users.ts';
 import { MAX_BOUND_PARAMS, QueryTooLarge, queryUsers, type UserQuery } from '../db/user-queries.ts';
 
 export type { Attribute, Comparison, Filter, OrderAttribute, UserQuery, Value } from '../db/user-queries.ts';
+import { countCreated } from '../db/usage.ts';
 import { eraseSettledUserEvents } from '../db/webhooks.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
@@ -120,6 +121,7 @@ async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project
         queries.insertUser(db, row),
         insertLogIf(db, auditEntry(project.id, id, 'users.create', actor, key.registration)),
         recordEvent(db, { projectId: project.id, userId: id, event: 'users.create', time: key.registration }),
+        countCreated(db, project.id, 'users', key.registration, 1),
       ]);
       events.announce(recorded);
       return inserted!;

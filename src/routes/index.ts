@@ -40,6 +40,7 @@ import {
   deleteUserSessions1x,
   getUserLogs1x,
   getUserSessions1x,
+  getUsersUsage1x,
   listUsers1x,
   updateUserLabels1x,
   updateUserName1x,
@@ -100,6 +101,7 @@ export const endpoints1x: Endpoint<any>[] = [
   imports1x.importPhpass, // POST   /v1/users/phpass
   importUsers, // POST   /v1/users/import (this service's own format, the same in both dialects)
   exportUsers, // GET    /v1/users/export (before /users/:userId)
+  getUsersUsage1x, // GET    /v1/users/usage (before /users/:userId)
   shared1x.getUser, // GET    /v1/users/:userId
   shared1x.deleteUser, // DELETE /v1/users/:userId
   getUserPrefs, // GET    /v1/users/:userId/prefs (the bare object in both dialects)

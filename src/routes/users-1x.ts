@@ -25,6 +25,10 @@ import { sessionNotFound } from '../domain/errors.ts';
 import { SERVER_BUDGET_MS } from '../domain/passwords.ts';
 import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
+import { usage, USAGE_RANGES, type UsageRange } from '../domain/usage.ts';
+import { renderUsage, usageUsersModel } from '../schemas/usage-model.ts';
+import { z } from 'zod';
+import { optional } from '../schemas/params.ts';
 
 const read = { kind: 'key', scope: 'users.read' } as const;
 const write = { kind: 'key', scope: 'users.write' } as const;
@@ -210,4 +214,23 @@ export const deleteUserSession1x = endpoint({
     if (ended === 0) throw sessionNotFound();
     return noContent();
   },
+});
+
+export const getUsersUsage1x = endpoint({
+  method: 'GET',
+  path: '/users/usage',
+  operationId: 'getUsage',
+  summary: 'Users and sessions created per hour (24h) or per day (30d, 90d)',
+  tag,
+  access: read,
+  params: {
+    range: optional(
+      z.enum(Object.keys(USAGE_RANGES) as [UsageRange, ...UsageRange[]]),
+      'Value must be one of (24h, 30d, 90d)',
+      'Date range.',
+      '30d' as UsageRange,
+    ),
+  },
+  responses: { 200: { description: 'UsageUsers', model: usageUsersModel }, ...errors },
+  handle: async (ctx, p) => json(renderUsage(await usage(ctx.stores, ctx.project, p.range))),
 });

@@ -210,3 +210,32 @@ describe('import routes', () => {
     expect(body.passwordUpdate).toMatch(ISO);
   });
 });
+
+describe('usage', () => {
+  it('counts users and sessions created, per hour and per day, from counters', async () => {
+    const own = await createProject();
+    const before = await call1x('/users/usage?range=24h', { project: own });
+    expect(before.body).toMatchObject({ range: '24h', usersTotal: 0, sessionsTotal: 0 });
+    expect(before.body.users).toHaveLength(24);
+    const user = await createUser(own, { password: 'password' });
+    await call1x('/users', { method: 'POST', project: own, body: { userId: 'unique()' } });
+    await signIn(own, user.email, 'password');
+    const day = await call1x('/users/usage?range=24h', { project: own });
+    expect(day.body).toMatchObject({ usersTotal: 2, sessionsTotal: 1 });
+    expect(day.body.users.at(-1)).toEqual({ value: 2, date: expect.stringMatching(ISO) });
+    expect(day.body.sessions.at(-1).value).toBe(1);
+    const month = await call1x('/users/usage', { project: own });
+    expect(month.body.range).toBe('30d');
+    expect(month.body.users).toHaveLength(30);
+    expect(month.body.users.at(-1).value).toBe(2);
+    expect((await call1x('/users/usage?range=90d', { project: own })).body.users).toHaveLength(90);
+    expectType(await call1x('/users/usage?range=1y', { project: own }), 400, 'general_argument_invalid');
+  });
+
+  it('a sign-in sets accessedAt', async () => {
+    const user = await createUser(project, { password: 'password' });
+    expect((await call1x(`/users/${user.$id}`, { project })).body.accessedAt).toBe('');
+    await signIn(project, user.email, 'password');
+    expect((await call1x(`/users/${user.$id}`, { project })).body.accessedAt).toMatch(ISO);
+  });
+});
