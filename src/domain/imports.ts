@@ -28,6 +28,10 @@ export interface ImportRecord {
   /** Unix seconds; null: now. */
   registration: number | null;
   prefs: Record<string, unknown>;
+  /** '' for none (then email is set). */
+  phone: string;
+  phoneVerification: boolean;
+  labels: string[];
   /** Checked and encoded here; null: the user cannot sign in until a password is set. */
   hash: Record<string, unknown> | null;
 }
@@ -87,11 +91,15 @@ export async function importUsers({ db, events }: Stores, project: Project, reco
       db,
       project.id,
       missed.flatMap((d) => (d.customId === null ? [] : [d.customId])),
-      missed.map((d) => d.row.emailKey),
+      missed.flatMap((d) => (d.row.emailKey === '' ? [] : [d.row.emailKey])),
+      missed.flatMap((d) => (d.row.phone === '' ? [] : [d.row.phone])),
     );
     pending = [];
     for (const draft of missed) {
-      const taken = (draft.customId !== null && existing.ids.has(draft.customId)) || existing.emailKeys.has(draft.row.emailKey);
+      const taken =
+        (draft.customId !== null && existing.ids.has(draft.customId)) ||
+        (draft.row.emailKey !== '' && existing.emailKeys.has(draft.row.emailKey)) ||
+        (draft.row.phone !== '' && existing.phones.has(draft.row.phone));
       if (taken) failures.push({ index: draft.index, error: alreadyRegistered() });
       else pending.push(draft); // its seq (or generated id) was taken meanwhile: place it again
     }
@@ -108,7 +116,7 @@ export async function importUser(
   input: { userId: string | null; email: string; name: string; hash: ImportedHash },
   actor: Actor,
 ): Promise<UserRecord> {
-  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, hash: { ...input.hash } };
+  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], hash: { ...input.hash } };
   const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
   if (failures[0]) throw failures[0].error;
   return created[0]!;
@@ -136,9 +144,9 @@ function draftOf(project: Project, record: ImportRecord, index: number, now: num
       registration: record.registration ?? now,
       prefs: JSON.stringify(record.prefs),
       searchText: searchText(project.seq, record.name, record.email),
-      phone: '',
-      phoneVerification: false,
-      labels: '[]',
+      phone: record.phone,
+      phoneVerification: record.phoneVerification,
+      labels: JSON.stringify([...new Set(record.labels)]),
       passwordUpdate: passwordHash === '' ? 0 : changed,
       updatedAt: changed,
     },
@@ -209,6 +217,10 @@ export interface ExportRecord {
   registration: number;
   prefs: Record<string, unknown>;
   hash?: ImportedHash;
+  // Only when set (contract §12.3), so that older exports and projects look as before.
+  phone?: string;
+  phoneVerification?: boolean;
+  labels?: string[];
 }
 
 export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord {
@@ -222,6 +234,9 @@ export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord 
     prefs: JSON.parse(row.prefs) as Record<string, unknown>,
   };
   if (withHash && row.passwordHash !== '') record.hash = decodeStoredHash(row.passwordHash);
+  if (row.phone !== '') record.phone = row.phone;
+  if (row.phoneVerification === 1) record.phoneVerification = true;
+  if (row.labels !== '[]') record.labels = JSON.parse(row.labels) as string[];
   return record;
 }
 

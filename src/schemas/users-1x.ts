@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { common as importParams } from './imports.ts';
 import { optional, required } from './params.ts';
-import { text } from './common.ts';
+import { LABELS_RULE, PHONE_RULE, labelsSchema, phoneSchema, text } from './common.ts';
 import { createUserParams, prefsObject } from './users.ts';
 
 /** A boolean as JSON, or from a query string as "true"/"false" (also "1"/"0", as PHP's filter). */
@@ -12,10 +12,7 @@ export const booleanValue = z
   .meta({ type: 'boolean' });
 const BOOLEAN_RULE = 'Value must be a valid boolean';
 
-/** E.164: a `+`, then at most fifteen digits (upstream's Phone validator). */
-export const PHONE = /^\+[1-9]\d{6,14}$/;
-const phone = z.string().regex(PHONE).meta({ pattern: PHONE.source });
-const PHONE_RULE = "Phone number must start with a '+' can have a maximum of fifteen digits.";
+const phone = phoneSchema;
 
 const password = z
   .string()
@@ -50,12 +47,10 @@ export const updatePrefsParams1x = {
   prefs: required(prefsObject(64 * 1024), 'Value must be a valid object.', 'Prefs key-value JSON object (replaces the stored prefs).'),
 };
 
-export const MAX_LABELS = 1000;
-const LABEL = /^[a-zA-Z0-9]{1,36}$/;
 export const updateLabelsParams1x = {
   labels: required(
-    z.array(z.string().regex(LABEL)).max(MAX_LABELS).meta({ maxItems: MAX_LABELS }),
-    `Value must a valid array no longer than ${MAX_LABELS} items and Value must be a valid string containing only alphanumeric chars and no longer than 36 chars`,
+    labelsSchema,
+    LABELS_RULE,
     'Array of user labels. Replaces the previous labels. Maximum of 1000 labels are allowed, each up to 36 alphanumeric characters long.',
     { emptyAllowed: true },
   ),

@@ -239,3 +239,39 @@ describe('usage', () => {
     expect((await call1x(`/users/${user.$id}`, { project })).body.accessedAt).toMatch(ISO);
   });
 });
+
+describe('export and import keep the new facts', () => {
+  it('phone, phoneVerification and labels round-trip; a record may have a phone instead of an email', async () => {
+    const from = await createProject();
+    const user = await createUser(from, { name: 'Round' });
+    await call1x(`/users/${user.$id}/phone`, { method: 'PATCH', project: from, body: { number: '+14155550177' } });
+    await call1x(`/users/${user.$id}/verification/phone`, { method: 'PATCH', project: from, body: { phoneVerification: true } });
+    await call1x(`/users/${user.$id}/labels`, { method: 'PUT', project: from, body: { labels: ['vip'] } });
+    const phoneOnly = await call1x('/users', { method: 'POST', project: from, body: { userId: 'phoneonly', phone: '+14155550178' } });
+    const plain = await createUser(from);
+    const exported = await callJson('/users/export', { project: from });
+    const records = exported.body.records;
+    expect(records.find((r: any) => r.userId === user.$id)).toMatchObject({ phone: '+14155550177', phoneVerification: true, labels: ['vip'] });
+    expect(records.find((r: any) => r.userId === 'phoneonly')).toMatchObject({ email: '', phone: '+14155550178' });
+    // A user without them exports as before.
+    expect(Object.keys(records.find((r: any) => r.userId === plain.$id)).sort()).toEqual(['email', 'emailVerification', 'name', 'prefs', 'registration', 'status', 'userId']);
+
+    const to = await createProject();
+    const imported = await callJson('/users/import', { method: 'POST', project: to, body: { users: records } });
+    expect(imported.body.errors).toEqual([]);
+    expect((await call1x(`/users/${user.$id}`, { project: to })).body).toMatchObject({ phone: '+14155550177', phoneVerification: true, labels: ['vip'], name: 'Round' });
+    expect((await call1x('/users/phoneonly', { project: to })).body).toMatchObject({ email: '', phone: phoneOnly.body.phone });
+    expect(names(await call1x(`/users?queries[0]=${encodeURIComponent(JSON.stringify({ method: 'contains', attribute: 'labels', values: ['vip'] }))}`, { project: to }))).toEqual(['Round']);
+
+    // Again: every record conflicts, the phone-only one by its phone too.
+    const again = await callJson('/users/import', { method: 'POST', project: to, body: { users: [{ phone: '+14155550178' }, { name: 'nothing' }] } });
+    expect(again.body.errors).toEqual([
+      { index: 0, code: 409, message: 'User already registered' },
+      { index: 1, code: 400, message: 'Param "email" is not optional.' },
+    ]);
+  });
+});
+
+function names(result: { body: any }) {
+  return result.body.users.map((u: any) => u.name);
+}
