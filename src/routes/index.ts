@@ -118,5 +118,5 @@ export const endpoints1x: Endpoint<any>[] = [
   getUserSessions1x, // GET    /v1/users/:userId/sessions
   deleteUserSessions1x, // DELETE /v1/users/:userId/sessions
   deleteUserSession1x, // DELETE /v1/users/:userId/sessions/:sessionId
-  ...referenceEndpoints(() => endpoints),
+  ...referenceEndpoints(() => endpoints1x, '1.x'), // the 1.x document
 ];

@@ -25,3 +25,8 @@ export type Model<R> = Record<Dialect, Shape<R>>;
  * Each dialect's OpenAPI document takes its components from its registry.
  */
 export const models1x = z.registry<{ id: string; description?: string }>();
+
+/** The 1.x error body (contract §12.2). */
+export const error1xModel = z
+  .object({ message: z.string(), code: z.int(), type: z.string().meta({ description: "Appwrite 1.6's error type, e.g. user_not_found." }), version: z.string() })
+  .register(models1x, { id: 'Error' });
