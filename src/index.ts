@@ -6,12 +6,12 @@ import { database } from './db/client.ts';
 import { sweepOutbox, type EventMessage } from './domain/events.ts';
 import { logRetentionDays, sweepExpired } from './domain/retention.ts';
 import { deliverBatch } from './domain/webhook-delivery.ts';
-import { errorResponse } from './http/errors.ts';
+import { routeNotFound, toErrorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
 import { PROJECT_ID } from './domain/ids.ts';
-import { endpoints } from './routes/index.ts';
+import { endpoints, endpoints1x } from './routes/index.ts';
 
-const router = buildRouter(endpoints);
+const router = buildRouter({ '0.6': endpoints, '1.x': endpoints1x });
 
 /** What each Cron Trigger run does: independent jobs, each a line here; `now` is the run's time in unix seconds. */
 const scheduledJobs: Record<string, (env: Env, now: number) => Promise<unknown>> = {
@@ -27,7 +27,7 @@ export default {
     // HEAD is answered as GET without the body (load balancers probe /v1/health that way).
     const head = request.method === 'HEAD';
     const routed = (head ? new Request(request, { method: 'GET' }) : request) as Request & { route?: string };
-    const answered: Response = (await router.fetch(routed, env, exec, requestId)) ?? errorResponse(404, 'Not Found');
+    const answered: Response = (await router.fetch(routed, env, exec, requestId)) ?? toErrorResponse(routeNotFound(), requestId);
     const response = head ? new Response(null, answered) : answered;
     response.headers.set('X-Request-Id', requestId);
     if (env.LOG_REQUESTS !== 'false') {

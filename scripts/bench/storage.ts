@@ -102,7 +102,7 @@ async function simulate(file: string, rate: number, sample: number, hash: string
   for (let at = 0; at < sample; at += 100) {
     const records: CheckedRecord[] = Array.from({ length: Math.min(100, sample - at) }, (_, i) => ({
       ok: true,
-      values: { userId: null, email: `user${at + i}@example.com`, name: `User ${at + i}`, emailVerification: false, status: 0, registration: null, prefs: {}, hash: { algorithm: 'argon2', value: hash } },
+      values: { userId: null, email: `user${at + i}@example.com`, name: `User ${at + i}`, emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], hash: { algorithm: 'argon2', value: hash } },
     }));
     await importUsers(stores, project, records, actorOf(at));
   }

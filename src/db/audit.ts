@@ -60,6 +60,18 @@ export function listLogs(db: Db, projectId: string, userId: string, limit: numbe
   return logsQuery(db, { projectId, userId, limit, offset });
 }
 
+const countQuery = preparedOnce((db) =>
+  db
+    .select({ total: sql<number>`count(*)` })
+    .from(auditLogs)
+    .where(and(eq(auditLogs.userId, sql.placeholder('userId')), eq(auditLogs.projectId, sql.placeholder('projectId')))),
+);
+
+/** How many entries a user's log holds (an index range: audit_logs_user_time); userId '' counts nothing. */
+export function countLogs(db: Db, projectId: string, userId: string) {
+  return countQuery(db, { projectId, userId });
+}
+
 /** Every entry of a user (erasure). */
 export function deleteUserLogs(db: Db, projectId: string, userId: string) {
   return db.delete(auditLogs).where(and(eq(auditLogs.userId, userId), eq(auditLogs.projectId, projectId)));

@@ -20,6 +20,13 @@ export interface ImportRow {
   registration: number;
   prefs: string;
   searchText: string;
+  phone: string;
+  phoneVerification: boolean;
+  /** JSON array. */
+  labels: string;
+  /** Unix ms (0: never). */
+  passwordUpdate: number;
+  updatedAt: number;
 }
 
 /**
@@ -45,9 +52,11 @@ export async function topSeqs(db: Db, seconds: number[], span: number): Promise<
 export function insertImported(db: Db, projectId: string, rows: ImportRow[]) {
   return db.$client
     .prepare(
-      `INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text)
+      `INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, status, email_verification, registration, prefs, search_text,
+         phone, phone_verification, labels, password_update, updated_at)
        SELECT r.value ->> 'seq', r.value ->> 'id', ?1, r.value ->> 'email', r.value ->> 'emailKey', r.value ->> 'name', r.value ->> 'passwordHash',
-         r.value ->> 'status', r.value ->> 'emailVerification', r.value ->> 'registration', r.value ->> 'prefs', r.value ->> 'searchText'
+         r.value ->> 'status', r.value ->> 'emailVerification', r.value ->> 'registration', r.value ->> 'prefs', r.value ->> 'searchText',
+         r.value ->> 'phone', r.value ->> 'phoneVerification', r.value ->> 'labels', r.value ->> 'passwordUpdate', r.value ->> 'updatedAt'
        FROM json_each(?2) AS r WHERE true
        ON CONFLICT DO NOTHING
        RETURNING seq`,
@@ -71,17 +80,25 @@ export function logImported(db: Db, projectId: string, keys: Array<[number, stri
     .bind(projectId, entry.ip, entry.time, packDevice(entry.device), entry.country, JSON.stringify(keys));
 }
 
-/** Which of these ids and (lower-cased) emails the project already has. */
-export async function existingKeys(db: Db, projectId: string, ids: string[], emailKeys: string[]): Promise<{ ids: Set<string>; emailKeys: Set<string> }> {
+/** Which of these ids, (lower-cased) emails and phones the project already has. */
+export async function existingKeys(
+  db: Db,
+  projectId: string,
+  ids: string[],
+  emailKeys: string[],
+  phones: string[],
+): Promise<{ ids: Set<string>; emailKeys: Set<string>; phones: Set<string> }> {
   const { results } = await db.$client
     .prepare(
-      `SELECT id, email_key AS emailKey FROM users WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))
+      `SELECT id, email_key AS emailKey, phone FROM users WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))
        UNION
-       SELECT id, email_key AS emailKey FROM users WHERE project_id = ?1 AND email_key IN (SELECT value FROM json_each(?3))`,
+       SELECT id, email_key AS emailKey, phone FROM users WHERE project_id = ?1 AND email_key IN (SELECT value FROM json_each(?3)) AND email_key <> ''
+       UNION
+       SELECT id, email_key AS emailKey, phone FROM users WHERE project_id = ?1 AND phone IN (SELECT value FROM json_each(?4)) AND phone <> ''`,
     )
-    .bind(projectId, JSON.stringify(ids), JSON.stringify(emailKeys))
-    .all<{ id: string; emailKey: string }>();
-  return { ids: new Set(results.map((r) => r.id)), emailKeys: new Set(results.map((r) => r.emailKey)) };
+    .bind(projectId, JSON.stringify(ids), JSON.stringify(emailKeys), JSON.stringify(phones))
+    .all<{ id: string; emailKey: string; phone: string }>();
+  return { ids: new Set(results.map((r) => r.id)), emailKeys: new Set(results.map((r) => r.emailKey)), phones: new Set(results.map((r) => r.phone)) };
 }
 
 /** A user as the export writes it (password_hash included: the caller decides whether it leaves). */
@@ -95,9 +112,14 @@ export interface ExportRow {
   emailVerification: number;
   registration: number;
   prefs: string;
+  phone: string;
+  phoneVerification: number;
+  /** JSON array. */
+  labels: string;
 }
 
-const EXPORT_COLUMNS = `seq, id, email, name, password_hash AS passwordHash, status, email_verification AS emailVerification, registration, prefs`;
+const EXPORT_COLUMNS = `seq, id, email, name, password_hash AS passwordHash, status, email_verification AS emailVerification, registration, prefs,
+  phone, phone_verification AS phoneVerification, labels`;
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const utf8 = (column: string) => `length(CAST(${column} AS BLOB))`;
 

@@ -66,15 +66,64 @@ export const users = sqliteTable(
     prefs: text('prefs').notNull().default('{}'),
     /** Project-namespaced search tokens, copied into users_fts by triggers. */
     searchText: text('search_text').notNull().default(''),
+    /** E.164 ('+14155550100') or '' for none; unique per project like emails. */
+    phone: text('phone').notNull().default(''),
+    phoneVerification: integer('phone_verification', { mode: 'boolean' }).notNull().default(false),
+    /** JSON array of label strings; user_labels indexes them (triggers). */
+    labels: text('labels', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    // Times in unix milliseconds (the 1.x models print milliseconds); 0 = never.
+    /** When the password was last set. */
+    passwordUpdate: integer('password_update').notNull().default(0),
+    /** The last change of the user. */
+    updatedAt: integer('updated_at').notNull().default(0),
+    /** The last sign-in, or request as the user (at most once an hour). */
+    accessedAt: integer('accessed_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('users_project_id').on(t.projectId, t.id),
-    uniqueIndex('users_project_email').on(t.projectId, t.emailKey),
+    // '' is no email (a user with a phone only): only real addresses are unique.
+    uniqueIndex('users_project_email').on(t.projectId, t.emailKey).where(sql`${t.emailKey} <> ''`),
+    uniqueIndex('users_project_phone').on(t.projectId, t.phone).where(sql`${t.phone} <> ''`),
     // A project's users in rowid order, which is list order: (registration, creation).
     index('users_project').on(t.projectId),
+    // Filters of the 1.x queries; each index ends in the rowid, so a page stays in list order.
+    index('users_project_status').on(t.projectId, t.status),
+    index('users_project_updated').on(t.projectId, t.updatedAt),
+    index('users_project_accessed').on(t.projectId, t.accessedAt),
     check('users_prefs_size', sql`length(CAST(${t.prefs} AS BLOB)) <= 65536`),
     check('users_status', sql`${t.status} IN (0, 1, 2)`),
   ],
+);
+
+/** One row per label of a user, kept by triggers from users.labels: `contains` on a label is an index seek. */
+export const userLabels = sqliteTable(
+  'user_labels',
+  {
+    projectId: text('project_id').notNull(),
+    label: text('label').notNull(),
+    /** The user's users.seq: rows come out in list order. */
+    seq: integer('seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.label, t.seq] }), index('user_labels_seq').on(t.seq)],
+);
+
+/**
+ * Users and sessions created per hour and per day (GET /v1/users/usage), counted in the
+ * batch that creates them, so usage never scans users or sessions.
+ */
+export const usageCounts = sqliteTable(
+  'usage_counts',
+  {
+    projectId: text('project_id').notNull(),
+    /** 'users' or 'sessions'. */
+    metric: text('metric').notNull(),
+    /** 3600 (hourly) or 86400 (daily): the bucket's length in seconds. */
+    period: integer('period').notNull(),
+    /** The bucket's start, unix seconds. */
+    bucket: integer('bucket').notNull(),
+    value: integer('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.metric, t.period, t.bucket] })],
 );
 
 export const sessions = sqliteTable(

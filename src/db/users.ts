@@ -1,6 +1,6 @@
 // Queries on users. Everything is scoped by project id: a user id from another
 // project behaves exactly like an unknown one.
-import { and, asc, desc, eq, gt, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { batchRows, type Db } from './client.ts';
 import { batchPrepared, preparedOnce } from './prepared.ts';
 import { projects, users } from './schema.ts';
@@ -16,7 +16,7 @@ const CURSOR = sql.placeholder('cursor');
 /** The users row of this id in this project: every lookup by id is scoped by project. */
 export const userIs = (projectId: Param, id: Param) => and(eq(users.id, id), eq(users.projectId, projectId));
 
-/** The columns a user object is made of; hashes, prefs and search text stay in the database. */
+/** The columns a user record is made of; hashes and search text stay in the database. */
 export const publicColumns = {
   id: users.id,
   email: users.email,
@@ -24,8 +24,32 @@ export const publicColumns = {
   status: users.status,
   registration: users.registration,
   name: users.name,
+  phone: users.phone,
+  phoneVerification: users.phoneVerification,
+  labels: users.labels,
+  passwordUpdate: users.passwordUpdate,
+  updatedAt: users.updatedAt,
+  accessedAt: users.accessedAt,
+  prefs: users.prefs,
 };
-export type PublicUserRow = { id: string; email: string; emailVerification: boolean; status: number; registration: number; name: string };
+export type PublicUserRow = {
+  id: string;
+  email: string;
+  emailVerification: boolean;
+  status: number;
+  /** Unix seconds. */
+  registration: number;
+  name: string;
+  phone: string;
+  phoneVerification: boolean;
+  labels: string[];
+  /** Unix milliseconds; 0 = never. */
+  passwordUpdate: number;
+  updatedAt: number;
+  accessedAt: number;
+  /** The prefs JSON as stored. */
+  prefs: string;
+};
 
 export interface Page {
   limit: number;
@@ -55,7 +79,8 @@ export async function findUserByEmail(db: Db, projectId: string, emailKey: strin
   return db
     .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
     .from(users)
-    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey)))
+    // The `<> ''` term lets SQLite use the partial unique index (users without an email are not in it).
+    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey), ne(users.emailKey, '')))
     .get();
 }
 
@@ -133,7 +158,9 @@ export async function searchUsers(db: Db, projectId: string, match: string, page
   const [rows, [count]] = await batchRows<[SearchRow[], { total: number; found: number }[]]>(db, [
     sql`
       SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
-        ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name
+        ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name,
+        ${users.phone} AS phone, ${users.phoneVerification} AS phone_verification, ${users.labels} AS labels,
+        ${users.passwordUpdate} AS password_update, ${users.updatedAt} AS updated_at, ${users.accessedAt} AS accessed_at, ${users.prefs} AS prefs
       FROM users_fts CROSS JOIN ${users} ON ${users.seq} = users_fts.rowid
       WHERE users_fts MATCH ${match} ${bound} AND ${users.projectId} = ${projectId}
       ORDER BY users_fts.rowid ${sql.raw(w.ascending ? 'ASC' : 'DESC')}
@@ -152,6 +179,13 @@ interface SearchRow {
   status: number;
   registration: number;
   name: string;
+  phone: string;
+  phone_verification: number;
+  labels: string;
+  password_update: number;
+  updated_at: number;
+  accessed_at: number;
+  prefs: string;
 }
 
 function fromSearchRow(row: SearchRow): PublicUserRow {
@@ -162,6 +196,13 @@ function fromSearchRow(row: SearchRow): PublicUserRow {
     status: row.status,
     registration: row.registration,
     name: row.name,
+    phone: row.phone,
+    phoneVerification: row.phone_verification === 1,
+    labels: JSON.parse(row.labels) as string[],
+    passwordUpdate: row.password_update,
+    updatedAt: row.updated_at,
+    accessedAt: row.accessed_at,
+    prefs: row.prefs,
   };
 }
 
@@ -187,7 +228,7 @@ const valueJson = (alias: string) =>
  * merged JSON, or no row for an unknown user. A result over 64 KiB violates the
  * users_prefs_size CHECK constraint and changes nothing.
  */
-export function mergePrefs(db: Db, projectId: string, id: string, patch: string) {
+export function mergePrefs(db: Db, projectId: string, id: string, patch: string, updatedAt: number) {
   const merged = sql`(
     SELECT json('{' || coalesce(group_concat(json_quote(k) || ':' || v, ','), '') || '}') FROM (
       SELECT o.key AS k, CASE WHEN n.key IS NULL THEN ${valueJson('o')} ELSE ${valueJson('n')} END AS v
@@ -199,13 +240,29 @@ export function mergePrefs(db: Db, projectId: string, id: string, patch: string)
   )`;
   return db
     .update(users)
-    .set({ prefs: merged })
+    .set({ prefs: merged, updatedAt })
     .where(userIs(projectId, id))
     .returning({ prefs: users.prefs });
 }
 
-export function updateStatus(db: Db, projectId: string, id: string, status: number) {
-  return db.update(users).set({ status }).where(userIs(projectId, id)).returning(publicColumns);
+/**
+ * Changes plain columns of a user (none of those the search text is made of) and its
+ * updatedAt (unix ms); returns the record, or no row for an unknown user. A 64 KiB
+ * prefs object or a taken phone fails on the table's constraints.
+ */
+export function updateUser(
+  db: Db,
+  projectId: string,
+  id: string,
+  change: Partial<Pick<NewUserRow, 'status' | 'emailVerification' | 'phone' | 'phoneVerification' | 'labels' | 'prefs' | 'passwordHash' | 'passwordUpdate'>>,
+  updatedAt: number,
+) {
+  return db.update(users).set({ ...change, updatedAt }).where(userIs(projectId, id)).returning(publicColumns);
+}
+
+/** Records a sign-in, or a request as the user: the user's accessedAt (unix ms). Not a change of the user. */
+export function touchAccessed(db: Db, projectId: string, id: string, accessedAt: number, when?: SQL) {
+  return db.update(users).set({ accessedAt }).where(and(userIs(projectId, id), when));
 }
 
 /** The fields a name or email change recomputes the search text from. */
@@ -229,10 +286,11 @@ export function updateSearchFields(
   expected: { name: string; email: string },
   change: { name: string } | { email: string; emailKey: string },
   searchText: string,
+  updatedAt: number,
 ) {
   return db
     .update(users)
-    .set({ ...change, searchText })
+    .set({ ...change, searchText, updatedAt })
     .where(and(userIs(projectId, id), stillHas(expected)))
     .returning(publicColumns);
 }
@@ -240,14 +298,6 @@ export function updateSearchFields(
 /** A condition on the users row: it still has this name and email (byte for byte). */
 export function stillHas(expected: { name: string; email: string }) {
   return and(eq(users.name, expected.name), eq(users.email, expected.email));
-}
-
-export function updatePasswordHash(db: Db, projectId: string, id: string, passwordHash: string) {
-  return db.update(users).set({ passwordHash }).where(userIs(projectId, id)).returning(publicColumns);
-}
-
-export function updateEmailVerification(db: Db, projectId: string, id: string, emailVerification: boolean) {
-  return db.update(users).set({ emailVerification }).where(userIs(projectId, id)).returning(publicColumns);
 }
 
 /** Deletes the user; the counter and the search index follow through triggers in the same statement. */

@@ -1,12 +1,10 @@
-// The audit trail: which events are written, and the wire shape of a log entry.
+// The audit trail: which events are written, and reading a user's log.
 import * as queries from '../db/audit.ts';
 import type { AuditRow, NewAuditRow } from '../db/audit.ts';
 import { batchPrepared } from '../db/prepared.ts';
-import { userById } from '../db/users.ts';
+import { userById, type PublicUserRow } from '../db/users.ts';
 import type { Actor, Project, Stores } from './context.ts';
 import { userNotFound } from './errors.ts';
-import { geoFor } from './geo.ts';
-import type { DeviceInfo } from './user-agent.ts';
 
 export type AuditEvent =
   | 'account.sessions.create'
@@ -19,20 +17,32 @@ export type AuditEvent =
   | 'users.update.email'
   | 'users.update.password'
   | 'users.update.verification'
+  | 'users.update.phone'
+  | 'users.update.labels'
+  | 'users.update.phoneVerification'
   | 'users.sessions.delete';
 
 export function auditEntry(projectId: string, userId: string, event: AuditEvent, actor: Actor, now: number): NewAuditRow {
   return { projectId, userId, event, ip: actor.ip, time: now, device: JSON.stringify(actor.device), country: actor.country };
 }
 
-export function toLogEntry(row: AuditRow, locale: string) {
-  const device = JSON.parse(row.device) as DeviceInfo;
-  return { event: row.event, ip: row.ip, time: row.time, ...device, geo: geoFor(row.country, locale) };
+export type { AuditRow };
+
+/** A page of a user's log as the domain hands it to the edge, with the user it is of. */
+export interface LogPage {
+  user: PublicUserRow;
+  entries: AuditRow[];
+  /** The number of entries (counted only when asked). */
+  total: number;
 }
 
 /** A user's log, newest first; 404 for an unknown user. */
-export async function listLogs({ db }: Stores, project: Project, userId: string, limit: number, offset: number, locale: string) {
-  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listLogs(db, project.id, userId, limit, offset)]);
+export async function listLogs({ db }: Stores, project: Project, userId: string, limit: number, offset: number, count = false): Promise<LogPage> {
+  const [[user], entries, counted] = await batchPrepared(db, [
+    userById(db, project.id, userId),
+    queries.listLogs(db, project.id, userId, limit, offset),
+    queries.countLogs(db, project.id, count ? userId : ''),
+  ]);
   if (!user) throw userNotFound();
-  return rows.map((row) => toLogEntry(row, locale));
+  return { user, entries, total: counted[0]?.total ?? 0 };
 }

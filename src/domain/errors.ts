@@ -1,6 +1,8 @@
 // The domain's own failures. Each names what went wrong in the contract's words
 // (the message reaches API clients as is) and a kind; the HTTP edge maps kinds to
 // statuses in one place (src/http/errors.ts), so the domain never speaks HTTP.
+// Each failure also carries what the 1.x dialect says of it (contract §12.2): Appwrite
+// 1.6's `type` and message (app/config/errors.php), declared beside the 0.6 message.
 export type DomainErrorKind =
   | 'invalid' // the request's content breaks a rule
   | 'unauthenticated' // credentials missing, wrong, or of a blocked user
@@ -8,24 +10,51 @@ export type DomainErrorKind =
   | 'conflict' // the thing exists already
   | 'busy'; // the service refuses more work now; retrying later may succeed
 
+/** A failure in the 1.x dialect's words: Appwrite 1.6's error type and its message. */
+export interface Typed {
+  type: string;
+  message: string;
+}
+
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
   /** For 'busy': when a retry may succeed, in seconds. */
   readonly retryAfterSeconds?: number;
+  readonly typed: Typed;
 
-  constructor(kind: DomainErrorKind, message: string, retryAfterSeconds?: number) {
+  constructor(kind: DomainErrorKind, message: string, typed: Typed, retryAfterSeconds?: number) {
     super(message);
     this.kind = kind;
+    this.typed = typed;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
-export const userNotFound = () => new DomainError('not-found', 'User not found');
-export const sessionNotFound = () => new DomainError('not-found', 'Session not found');
-export const alreadyRegistered = () => new DomainError('conflict', 'User already registered');
-export const invalidCredentials = () => new DomainError('unauthenticated', 'Invalid credentials');
-export const userBlocked = () => new DomainError('unauthenticated', 'Invalid credentials. User is blocked');
-export const noSession = () => new DomainError('unauthenticated', 'Guest (role: guest) missing scope (account)');
+/** The 1.x words of a parameter that breaks a rule (Appwrite's validator message). */
+export const invalidArgument = (name: string, rule: string): Typed => ({ type: 'general_argument_invalid', message: `Invalid \`${name}\` param: ${rule}` });
+
+export const userNotFound = () => new DomainError('not-found', 'User not found', { type: 'user_not_found', message: 'User with the requested ID could not be found.' });
+export const sessionNotFound = () => new DomainError('not-found', 'Session not found', { type: 'user_session_not_found', message: 'The current user session could not be found.' });
+/** `type`: create says user_already_exists whatever is taken; the edits name it (contract §12.3). */
+export const alreadyRegistered = (type: 'user_already_exists' | 'user_email_already_exists' = 'user_already_exists') =>
+  new DomainError('conflict', 'User already registered', {
+    type,
+    message: type === 'user_already_exists' ? 'A user with the same id, email, or phone already exists in this project.' : 'A user with the same email already exists in the current project.',
+  });
+export const phoneTaken = () => new DomainError('conflict', 'User already registered', { type: 'user_phone_already_exists', message: 'A user with the same phone number already exists in the current project.' });
+export const invalidCredentials = () => new DomainError('unauthenticated', 'Invalid credentials', { type: 'user_invalid_credentials', message: 'Invalid credentials. Please check the email and password.' });
+export const userBlocked = () =>
+  new DomainError('unauthenticated', 'Invalid credentials. User is blocked', {
+    type: 'user_blocked',
+    message: 'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.',
+  });
+export const noSession = () => new DomainError('unauthenticated', 'Guest (role: guest) missing scope (account)', { type: 'general_unauthorized_scope', message: 'User (role: guests) missing scope (account)' });
 /** A parameter whose value breaks a rule only the domain can check (as `Invalid <name>: <rule>`). */
-export const invalidParam = (name: string, rule: string) => new DomainError('invalid', `Invalid ${name}: ${rule}`);
-export const tooBusy = (retryAfterSeconds?: number) => new DomainError('busy', 'Too many requests', retryAfterSeconds);
+export const invalidParam = (name: string, rule: string) => new DomainError('invalid', `Invalid ${name}: ${rule}`, invalidArgument(name, rule));
+/** An unknown list cursor; upstream 1.6 names the id. */
+export const cursorNotFound = (id: string) =>
+  new DomainError('invalid', 'Invalid cursor: User not found', { type: 'general_cursor_not_found', message: `User '${id}' for the 'cursor' value not found.` });
+/** A 1.x query the service does not support; the message names it. */
+export const queryInvalid = (message: string) => new DomainError('invalid', message, { type: 'general_query_invalid', message });
+export const tooBusy = (retryAfterSeconds?: number) =>
+  new DomainError('busy', 'Too many requests', { type: 'general_rate_limit_exceeded', message: 'Rate limit for the current endpoint has been exceeded. Please try again after some time.' }, retryAfterSeconds);

@@ -13,11 +13,11 @@ import type { ExportRow, ImportRow } from '../db/imports.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
 import { chunks, utf8Bytes } from './chunks.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
-import { DomainError, alreadyRegistered, invalidParam } from './errors.ts';
+import { DomainError, alreadyRegistered, invalidParam, type Typed } from './errors.ts';
 import { SECOND, newId, userKey } from './ids.ts';
 import { InvalidHashError, decodeStoredHash, encodeStoredHash, type ImportedHash } from './password-formats.ts';
 import { searchText } from './search.ts';
-import { emailKey, toListItem, type User, type UserListItem } from './users.ts';
+import { emailKey, nowMs, type UserRecord } from './users.ts';
 
 /** A record that passed its field rules (src/schemas/imports.ts). */
 export interface ImportRecord {
@@ -30,16 +30,20 @@ export interface ImportRecord {
   /** Unix seconds; null: now. */
   registration: number | null;
   prefs: Record<string, unknown>;
+  /** '' for none (then email is set). */
+  phone: string;
+  phoneVerification: boolean;
+  labels: string[];
   /** Checked and encoded here; null: the user cannot sign in until a password is set. */
   hash: Record<string, unknown> | null;
 }
 
 /** A record as checked: its values, or the message of the first rule it breaks. */
-export type CheckedRecord = { ok: true; values: ImportRecord } | { ok: false; message: string };
+export type CheckedRecord = { ok: true; values: ImportRecord } | { ok: false; message: string; typed?: Typed };
 
 export interface ImportOutcome {
   /** The users created, in input order. */
-  created: UserListItem[];
+  created: UserRecord[];
   /** The records skipped, by input index, in input order. */
   failures: Array<{ index: number; error: DomainError }>;
 }
@@ -66,7 +70,7 @@ export async function importUsers({ db, events }: Stores, project: Project, reco
   const failures: ImportOutcome['failures'] = [];
   let pending: Draft[] = [];
   records.forEach((record, index) => {
-    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message) });
+    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message, record.typed ?? { type: 'general_argument_invalid', message: record.message }) });
     try {
       pending.push(draftOf(project, record.values, index, now));
     } catch (err) {
@@ -89,18 +93,22 @@ export async function importUsers({ db, events }: Stores, project: Project, reco
       db,
       project.id,
       missed.flatMap((d) => (d.customId === null ? [] : [d.customId])),
-      missed.map((d) => d.row.emailKey),
+      missed.flatMap((d) => (d.row.emailKey === '' ? [] : [d.row.emailKey])),
+      missed.flatMap((d) => (d.row.phone === '' ? [] : [d.row.phone])),
     );
     pending = [];
     for (const draft of missed) {
-      const taken = (draft.customId !== null && existing.ids.has(draft.customId)) || existing.emailKeys.has(draft.row.emailKey);
+      const taken =
+        (draft.customId !== null && existing.ids.has(draft.customId)) ||
+        (draft.row.emailKey !== '' && existing.emailKeys.has(draft.row.emailKey)) ||
+        (draft.row.phone !== '' && existing.phones.has(draft.row.phone));
       if (taken) failures.push({ index: draft.index, error: alreadyRegistered() });
       else pending.push(draft); // its seq (or generated id) was taken meanwhile: place it again
     }
   }
   created.sort((a, b) => a.index - b.index);
   failures.sort((a, b) => a.index - b.index);
-  return { created: created.map(({ row }) => toListItem(row)), failures };
+  return { created: created.map(({ row }) => recordOf(row)), failures };
 }
 
 /** One import route's user: 201 with the user, or the record's failure (400, 409). */
@@ -109,15 +117,22 @@ export async function importUser(
   project: Project,
   input: { userId: string | null; email: string; name: string; hash: ImportedHash },
   actor: Actor,
-): Promise<User> {
-  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, hash: { ...input.hash } };
+): Promise<UserRecord> {
+  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], hash: { ...input.hash } };
   const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
   if (failures[0]) throw failures[0].error;
-  return { ...created[0]!, roles: [] };
+  return created[0]!;
+}
+
+/** The record of a user as the import wrote it (never signed in yet). */
+function recordOf(row: ImportRow): UserRecord {
+  const { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, passwordUpdate, updatedAt } = row;
+  return { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, labels: JSON.parse(row.labels) as string[], passwordUpdate, updatedAt, accessedAt: 0 };
 }
 
 function draftOf(project: Project, record: ImportRecord, index: number, now: number): Draft {
   const passwordHash = record.hash === null ? '' : encodeStoredHash(record.hash as unknown as ImportedHash);
+  const changed = nowMs();
   return {
     index,
     customId: record.userId,
@@ -131,6 +146,11 @@ function draftOf(project: Project, record: ImportRecord, index: number, now: num
       registration: record.registration ?? now,
       prefs: JSON.stringify(record.prefs),
       searchText: searchText(project.seq, record.name, record.email),
+      phone: record.phone,
+      phoneVerification: record.phoneVerification,
+      labels: JSON.stringify([...new Set(record.labels)]),
+      passwordUpdate: passwordHash === '' ? 0 : changed,
+      updatedAt: changed,
     },
   };
 }
@@ -182,6 +202,10 @@ export interface ExportRecord {
   registration: number;
   prefs: Record<string, unknown>;
   hash?: ImportedHash;
+  // Only when set (contract §12.3), so that older exports and projects look as before.
+  phone?: string;
+  phoneVerification?: boolean;
+  labels?: string[];
 }
 
 export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord {
@@ -195,6 +219,9 @@ export function toExportRecord(row: ExportRow, withHash: boolean): ExportRecord 
     prefs: JSON.parse(row.prefs) as Record<string, unknown>,
   };
   if (withHash && row.passwordHash !== '') record.hash = decodeStoredHash(row.passwordHash);
+  if (row.phone !== '') record.phone = row.phone;
+  if (row.phoneVerification === 1) record.phoneVerification = true;
+  if (row.labels !== '[]') record.labels = JSON.parse(row.labels) as string[];
   return record;
 }
 

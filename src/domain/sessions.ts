@@ -6,7 +6,8 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { batchPrepared } from '../db/prepared.ts';
-import { findUser, findUserByEmail, replacePasswordHash, userById, type PublicUserRow } from '../db/users.ts';
+import { countCreated } from '../db/usage.ts';
+import { findUser, findUserByEmail, replacePasswordHash, touchAccessed, userById, type PublicUserRow } from '../db/users.ts';
 import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
@@ -14,7 +15,6 @@ import { eventData, recordEvent, recordSessionEvents } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
-import { geoFor } from './geo.ts';
 import { newId } from './ids.ts';
 import type { Admission } from './hash-admission.ts';
 import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword } from './passwords.ts';
@@ -165,6 +165,9 @@ export async function beginSession(
     cap.logs,
     recordSessionEvents(db, cap.ending, 'account.sessions.delete', now),
     cap.ended,
+    // The 1.x accessedAt and the usage counters, as the session exists.
+    touchAccessed(db, project.id, userId, Date.now(), created),
+    countCreated(db, project.id, 'sessions', now, 1, created),
     ...alongside,
   ]);
   if (inserted.length === 0) return null;
@@ -216,10 +219,8 @@ export async function authenticate({ db, kv }: Stores, project: Project, credent
   return { sessionId: record.sessionId, user: live.user };
 }
 
-function toSessionModel(row: SessionRow, locale: string) {
-  const device = JSON.parse(row.device) as DeviceInfo;
-  return { $id: row.id, ip: row.ip, ...device, geo: geoFor(row.country, locale) };
-}
+/** A session as the domain hands it to the edge: `current` tells the caller's own. */
+export type SessionRecord = SessionRow & { current: boolean };
 
 /**
  * The most sessions a listing returns: the 0.6 routes have no paging params (contract §4),
@@ -227,9 +228,9 @@ function toSessionModel(row: SessionRow, locale: string) {
  */
 export const SESSION_LIST_LIMIT = 100;
 
-export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession, locale: string) {
+export async function listOwnSessions({ db }: Stores, project: Project, session: AuthenticatedSession): Promise<SessionRecord[]> {
   const rows = await queries.listUserSessions(db, project.id, session.user.id, nowSeconds(), SESSION_LIST_LIMIT).all();
-  return rows.map((row) => ({ ...toSessionModel(row, locale), current: row.id === session.sessionId }));
+  return rows.map((row) => ({ ...row, current: row.id === session.sessionId }));
 }
 
 /** Ends one of the caller's own sessions (`current` names the one in use). */
@@ -248,18 +249,19 @@ export async function endOwnSession({ db, kv, events }: Stores, project: Project
   return { endedCurrent: id === session.sessionId };
 }
 
-export async function listUserSessions({ db }: Stores, project: Project, userId: string, locale: string) {
+export async function listUserSessions({ db }: Stores, project: Project, userId: string): Promise<SessionRecord[]> {
   const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds(), SESSION_LIST_LIMIT)]);
   if (!user) throw userNotFound();
-  return rows.map((row) => toSessionModel(row, locale));
+  return rows.map((row) => ({ ...row, current: false }));
 }
 
 /**
- * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session.
+ * Users API: ends one session (sessionId) or all of them; succeeds for an unknown session
+ * and resolves to how many ended (the 1.x dialect refuses an unknown one).
  * Logged, and announced, only when a session ended, as on the Account API: both are
  * placed before the deletion in the batch, conditional on what it will delete.
  */
-export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string) {
+export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string): Promise<number> {
   const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
   const ending = queries.userHasSession(project.id, userId, sessionId);
   const [[user], , recorded, deleted] = await db.batch([
@@ -274,4 +276,5 @@ export async function deleteUserSessions({ db, kv, events }: Stores, project: Pr
   if (!user) throw userNotFound();
   events.announce(recorded);
   await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+  return deleted.length;
 }

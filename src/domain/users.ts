@@ -1,21 +1,31 @@
-// The user rules: creation (hashing, ids, case-insensitive unique emails), listing
-// and search, prefs, status, edits and erasure, and the wire shape of a user.
+// The user rules: creation (hashing, ids, case-insensitive unique emails, unique phones),
+// listing and search, prefs, status, labels, edits and erasure. Every function returns
+// the user's record (db/users.ts PublicUserRow); the edge renders it in the request's
+// dialect (src/schemas/user-model.ts).
 import { deleteUserLogs, insertLogIf } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
-import type { Page, PublicUserRow } from '../db/users.ts';
+import type { NewUserRow, Page, PublicUserRow } from '../db/users.ts';
+import { MAX_BOUND_PARAMS, QueryTooLarge, queryUsers, type UserQuery } from '../db/user-queries.ts';
+
+export type { Attribute, Comparison, Filter, OrderAttribute, UserQuery, Value } from '../db/user-queries.ts';
+import { countCreated } from '../db/usage.ts';
 import { eraseSettledUserEvents } from '../db/webhooks.ts';
 import { deleteTokens } from '../kv/session-tokens.ts';
 import { auditEntry } from './audit.ts';
 import { recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
-import { alreadyRegistered, invalidParam, tooBusy, userNotFound } from './errors.ts';
+import { alreadyRegistered, cursorNotFound, invalidParam, phoneTaken, queryInvalid, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
 
+/** A user as the domain hands it to the edge. */
+export type UserRecord = PublicUserRow;
+
+/** The 0.6 wire shapes the edge renders a record in (src/schemas/user-model.ts); the 0.6 suites type responses with them. */
 export interface UserListItem {
   $id: string;
   email: string;
@@ -26,37 +36,31 @@ export interface UserListItem {
 }
 export type User = UserListItem & { roles: string[] };
 
-export function toListItem(row: PublicUserRow): UserListItem {
-  return {
-    $id: row.id,
-    email: row.email,
-    emailVerification: row.emailVerification,
-    status: row.status,
-    registration: row.registration,
-    name: row.name,
-  };
-}
-
-export function toUser(row: PublicUserRow): User {
-  return { ...toListItem(row), roles: [] };
-}
-
 export const emailKey = (email: string) => email.toLowerCase();
 
+/** The 1.x dialect's default ordering and the time of changes: unix milliseconds. */
+export const nowMs = () => Date.now();
+
+export interface NewUser {
+  /** A custom id (contract §9.2); none: generated. */
+  userId?: string;
+  /** '' for none: a user may have a phone only, or neither (1.x). */
+  email: string;
+  phone?: string;
+  /** '' for none: such a user cannot sign in with a password. */
+  password: string;
+  name: string;
+}
+
 /** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (hash-admission.ts). */
-export async function createUser(
-  { db, events }: Stores,
-  project: Project,
-  input: { email: string; password: string; name: string },
-  actor: Actor,
-  hashBudgetMs: number,
-): Promise<User> {
-  const release = await claimEmail(project.id, emailKey(input.email), hashBudgetMs + CLAIM_SLACK_MS);
+export async function createUser({ db, events }: Stores, project: Project, input: NewUser, actor: Actor, hashBudgetMs: number): Promise<UserRecord> {
+  const key = emailKey(input.email);
+  const release = key === '' ? () => {} : await claimEmail(project.id, key, hashBudgetMs + CLAIM_SLACK_MS);
   try {
     // Checked before hashing so a duplicate costs no hash (upstream checks first too);
     // the unique index still settles a race between isolates.
-    if (await queries.findUserByEmail(db, project.id, emailKey(input.email))) throw alreadyRegistered();
-    const passwordHash = await hashPassword(input.password, { queue: project.id, budgetMs: hashBudgetMs });
+    if (key !== '' && (await queries.findUserByEmail(db, project.id, key))) throw alreadyRegistered();
+    const passwordHash = input.password === '' ? '' : await hashPassword(input.password, { queue: project.id, budgetMs: hashBudgetMs });
     return await insertUser({ db, events }, project, input, passwordHash, actor);
   } finally {
     release();
@@ -91,31 +95,40 @@ async function claimEmail(projectId: string, key: string, termMs: number): Promi
   return () => void (creating.get(claim) === mine && creating.delete(claim));
 }
 
-async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project: Project, input: { email: string; name: string }, passwordHash: string, actor: Actor): Promise<User> {
+async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project: Project, input: NewUser, passwordHash: string, actor: Actor): Promise<UserRecord> {
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
+    const id = input.userId ?? key.id;
+    const now = nowMs();
+    const row: NewUserRow = {
+      seq: key.seq,
+      id,
+      projectId: project.id,
+      email: input.email,
+      emailKey: emailKey(input.email),
+      phone: input.phone ?? '',
+      name: input.name,
+      passwordHash,
+      passwordUpdate: passwordHash === '' ? 0 : now,
+      updatedAt: now,
+      status: 0,
+      emailVerification: false,
+      registration: key.registration,
+      searchText: searchText(project.seq, input.name, input.email),
+    };
     try {
-      const [[row], , recorded] = await db.batch([
-        queries.insertUser(db, {
-          seq: key.seq,
-          id: key.id,
-          projectId: project.id,
-          email: input.email,
-          emailKey: emailKey(input.email),
-          name: input.name,
-          passwordHash,
-          status: 0,
-          emailVerification: false,
-          registration: key.registration,
-          searchText: searchText(project.seq, input.name, input.email),
-        }),
-        insertLogIf(db, auditEntry(project.id, key.id, 'users.create', actor, key.registration)),
-        recordEvent(db, { projectId: project.id, userId: key.id, event: 'users.create', time: key.registration }),
+      const [[inserted], , recorded] = await db.batch([
+        queries.insertUser(db, row),
+        insertLogIf(db, auditEntry(project.id, id, 'users.create', actor, key.registration)),
+        recordEvent(db, { projectId: project.id, userId: id, event: 'users.create', time: key.registration }),
+        countCreated(db, project.id, 'users', key.registration, 1),
       ]);
       events.announce(recorded);
-      return toUser(row!);
+      return inserted!;
     } catch (err) {
-      if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
+      // Create has one conflict for a taken id, email or phone (upstream 1.x).
+      if (isConstraintError(err, 'UNIQUE', 'users.email_key') || isConstraintError(err, 'UNIQUE', 'users.phone')) throw alreadyRegistered();
+      if (input.userId !== undefined && isConstraintError(err, 'UNIQUE', 'users.id')) throw alreadyRegistered();
       // Another isolate took the same key in the same second: draw again.
       if (isConstraintError(err, 'UNIQUE') && attempt < 3) continue;
       throw err;
@@ -123,17 +136,39 @@ async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project
   }
 }
 
-export async function getUser({ db }: Stores, project: Project, userId: string): Promise<User> {
+export async function getUser({ db }: Stores, project: Project, userId: string): Promise<UserRecord> {
   const [row] = await queries.userById(db, project.id, userId).all();
   if (!row) throw userNotFound();
-  return toUser(row);
+  return row;
 }
 
-export async function listUsers({ db }: Stores, project: Project, search: string, page: Page) {
+/** A page of users and the number of matches (`total`). */
+export async function listUsers({ db }: Stores, project: Project, search: string, page: Page): Promise<{ total: number; users: UserRecord[] }> {
   const match = matchExpression(project.seq, search);
   const result = match === null ? await queries.listUsers(db, project.id, page) : await queries.searchUsers(db, project.id, match, page);
-  if (!result) throw invalidParam('cursor', 'User not found');
-  return { sum: result.sum, users: result.users.map(toListItem) };
+  if (!result) throw cursorNotFound(page.cursor!.id);
+  return { total: result.sum, users: result.users };
+}
+
+/**
+ * 1.x: a page of the users matching `query` (and `search`), with their count unless
+ * `count` is false. The plain list and search, as in 0.6, take their fast paths.
+ */
+export async function findUsers({ db }: Stores, project: Project, search: string, query: UserQuery, count: boolean): Promise<{ total: number; users: UserRecord[] }> {
+  if (query.filters.length === 0 && !query.order && count) {
+    return listUsers({ db } as Stores, project, search, { limit: query.limit, offset: query.offset, order: 'ASC', cursor: query.cursor });
+  }
+  const match = matchExpression(project.seq, search);
+  const filters = match === null ? query.filters : [...query.filters, { op: 'search' as const, match }];
+  let result;
+  try {
+    result = await queryUsers(db, project.id, { ...query, filters }, count);
+  } catch (err) {
+    if (err instanceof QueryTooLarge) throw queryInvalid(`Invalid query: the queries bind more than ${MAX_BOUND_PARAMS} values; send fewer filters or values`);
+    throw err;
+  }
+  if (!result) throw cursorNotFound(query.cursor!.id);
+  return result;
 }
 
 /** The stored prefs JSON text, returned byte for byte. */
@@ -143,10 +178,11 @@ export async function getPrefs({ db }: Stores, project: Project, userId: string)
   return prefs;
 }
 
+/** 0.6: a shallow merge into the stored prefs; returns the merged JSON text. */
 export async function mergePrefs({ db, events }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
   try {
     const [[row], , recorded] = await db.batch([
-      queries.mergePrefs(db, project.id, userId, JSON.stringify(patch)),
+      queries.mergePrefs(db, project.id, userId, JSON.stringify(patch), nowMs()),
       insertLogIf(db, auditEntry(project.id, userId, 'users.update.prefs', actor, nowSeconds())),
       recordEvent(db, { projectId: project.id, userId, event: 'users.update.prefs' }),
     ]);
@@ -159,10 +195,20 @@ export async function mergePrefs({ db, events }: Stores, project: Project, userI
   }
 }
 
+/** 1.x: the prefs become `prefs` as a whole; returns the stored JSON text. */
+export async function replacePrefs(stores: Stores, project: Project, userId: string, prefs: Record<string, unknown>, actor: Actor): Promise<string> {
+  try {
+    return (await updateFields(stores, project, userId, { prefs: JSON.stringify(prefs) }, 'users.update.prefs', actor)).prefs;
+  } catch (err) {
+    if (isConstraintError(err, 'CHECK')) throw invalidParam('prefs', 'Prefs must be at most 64 KiB of JSON');
+    throw err;
+  }
+}
+
 /** Blocking (status 2) also ends every session of the user, in the same transaction. */
-export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<User> {
+export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<UserRecord> {
   const [[row], , recorded, ended] = await db.batch([
-    queries.updateStatus(db, project.id, userId, status),
+    queries.updateUser(db, project.id, userId, { status }, nowMs()),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
     recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
@@ -171,21 +217,63 @@ export async function updateStatus({ db, kv, events }: Stores, project: Project,
   if (!row) throw userNotFound();
   events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
-  return toUser(row);
+  return row;
 }
 
-export async function updateName(stores: Stores, project: Project, userId: string, name: string, actor: Actor): Promise<User> {
+export async function updateName(stores: Stores, project: Project, userId: string, name: string, actor: Actor): Promise<UserRecord> {
   return updateSearchFields(stores, project, userId, { name }, 'users.update.name', actor);
 }
 
 /** Another user of the project with the address (case-insensitively) is a 409; one's own in another case is a change. */
-export async function updateEmail(stores: Stores, project: Project, userId: string, email: string, actor: Actor): Promise<User> {
+export async function updateEmail(stores: Stores, project: Project, userId: string, email: string, actor: Actor): Promise<UserRecord> {
   try {
     return await updateSearchFields(stores, project, userId, { email, emailKey: emailKey(email) }, 'users.update.email', actor);
   } catch (err) {
-    if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered();
+    if (isConstraintError(err, 'UNIQUE', 'users.email_key')) throw alreadyRegistered('user_email_already_exists');
     throw err;
   }
+}
+
+/** `phone`: E.164, or '' to remove it; another user of the project with it is a 409. */
+export async function updatePhone(stores: Stores, project: Project, userId: string, phone: string, actor: Actor): Promise<UserRecord> {
+  try {
+    return await updateFields(stores, project, userId, { phone }, 'users.update.phone', actor);
+  } catch (err) {
+    if (isConstraintError(err, 'UNIQUE', 'users.phone')) throw phoneTaken();
+    throw err;
+  }
+}
+
+export async function updatePhoneVerification(stores: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<UserRecord> {
+  return updateFields(stores, project, userId, { phoneVerification: verified }, 'users.update.phoneVerification', actor);
+}
+
+/** Replaces the labels (duplicates dropped, first occurrence kept); user_labels follows by trigger. */
+export async function updateLabels(stores: Stores, project: Project, userId: string, labels: string[], actor: Actor): Promise<UserRecord> {
+  return updateFields(stores, project, userId, { labels: [...new Set(labels)] }, 'users.update.labels', actor);
+}
+
+export async function updateVerification(stores: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<UserRecord> {
+  return updateFields(stores, project, userId, { emailVerification: verified }, 'users.update.verification', actor);
+}
+
+/** One plain change of a user, logged and announced in the same batch. */
+async function updateFields(
+  { db, events }: Stores,
+  project: Project,
+  userId: string,
+  change: Parameters<typeof queries.updateUser>[3],
+  event: 'users.update.prefs' | 'users.update.phone' | 'users.update.phoneVerification' | 'users.update.labels' | 'users.update.verification',
+  actor: Actor,
+): Promise<UserRecord> {
+  const [[row], , recorded] = await db.batch([
+    queries.updateUser(db, project.id, userId, change, nowMs()),
+    insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds())),
+    recordEvent(db, { projectId: project.id, userId, event }),
+  ]);
+  if (!row) throw userNotFound();
+  events.announce(recorded);
+  return row;
 }
 
 /**
@@ -200,19 +288,19 @@ async function updateSearchFields(
   change: { name: string } | { email: string; emailKey: string },
   event: 'users.update.name' | 'users.update.email',
   actor: Actor,
-): Promise<User> {
+): Promise<UserRecord> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const current = await queries.findSearchFields(db, project.id, userId);
     if (!current) throw userNotFound();
     const next = { ...current, ...change };
     const [, [row], recorded] = await db.batch([
       insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds()), queries.stillHas(current)),
-      queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email)),
+      queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email), nowMs()),
       recordEvent(db, { projectId: project.id, userId, event, when: queries.stillHas(next) }),
     ]);
     if (!row) continue;
     events.announce(recorded);
-    return toUser(row);
+    return row;
   }
   // Only a stream of concurrent edits of one user gets here: ask the client to retry.
   throw tooBusy();
@@ -226,13 +314,13 @@ export async function updatePassword(
   password: string,
   actor: Actor,
   hashBudgetMs: number,
-): Promise<User> {
+): Promise<UserRecord> {
   // An unknown user costs no hash.
   const [exists] = await queries.userById(db, project.id, userId).all();
   if (!exists) throw userNotFound();
   const passwordHash = await hashPassword(password, { queue: project.id, budgetMs: hashBudgetMs });
   const [[row], , recorded, ended] = await db.batch([
-    queries.updatePasswordHash(db, project.id, userId, passwordHash),
+    queries.updateUser(db, project.id, userId, { passwordHash, passwordUpdate: nowMs() }, nowMs()),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),
     recordEvent(db, { projectId: project.id, userId, event: 'users.update.password' }),
     deleteUserSessions(db, project.id, userId),
@@ -240,18 +328,7 @@ export async function updatePassword(
   if (!row) throw userNotFound();
   events.announce(recorded);
   await deleteTokens(kv, ended.map((s) => s.tokenHash));
-  return toUser(row);
-}
-
-export async function updateVerification({ db, events }: Stores, project: Project, userId: string, verified: boolean, actor: Actor): Promise<User> {
-  const [[row], , recorded] = await db.batch([
-    queries.updateEmailVerification(db, project.id, userId, verified),
-    insertLogIf(db, auditEntry(project.id, userId, 'users.update.verification', actor, nowSeconds())),
-    recordEvent(db, { projectId: project.id, userId, event: 'users.update.verification' }),
-  ]);
-  if (!row) throw userNotFound();
-  events.announce(recorded);
-  return toUser(row);
+  return row;
 }
 
 /**

@@ -10,7 +10,7 @@ export type Body =
   | { kind: 'object'; value: Record<string, unknown> }
   | { kind: 'invalid' };
 
-const tooLarge = () => new HttpError(413, 'Request body too large');
+const tooLarge = () => new HttpError(413, 'Request body too large', { type: 'general_argument_invalid', message: 'Request body too large' });
 
 export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Body> {
   if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) return { kind: 'none' };

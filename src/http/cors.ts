@@ -13,6 +13,8 @@ const ALLOW_HEADERS = [
   'Origin', 'Cookie', 'Set-Cookie', 'X-Requested-With', 'Content-Type', 'Access-Control-Allow-Origin',
   'Access-Control-Request-Headers', 'Accept', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale',
   'X-Appwrite-Mode', 'X-SDK-Version', 'X-Fallback-Cookies', 'Cache-Control', 'Expires', 'Pragma', 'X-D1-Bookmark',
+  // Today's SDKs (contract §12.1).
+  'X-Appwrite-Response-Format', 'X-SDK-Name', 'X-SDK-Platform', 'X-SDK-Language', 'X-Appwrite-JWT', 'X-Appwrite-Session',
 ].join(', ');
 
 export function corsHeaders(origin: string): Record<string, string> {
@@ -46,7 +48,8 @@ export function checkOrigin(request: Request, url: URL, project: Project, validK
   if (!origin || origin === url.origin || project.origins.includes(origin)) return origin;
   if (validKey) return null;
   const host = safeHost(origin);
-  throw new HttpError(403, `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console`);
+  const message = `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console`;
+  throw new HttpError(403, message, { type: 'general_unknown_origin', message: `${message} dashboard` });
 }
 
 function safeHost(origin: string): string {

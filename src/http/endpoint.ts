@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Scope } from '../domain/scopes.ts';
 import type { Actor, Project, Stores } from '../domain/context.ts';
 import type { AuthenticatedSession } from '../domain/sessions.ts';
+import type { Dialect } from '../schemas/dialect.ts';
 import type { ParamSpec, ParamValues } from '../schemas/params.ts';
 import type { RateLimitRule } from './rate-limit.ts';
 
@@ -36,10 +37,12 @@ export interface RequestContext {
   actor(): Actor;
   /** The X-Appwrite-Locale language for country names. */
   locale: string;
+  /** The dialect the request speaks (contract §12.1). */
+  dialect: Dialect;
 }
 
 export interface Endpoint<S extends ParamSpec = ParamSpec> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** itty-router pattern below API_BASE, e.g. '/users/:userId'. */
   path: string;
   operationId: string;

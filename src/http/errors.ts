@@ -1,7 +1,9 @@
 // The one error mapper: known failures keep their status and message, anything else
-// becomes a bare 500 that never carries SQL, bound values, stacks or secrets.
+// becomes a bare 500 that never carries SQL, bound values, stacks or secrets. The 1.x
+// dialect adds Appwrite 1.6's `type` and speaks its message (contract §12.2).
 import pkg from '../../package.json' with { type: 'json' };
-import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
+import { DomainError, invalidArgument, type DomainErrorKind, type Typed } from '../domain/errors.ts';
+import type { Dialect } from '../schemas/dialect.ts';
 import { JSON_CONTENT_TYPE } from './respond.ts';
 
 export const SERVICE_VERSION: string = pkg.version;
@@ -9,19 +11,28 @@ export const SERVICE_VERSION: string = pkg.version;
 /** Statuses whose own message reaches the client (contract §2). */
 const SHOWN = new Set([400, 401, 403, 404, 409, 412, 413, 429]);
 
+const SERVER_ERROR: Typed = { type: 'general_unknown', message: 'Server Error' };
+
 export class HttpError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
+  /** The 1.x type and message; for an argument, its rule in Appwrite's words. */
+  readonly typed: Typed;
 
-  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+  constructor(status: number, message: string, typed: Typed, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.typed = typed;
     this.headers = headers;
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, message);
-export const unauthorized = (message: string) => new HttpError(401, message);
+/** `typed` defaults to general_argument_invalid with the same message. */
+export const badRequest = (message: string, typed: Typed = { type: 'general_argument_invalid', message }) => new HttpError(400, message, typed);
+export const unauthorized = (message: string, typed: Typed) => new HttpError(401, message, typed);
+/** A parameter breaking its rule, in each dialect's words. */
+export const invalidParamError = (name: string, rule: string) => badRequest(`Invalid ${name}: ${rule}`, invalidArgument(name, rule));
+export const routeNotFound = () => new HttpError(404, 'Not Found', { type: 'general_route_not_found', message: 'The requested route was not found. Please refer to the API docs and try again.' });
 
 /** The status of each kind of domain failure: the one place the domain meets HTTP. */
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
@@ -36,10 +47,14 @@ export function statusOf(err: DomainError): number {
   return DOMAIN_STATUS[err.kind];
 }
 
-export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
+/** An error response; `typed` (the 1.x words) is used in the 1.x dialect only. */
+export function errorResponse(status: number, message: string, headers: Record<string, string> = {}, dialect: Dialect = '0.6', typed?: Typed): Response {
   const shown = SHOWN.has(status);
   const code = shown ? status : 500;
-  const body = JSON.stringify({ message: shown ? message : 'Server Error', code, version: SERVICE_VERSION });
+  const wire = !shown ? SERVER_ERROR : dialect === '1.x' && typed ? typed : { type: 'general_unknown', message };
+  const body = JSON.stringify(
+    dialect === '1.x' ? { message: wire.message, code, type: wire.type, version: SERVICE_VERSION } : { message: shown ? message : 'Server Error', code, version: SERVICE_VERSION },
+  );
   return new Response(body, {
     status: code,
     headers: {
@@ -52,15 +67,15 @@ export function errorResponse(status: number, message: string, headers: Record<s
   });
 }
 
-/** Maps a thrown value to a response; unexpected errors are logged with the request id only. */
-export function toErrorResponse(err: unknown, requestId: string): Response {
-  if (err instanceof HttpError) return errorResponse(err.status, err.message, err.headers);
+/** Maps a thrown value to a response in the request's dialect; unexpected errors are logged with the request id only. */
+export function toErrorResponse(err: unknown, requestId: string, dialect: Dialect = '0.6'): Response {
+  if (err instanceof HttpError) return errorResponse(err.status, err.message, err.headers, dialect, err.typed);
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(err.retryAfterSeconds)) };
-    return errorResponse(statusOf(err), err.message, headers);
+    return errorResponse(statusOf(err), err.message, headers, dialect, err.typed);
   }
   console.error(JSON.stringify({ level: 'error', requestId, error: describe(err) }));
-  return errorResponse(500, 'Server Error');
+  return errorResponse(500, 'Server Error', {}, dialect);
 }
 
 /**

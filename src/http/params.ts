@@ -5,6 +5,6 @@ import { badRequest } from './errors.ts';
 
 export function validateParams<S extends ParamSpec>(spec: S, source: Record<string, unknown>): ParamValues<S> {
   const checked = checkParams(spec, source);
-  if (!checked.ok) throw badRequest(checked.message);
+  if (!checked.ok) throw badRequest(checked.message, checked.typed);
   return checked.values;
 }

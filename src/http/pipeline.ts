@@ -12,6 +12,7 @@ import { keyOfProject, requireScope, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
+import type { Dialect } from '../schemas/dialect.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
@@ -24,6 +25,7 @@ export async function runEndpoint(
   env: Env,
   exec: ExecutionContext,
   requestId: string,
+  dialect: Dialect,
 ): Promise<Response> {
   const url = new URL(request.url);
   const meter = env.METER_ROWS_READ === 'true' ? newMeter() : undefined;
@@ -59,7 +61,7 @@ export async function runEndpoint(
       body = await readBody(request, endpoint.maxBodyBytes);
       if (access.kind !== 'open' && projectId() !== identified) await identify(projectId());
     }
-    const source = request.method === 'GET' ? lastValues(url.searchParams) : body.kind === 'object' ? body.value : {};
+    const source = request.method === 'GET' ? lastValues(url.searchParams, dialect === '1.x') : body.kind === 'object' ? body.value : {};
 
     let actor: Actor | undefined;
     const actorOnce = () => (actor ??= actorOf(request));
@@ -84,10 +86,11 @@ export async function runEndpoint(
       scopes,
       actor: actorOnce,
       locale: localeOf(request),
+      dialect,
     };
     response = await endpoint.handle(ctx, params);
   } catch (err) {
-    response = toErrorResponse(err, requestId);
+    response = toErrorResponse(err, requestId, dialect);
   }
   if (corsOrigin) for (const [name, value] of Object.entries(corsHeaders(corsOrigin))) response.headers.set(name, value);
   const bookmark = requestDb?.bookmark();
@@ -106,10 +109,20 @@ function projectParam(url: URL, body: Body): string | undefined {
   return value || undefined;
 }
 
-/** Like PHP, the last of repeated query keys wins. */
-function lastValues(params: URLSearchParams): Record<string, string> {
-  const values: Record<string, string> = Object.create(null);
-  for (const [key, value] of params) values[key] = value;
+/**
+ * Like PHP, the last of repeated query keys wins; in the 1.x dialect `name[]=…` or `name[0]=…`
+ * keys make the array `name` (the SDKs send `queries[0]=…&queries[1]=…`), in key order.
+ */
+function lastValues(params: URLSearchParams, arraysToo: boolean): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = Object.create(null);
+  const arrays: Record<string, Array<[number, string]>> = Object.create(null);
+  for (const [key, value] of params) {
+    const item = /^([^[\]]+)\[(\d{0,4})\]$/.exec(key);
+    if (item && arraysToo) (arrays[item[1]!] ??= []).push([item[2] === '' ? Infinity : Number(item[2]), value]);
+    else values[key] = value;
+  }
+  // A stable sort: `name[]` items keep their order after the numbered ones.
+  for (const [name, items] of Object.entries(arrays)) if (!(name in values)) values[name] = items.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
   return values;
 }
 

@@ -2,6 +2,7 @@
 // any password hashing). Enforcement is the Workers Rate Limiting binding; the
 // numbers for the X-RateLimit-* headers come from the RATE_LIMITS var, which
 // restates each binding's configuration (wrangler.toml).
+import { tooBusy } from '../domain/errors.ts';
 import { HttpError } from './errors.ts';
 
 export type Limiter = 'SIGN_IN_EMAIL_LIMITER' | 'SIGN_IN_IP_LIMITER' | 'SIGN_IN_PROJECT_LIMITER' | 'SESSION_DELETE_IP_LIMITER';
@@ -42,7 +43,7 @@ export async function enforceRateLimits(
       // The binding counts in fixed windows of `period` seconds.
       headers['X-RateLimit-Reset'] = String(now - (now % config.period) + config.period);
     }
-    throw new HttpError(429, 'Too many requests', headers);
+    throw new HttpError(429, 'Too many requests', tooBusy().typed, headers);
   }
 }
 

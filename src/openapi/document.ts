@@ -1,12 +1,13 @@
 // The OpenAPI 3.1 document, generated from the route table: the declarations that
 // route and validate requests (src/routes/, src/schemas/) are the ones described.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
 import { SERVICE_VERSION } from '../http/errors.ts';
 import { errorModel, pathParams } from '../schemas/common.ts';
+import { error1xModel, models1x, type Dialect } from '../schemas/dialect.ts';
 import { webhookHeaders, webhookPayloads } from '../schemas/webhooks.ts';
 import type { Param } from '../schemas/params.ts';
-import { componentSchemas, schemaOf, type JsonSchema } from './json-schema.ts';
+import { componentSchemas, schemaOf, type JsonSchema, type Models } from './json-schema.ts';
 
 type Responses = Endpoint['responses'];
 
@@ -25,10 +26,43 @@ const SECURITY_SCHEMES = {
 
 const REQUEST_ID = { $ref: '#/components/headers/RequestId' };
 
-/** The document describing a route table. */
-export function openApiDocument(table: Endpoint[]): JsonSchema {
+/** What differs between the two dialects' documents: their models and their error format (contract §12). */
+interface Flavour {
+  models: Models;
+  error: z.ZodType;
+  invalid(name: string, rule: string): string;
+}
+const FLAVOURS: Record<Dialect, Flavour> = {
+  '0.6': { models: z.globalRegistry, error: errorModel, invalid: (name, rule) => `Invalid ${name}: ${rule}` },
+  '1.x': { models: models1x, error: error1xModel, invalid: (name, rule) => `general_argument_invalid, Invalid \`${name}\` param: ${rule}` },
+};
+
+/** The document describing a route table: the 0.6 dialect's, or the 1.x dialect's. */
+export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): JsonSchema {
+  const flavour = FLAVOURS[dialect];
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint);
+  for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint, flavour);
+  if (dialect === '1.x') {
+    return {
+      openapi: '3.1.1',
+      info: {
+        title: 'Users API (1.x dialect)',
+        version: SERVICE_VERSION,
+        description:
+          'The Users API as today\'s Appwrite SDKs speak it: requests carry `X-Appwrite-Response-Format: 1.6.0` (any version 1.5.0 or later), ' +
+          'answers are Appwrite 1.6\'s models, errors are `{"message", "code", "type", "version"}` with Appwrite 1.6\'s `type`. ' +
+          'Webhooks are the same in both dialects: see the 0.6 document (`/v1/openapi.json`).',
+      },
+      servers: [{ url: '/', description: 'This deployment' }],
+      tags: [...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })),
+      paths,
+      components: {
+        schemas: componentSchemas(models1x),
+        securitySchemes: { ...SECURITY_SCHEMES, Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' } },
+        headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
+      },
+    };
+  }
   return {
     openapi: '3.1.1',
     info: {
@@ -83,54 +117,54 @@ function openApiPath(pattern: string): string {
   return API_BASE + pattern.replace(/:(\w+)/g, '{$1}');
 }
 
-function operation(endpoint: Endpoint): JsonSchema {
+function operation(endpoint: Endpoint, flavour: Flavour): JsonSchema {
   const { method, access } = endpoint;
   const params = Object.entries(endpoint.params);
-  const parameters = [...pathParameters(endpoint.path), ...(method === 'GET' ? params.map(queryParameter) : [])];
+  const parameters = [...pathParameters(endpoint.path, flavour), ...(method === 'GET' ? params.map((p) => queryParameter(p, flavour)) : [])];
   return {
     operationId: endpoint.operationId,
     summary: endpoint.summary,
     tags: [endpoint.tag],
     ...(access.kind === 'key' && { description: `Needs an API key with the \`${access.scope}\` scope.` }),
     ...(parameters.length > 0 && { parameters }),
-    ...(method !== 'GET' && params.length > 0 && { requestBody: requestBody(params) }),
-    responses: responses(endpoint),
-    security: security(access),
+    ...(method !== 'GET' && params.length > 0 && { requestBody: requestBody(params, flavour) }),
+    responses: responses(endpoint, flavour),
+    security: security(access, flavour),
   };
 }
 
-function pathParameters(pattern: string): JsonSchema[] {
+function pathParameters(pattern: string, flavour: Flavour): JsonSchema[] {
   return [...pattern.matchAll(/:(\w+)/g)].map(([, name]) => {
     const schema = pathParams[name!];
     if (!schema) throw new Error(`Path parameter "${name}" of ${pattern} is not described in src/schemas/common.ts (pathParams)`);
-    const { description, ...json } = schemaOf(schema, 'input');
+    const { description, ...json } = schemaOf(schema, 'input', flavour.models);
     return { name, in: 'path', required: true, description, schema: json };
   });
 }
 
-function queryParameter([name, param]: [string, Param]): JsonSchema {
-  return { name, in: 'query', required: !param.fallback, description: paramDescription(name, param), schema: paramSchema(param) };
+function queryParameter([name, param]: [string, Param], flavour: Flavour): JsonSchema {
+  return { name, in: 'query', required: !param.fallback, description: paramDescription(name, param, flavour), schema: paramSchema(param, flavour) };
 }
 
-function requestBody(params: Array<[string, Param]>): JsonSchema {
-  const properties = Object.fromEntries(params.map(([name, param]) => [name, { ...paramSchema(param), description: paramDescription(name, param) }]));
+function requestBody(params: Array<[string, Param]>, flavour: Flavour): JsonSchema {
+  const properties = Object.fromEntries(params.map(([name, param]) => [name, { ...paramSchema(param, flavour), description: paramDescription(name, param, flavour) }]));
   const required = params.filter(([, param]) => !param.fallback).map(([name]) => name);
   const schema = { type: 'object', properties, ...(required.length > 0 && { required }) };
   return { required: required.length > 0, content: { 'application/json': { schema } } };
 }
 
-function paramSchema(param: Param): JsonSchema {
-  return { ...schemaOf(param.schema, 'input'), ...(param.fallback && { default: param.fallback.value }) };
+function paramSchema(param: Param, flavour: Flavour): JsonSchema {
+  return { ...schemaOf(param.schema, 'input', flavour.models), ...(param.fallback && { default: param.fallback.value }) };
 }
 
 /** The description, and the error an invalid value gets (src/http/params.ts). */
-function paramDescription(name: string, param: Param): string {
-  return `${param.description}\n\nAn invalid value is refused with 400 \`Invalid ${name}: ${param.rule}\`.`;
+function paramDescription(name: string, param: Param, flavour: Flavour): string {
+  return `${param.description}\n\nAn invalid value is refused with 400 \`${flavour.invalid(name, param.rule)}\`.`;
 }
 
-function responses(endpoint: Endpoint): JsonSchema {
+function responses(endpoint: Endpoint, flavour: Flavour): JsonSchema {
   const all: Responses = { ...pipelineResponses(endpoint), ...endpoint.responses };
-  return Object.fromEntries(Object.entries(all).map(([status, { description, model }]) => [status, response(Number(status), description, model)]));
+  return Object.fromEntries(Object.entries(all).map(([status, { description, model }]) => [status, response(Number(status), description, model, flavour)]));
 }
 
 /** What src/http/pipeline.ts can answer before the endpoint runs; an endpoint's own declaration of a status wins. */
@@ -146,24 +180,26 @@ function pipelineResponses({ method, access, rateLimits }: Endpoint): Responses 
   return responses;
 }
 
-function response(status: number, description: string, model: z.ZodType | undefined): JsonSchema {
-  const schema = model ?? (status >= 400 ? errorModel : undefined);
+function response(status: number, description: string, model: z.ZodType | undefined, flavour: Flavour): JsonSchema {
+  // An error is always the dialect's error model.
+  const schema = status >= 400 ? flavour.error : model;
   return {
     description,
     headers: { 'X-Request-Id': REQUEST_ID },
-    ...(schema && { content: { 'application/json': { schema: schemaOf(schema, 'output') } } }),
+    ...(schema && { content: { 'application/json': { schema: schemaOf(schema, 'output', flavour.models) } } }),
   };
 }
 
-function security(access: Access): Array<Record<string, string[]>> {
+function security(access: Access, flavour: Flavour): Array<Record<string, string[]>> {
+  const format: Record<string, string[]> = flavour.models === models1x ? { Format: [] } : {};
   switch (access.kind) {
     case 'open':
       return [];
     case 'public':
-      return [{ Project: [] }];
+      return [{ Project: [], ...format }];
     case 'key':
-      return [{ Project: [], Key: [access.scope] }];
+      return [{ Project: [], Key: [access.scope], ...format }];
     case 'session':
-      return [{ Project: [], Session: [] }];
+      return [{ Project: [], Session: [], ...format }];
   }
 }

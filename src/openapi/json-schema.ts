@@ -24,15 +24,18 @@ function applyTypeMeta({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; 
   for (const key of Object.keys(jsonSchema)) if (!(key in meta)) delete jsonSchema[key];
 }
 
-/** Every schema with a `.meta({ id })`, by id; they refer to one another as `#/components/schemas/<id>`. */
-export function componentSchemas(): Record<string, JsonSchema> {
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { ...options, io: 'output', uri: (id) => COMPONENTS + id });
+/** A registry of models with ids: zod's global one (0.6), or the 1.x one (schemas/dialect.ts). */
+export type Models = z.core.$ZodRegistry<{ id?: string }>;
+
+/** Every schema with an id in the registry, by id; they refer to one another as `#/components/schemas/<id>`. */
+export function componentSchemas(models: Models = z.globalRegistry): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(models, { ...options, io: 'output', uri: (id) => COMPONENTS + id });
   return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]));
 }
 
 /** A reference to the component of a schema with an id, else the schema itself. */
-export function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const id = z.globalRegistry.get(schema)?.id;
+export function schemaOf(schema: z.ZodType, io: 'input' | 'output', models: Models = z.globalRegistry): JsonSchema {
+  const id = models.get(schema)?.id;
   return id ? { $ref: COMPONENTS + id } : withoutDialect(z.toJSONSchema(schema, { ...options, io }));
 }
 

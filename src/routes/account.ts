@@ -5,11 +5,11 @@ import { json, noContent } from '../http/respond.ts';
 import { perEmail, perIp, perProject } from '../http/rate-limit.ts';
 import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
-import { createSessionParams, createdSessionModel, ownSessionListModel } from '../schemas/sessions.ts';
-import { userModel } from '../schemas/users.ts';
+import { ownSessionList06 } from '../schemas/session-model.ts';
+import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
+import { User } from '../schemas/user-model.ts';
 import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as sessions from '../domain/sessions.ts';
-import { toUser } from '../domain/users.ts';
 
 const tag = 'account';
 const session = { kind: 'session' } as const;
@@ -63,8 +63,8 @@ export const getAccount = endpoint({
   tag,
   access: session,
   params: {},
-  responses: { 200: { description: 'User', model: userModel }, ...errors },
-  handle: async (ctx) => json(toUser(ctx.session.user)),
+  responses: { 200: { description: 'User', model: User['0.6'].schema }, ...errors },
+  handle: async (ctx) => json(User['0.6'].render(ctx.session.user)),
 });
 
 export const getAccountSessions = endpoint({
@@ -75,8 +75,8 @@ export const getAccountSessions = endpoint({
   tag,
   access: session,
   params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionListModel }, ...errors },
-  handle: async (ctx) => json(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session, ctx.locale)),
+  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionList06.schema }, ...errors },
+  handle: async (ctx) => json(ownSessionList06.render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
 });
 
 export const deleteAccountSession = endpoint({

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { API_BASE, endpoint, type Endpoint } from '../http/endpoint.ts';
 import { rawJson } from '../http/respond.ts';
 import { openApiDocument } from '../openapi/document.ts';
+import type { Dialect } from '../schemas/dialect.ts';
 
 const open = { kind: 'open' } as const;
 const tag = 'docs';
@@ -57,10 +58,12 @@ const getDocs = endpoint({
 });
 
 /**
- * The reference routes for a route table. The table is read on the first request, so
- * it may list these routes themselves; the document is then built once per isolate.
+ * The reference routes of a dialect's route table: GET /v1/openapi.json answers the
+ * document of the dialect that asks (contract §12.1), so the docs page switches by
+ * sending X-Appwrite-Response-Format. The table is read on the first request, so it
+ * may list these routes themselves; the document is then built once per isolate.
  */
-export function referenceEndpoints(table: () => Endpoint<any>[]): Endpoint<any>[] {
+export function referenceEndpoints(table: () => Endpoint<any>[], dialect: Dialect = '0.6'): Endpoint<any>[] {
   let serialized: string | undefined;
   const getOpenApi = endpoint({
     method: 'GET',
@@ -71,7 +74,7 @@ export function referenceEndpoints(table: () => Endpoint<any>[]): Endpoint<any>[
     access: open,
     params: {},
     responses: { 200: { description: 'The document', model: openApiModel } },
-    handle: async () => rawJson((serialized ??= JSON.stringify(openApiDocument(table())))),
+    handle: async () => rawJson((serialized ??= JSON.stringify(openApiDocument(table(), dialect)))),
   });
   return [getOpenApi, getDocs];
 }

@@ -1,5 +1,5 @@
-// The whole route table, in the order the API reference lists it. Each entry's
-// module holds its handler; src/http/pipeline.ts runs the checks before it.
+// The route tables of the two dialects (contract §12.1), in the order the API references
+// list them. Each entry's module holds its handler; src/http/pipeline.ts runs the checks before it.
 import type { Endpoint } from '../http/endpoint.ts';
 import { health } from './health.ts';
 import { createSession, deleteAccountSession, getAccount, getAccountSessions } from './account.ts';
@@ -14,6 +14,7 @@ import {
   getUserPrefs,
   getUserSessions,
   listUsers,
+  sharedUserRoutes,
   updateUserEmail,
   updateUserName,
   updateUserPassword,
@@ -30,8 +31,25 @@ import {
   importScrypt,
   importScryptModified,
   importSha,
+  importRoutes,
   importUsers,
 } from './user-imports.ts';
+import {
+  createUser1x,
+  deleteUserSession1x,
+  deleteUserSessions1x,
+  getUserLogs1x,
+  getUserSessions1x,
+  getUsersUsage1x,
+  listUsers1x,
+  updateUserLabels1x,
+  updateUserName1x,
+  updateUserPassword1x,
+  updateUserPhone1x,
+  updateUserPhoneVerification1x,
+  updateUserPrefs1x,
+  updateUserStatus1x,
+} from './users-1x.ts';
 
 export const endpoints: Endpoint<any>[] = [
   health,
@@ -64,4 +82,41 @@ export const endpoints: Endpoint<any>[] = [
   getAccountSessions, // GET    /v1/account/sessions
   deleteAccountSession, // DELETE /v1/account/sessions/:sessionId
   ...referenceEndpoints(() => endpoints), // GET /v1/openapi.json, GET /v1/docs
+];
+
+const shared1x = sharedUserRoutes('1.x');
+const imports1x = importRoutes('1.x');
+
+/** The 1.x dialect (contract §12.3): the Users API; the Account API is not offered yet (404). */
+export const endpoints1x: Endpoint<any>[] = [
+  health,
+  listUsers1x, // GET    /v1/users
+  createUser1x, // POST   /v1/users
+  imports1x.importBcrypt, // POST   /v1/users/bcrypt
+  imports1x.importArgon2, // POST   /v1/users/argon2
+  imports1x.importScrypt, // POST   /v1/users/scrypt
+  imports1x.importScryptModified, // POST   /v1/users/scrypt-modified
+  imports1x.importSha, // POST   /v1/users/sha
+  imports1x.importMd5, // POST   /v1/users/md5
+  imports1x.importPhpass, // POST   /v1/users/phpass
+  importUsers, // POST   /v1/users/import (this service's own format, the same in both dialects)
+  exportUsers, // GET    /v1/users/export (before /users/:userId)
+  getUsersUsage1x, // GET    /v1/users/usage (before /users/:userId)
+  shared1x.getUser, // GET    /v1/users/:userId
+  shared1x.deleteUser, // DELETE /v1/users/:userId
+  getUserPrefs, // GET    /v1/users/:userId/prefs (the bare object in both dialects)
+  updateUserPrefs1x, // PATCH  /v1/users/:userId/prefs
+  updateUserStatus1x, // PATCH  /v1/users/:userId/status
+  updateUserLabels1x, // PUT    /v1/users/:userId/labels
+  updateUserName1x, // PATCH  /v1/users/:userId/name
+  shared1x.updateUserEmail, // PATCH  /v1/users/:userId/email
+  updateUserPhone1x, // PATCH  /v1/users/:userId/phone
+  updateUserPassword1x, // PATCH  /v1/users/:userId/password
+  shared1x.updateUserVerification, // PATCH  /v1/users/:userId/verification
+  updateUserPhoneVerification1x, // PATCH  /v1/users/:userId/verification/phone
+  getUserLogs1x, // GET    /v1/users/:userId/logs
+  getUserSessions1x, // GET    /v1/users/:userId/sessions
+  deleteUserSessions1x, // DELETE /v1/users/:userId/sessions
+  deleteUserSession1x, // DELETE /v1/users/:userId/sessions/:sessionId
+  ...referenceEndpoints(() => endpoints1x, '1.x'), // the 1.x document
 ];

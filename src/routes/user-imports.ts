@@ -20,7 +20,8 @@ import {
   importShaParams,
 } from '../schemas/imports.ts';
 import type { ParamSpec, ParamValues } from '../schemas/params.ts';
-import { userModel } from '../schemas/users.ts';
+import type { Dialect } from '../schemas/dialect.ts';
+import { User, UserListItem } from '../schemas/user-model.ts';
 import * as imports from '../domain/imports.ts';
 import type { ImportedHash } from '../domain/password-formats.ts';
 
@@ -33,6 +34,7 @@ const errors = {
 
 /** An import route: its own hash parameters, mapped to the bulk record's `hash`. */
 function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; password: unknown; name: unknown }>(
+  d: Dialect,
   route: string,
   operationId: string,
   summary: string,
@@ -47,35 +49,43 @@ function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; pa
     tag,
     access: write,
     params,
-    responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'A user with this ID or email exists', model: errorModel } },
+    responses: { 201: { description: 'User', model: User[d].schema }, ...errors, 409: { description: 'A user with this ID or email exists', model: errorModel } },
     handle: async (ctx, p) => {
       const { userId, email, name } = p as ParamValues<S> & { userId: string | null; email: string; name: string };
-      return json(await imports.importUser(ctx.stores, ctx.project, { userId, email, name, hash: hashOf(p) }, ctx.actor()), 201);
+      return json(User[d].render(await imports.importUser(ctx.stores, ctx.project, { userId, email, name, hash: hashOf(p) }, ctx.actor())), 201);
     },
   });
 }
 
-export const importBcrypt = importRoute('bcrypt', 'createBcryptUser', 'Import a user with a bcrypt hash', importBcryptParams, (p) => ({ algorithm: 'bcrypt', value: p.password }));
-export const importArgon2 = importRoute('argon2', 'createArgon2User', 'Import a user with an argon2 hash (PHC string)', importArgon2Params, (p) => ({ algorithm: 'argon2', value: p.password }));
-export const importScrypt = importRoute('scrypt', 'createScryptUser', 'Import a user with a scrypt hash', importScryptParams, (p) => ({
-  algorithm: 'scrypt',
-  value: p.password,
-  salt: p.passwordSalt,
-  cpu: p.passwordCpu,
-  memory: p.passwordMemory,
-  parallel: p.passwordParallel,
-  length: p.passwordLength,
-}));
-export const importScryptModified = importRoute(
-  'scrypt-modified',
-  'createScryptModifiedUser',
-  "Import a user with a Firebase (modified scrypt) hash",
-  importScryptModifiedParams,
-  (p) => ({ algorithm: 'scrypt-modified', value: p.password, salt: p.passwordSalt, saltSeparator: p.passwordSaltSeparator, signerKey: p.passwordSignerKey }),
-);
-export const importSha = importRoute('sha', 'createShaUser', 'Import a user with a SHA digest', importShaParams, (p) => ({ algorithm: 'sha', value: p.password, version: p.passwordVersion }));
-export const importMd5 = importRoute('md5', 'createMd5User', 'Import a user with an MD5 digest', importMd5Params, (p) => ({ algorithm: 'md5', value: p.password }));
-export const importPhpass = importRoute('phpass', 'createPhpassUser', 'Import a user with a phpass hash (WordPress)', importPhpassParams, (p) => ({ algorithm: 'phpass', value: p.password }));
+/** The import routes (contract §9.2), answering with the User model of dialect `d`. */
+export function importRoutes(d: Dialect) {
+  return {
+    importBcrypt: importRoute(d, 'bcrypt', 'createBcryptUser', 'Import a user with a bcrypt hash', importBcryptParams, (p) => ({ algorithm: 'bcrypt', value: p.password })),
+    importArgon2: importRoute(d, 'argon2', 'createArgon2User', 'Import a user with an argon2 hash (PHC string)', importArgon2Params, (p) => ({ algorithm: 'argon2', value: p.password })),
+    importScrypt: importRoute(d, 'scrypt', 'createScryptUser', 'Import a user with a scrypt hash', importScryptParams, (p) => ({
+      algorithm: 'scrypt',
+      value: p.password,
+      salt: p.passwordSalt,
+      cpu: p.passwordCpu,
+      memory: p.passwordMemory,
+      parallel: p.passwordParallel,
+      length: p.passwordLength,
+    })),
+    importScryptModified: importRoute(
+      d,
+      'scrypt-modified',
+      'createScryptModifiedUser',
+      "Import a user with a Firebase (modified scrypt) hash",
+      importScryptModifiedParams,
+      (p) => ({ algorithm: 'scrypt-modified', value: p.password, salt: p.passwordSalt, saltSeparator: p.passwordSaltSeparator, signerKey: p.passwordSignerKey }),
+    ),
+    importSha: importRoute(d, 'sha', 'createShaUser', 'Import a user with a SHA digest', importShaParams, (p) => ({ algorithm: 'sha', value: p.password, version: p.passwordVersion })),
+    importMd5: importRoute(d, 'md5', 'createMd5User', 'Import a user with an MD5 digest', importMd5Params, (p) => ({ algorithm: 'md5', value: p.password })),
+    importPhpass: importRoute(d, 'phpass', 'createPhpassUser', 'Import a user with a phpass hash (WordPress)', importPhpassParams, (p) => ({ algorithm: 'phpass', value: p.password })),
+  };
+}
+
+export const { importBcrypt, importArgon2, importScrypt, importScryptModified, importSha, importMd5, importPhpass } = importRoutes('0.6');
 
 export const importUsers = endpoint({
   method: 'POST',
@@ -90,7 +100,7 @@ export const importUsers = endpoint({
   handle: async (ctx, p) => {
     const { created, failures } = await imports.importUsers(ctx.stores, ctx.project, p.users.map(checkImportRecord), ctx.actor());
     const errors = failures.map(({ index, error }) => ({ index, code: statusOf(error), message: error.message }));
-    return json({ sum: created.length, users: created, errors });
+    return json({ sum: created.length, users: created.map((r) => UserListItem['0.6'].render(r)), errors });
   },
 });
 

@@ -3,7 +3,9 @@ import { endpoint } from '../http/endpoint.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
 import { errorModel, successModel } from '../schemas/common.ts';
-import { logListModel, sessionListModel } from '../schemas/sessions.ts';
+import type { Dialect } from '../schemas/dialect.ts';
+import { User, UserList } from '../schemas/user-model.ts';
+import { LogList, SessionList } from '../schemas/session-model.ts';
 import {
   createUserParams,
   listLogsParams,
@@ -15,8 +17,6 @@ import {
   updatePrefsParams,
   updateStatusParams,
   updateVerificationParams,
-  userListModel,
-  userModel,
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
 import * as sessions from '../domain/sessions.ts';
@@ -31,6 +31,7 @@ const errors = {
   401: { description: 'Missing or insufficient API key', model: errorModel },
 };
 const notFound = { 404: { description: 'User not found', model: errorModel } };
+const user06 = User['0.6'];
 
 export const listUsers = endpoint({
   method: 'GET',
@@ -40,15 +41,17 @@ export const listUsers = endpoint({
   tag,
   access: read,
   params: listUsersParams,
-  responses: { 200: { description: 'Users list', model: userListModel }, ...errors },
+  responses: { 200: { description: 'Users list', model: UserList['0.6'].schema }, ...errors },
   handle: async (ctx, p) =>
     json(
-      await users.listUsers(ctx.stores, ctx.project, p.search, {
-        limit: p.limit,
-        offset: p.offset,
-        order: p.orderType,
-        cursor: p.cursor ? { id: p.cursor, direction: p.cursorDirection } : undefined,
-      }),
+      UserList['0.6'].render(
+        await users.listUsers(ctx.stores, ctx.project, p.search, {
+          limit: p.limit,
+          offset: p.offset,
+          order: p.orderType,
+          cursor: p.cursor ? { id: p.cursor, direction: p.cursorDirection } : undefined,
+        }),
+      ),
     ),
 });
 
@@ -60,20 +63,8 @@ export const createUser = endpoint({
   tag,
   access: write,
   params: createUserParams,
-  responses: { 201: { description: 'User', model: userModel }, ...errors, 409: { description: 'User already registered', model: errorModel } },
-  handle: async (ctx, p) => json(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS), 201),
-});
-
-export const getUser = endpoint({
-  method: 'GET',
-  path: '/users/:userId',
-  operationId: 'getUser',
-  summary: 'Get user',
-  tag,
-  access: read,
-  params: {},
-  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx) => json(await users.getUser(ctx.stores, ctx.project, ctx.path.userId!)),
+  responses: { 201: { description: 'User', model: user06.schema }, ...errors, 409: { description: 'User already registered', model: errorModel } },
+  handle: async (ctx, p) => json(user06.render(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS)), 201),
 });
 
 export const getUserPrefs = endpoint({
@@ -108,8 +99,8 @@ export const updateUserStatus = endpoint({
   tag,
   access: write,
   params: updateStatusParams,
-  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => json(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status, ctx.actor())),
+  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(user06.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status, ctx.actor()))),
 });
 
 export const getUserLogs = endpoint({
@@ -120,8 +111,8 @@ export const getUserLogs = endpoint({
   tag,
   access: read,
   params: listLogsParams,
-  responses: { 200: { description: 'Audit log entries', model: logListModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => json(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, p.limit, p.offset, ctx.locale)),
+  responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(LogList['0.6'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, p.limit, p.offset), ctx)),
 });
 
 export const getUserSessions = endpoint({
@@ -132,8 +123,8 @@ export const getUserSessions = endpoint({
   tag,
   access: read,
   params: {},
-  responses: { 200: { description: 'Sessions', model: sessionListModel }, ...errors, ...notFound },
-  handle: async (ctx) => json(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.locale)),
+  responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema }, ...errors, ...notFound },
+  handle: async (ctx) => json(SessionList['0.6'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!), ctx)),
 });
 
 export const deleteUserSessions = endpoint({
@@ -178,26 +169,10 @@ export const updateUserName = endpoint({
   tag,
   access: write,
   params: updateNameParams,
-  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => json(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor())),
+  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound },
+  handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor()))),
 });
 
-export const updateUserEmail = endpoint({
-  method: 'PATCH',
-  path: '/users/:userId/email',
-  operationId: 'updateUserEmail',
-  summary: 'Update user email',
-  tag,
-  access: write,
-  params: updateEmailParams,
-  responses: {
-    200: { description: 'User', model: userModel },
-    ...errors,
-    ...notFound,
-    409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
-  },
-  handle: async (ctx, p) => json(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId!, p.email, ctx.actor())),
-});
 
 export const updateUserPassword = endpoint({
   method: 'PATCH',
@@ -207,33 +182,70 @@ export const updateUserPassword = endpoint({
   tag,
   access: write,
   params: updatePasswordParams,
-  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
-  handle: async (ctx, p) => json(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS)),
+  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
+  handle: async (ctx, p) => json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
 });
 
-export const updateUserVerification = endpoint({
-  method: 'PATCH',
-  path: '/users/:userId/verification',
-  operationId: 'updateUserVerification',
-  summary: 'Update user email verification',
-  tag,
-  access: write,
-  params: updateVerificationParams,
-  responses: { 200: { description: 'User', model: userModel }, ...errors, ...notFound },
-  handle: async (ctx, p) => json(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId!, p.emailVerification, ctx.actor())),
-});
+/**
+ * The routes both dialects declare alike but for the User model they answer with
+ * (GET and DELETE /users/{userId}, the email and its verification).
+ */
+export function sharedUserRoutes(d: Dialect) {
+  const user = User[d];
+  return {
+    getUser: endpoint({
+      method: 'GET',
+      path: '/users/:userId',
+      operationId: 'getUser',
+      summary: 'Get user',
+      tag,
+      access: read,
+      params: {},
+      responses: { 200: { description: 'User', model: user.schema }, ...errors, ...notFound },
+      handle: async (ctx) => json(user.render(await users.getUser(ctx.stores, ctx.project, ctx.path.userId!))),
+    }),
+    updateUserEmail: endpoint({
+      method: 'PATCH',
+      path: '/users/:userId/email',
+      operationId: 'updateUserEmail',
+      summary: 'Update user email',
+      tag,
+      access: write,
+      params: updateEmailParams,
+      responses: {
+        200: { description: 'User', model: user.schema },
+        ...errors,
+        ...notFound,
+        409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
+      },
+      handle: async (ctx, p) => json(user.render(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId!, p.email, ctx.actor()))),
+    }),
+    updateUserVerification: endpoint({
+      method: 'PATCH',
+      path: '/users/:userId/verification',
+      operationId: 'updateUserVerification',
+      summary: 'Update user email verification',
+      tag,
+      access: write,
+      params: updateVerificationParams,
+      responses: { 200: { description: 'User', model: user.schema }, ...errors, ...notFound },
+      handle: async (ctx, p) => json(user.render(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId!, p.emailVerification, ctx.actor()))),
+    }),
+    deleteUser: endpoint({
+      method: 'DELETE',
+      path: '/users/:userId',
+      operationId: 'deleteUser',
+      summary: 'Delete user (with prefs, sessions and logs)',
+      tag,
+      access: write,
+      params: {},
+      responses: { 204: { description: 'The user is erased' }, ...errors, ...notFound },
+      handle: async (ctx) => {
+        await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId!);
+        return noContent();
+      },
+    }),
+  };
+}
 
-export const deleteUser = endpoint({
-  method: 'DELETE',
-  path: '/users/:userId',
-  operationId: 'deleteUser',
-  summary: 'Delete user (with prefs, sessions and logs)',
-  tag,
-  access: write,
-  params: {},
-  responses: { 204: { description: 'The user is erased' }, ...errors, ...notFound },
-  handle: async (ctx) => {
-    await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId!);
-    return noContent();
-  },
-});
+export const { getUser, updateUserEmail, updateUserVerification, deleteUser } = sharedUserRoutes('0.6');

@@ -40,3 +40,16 @@ export const errorModel = z
   .meta({ id: 'Error' });
 
 export const successModel = z.object({ result: z.literal('success') }).meta({ id: 'Success' });
+
+/** E.164: a `+`, then at most fifteen digits (upstream's Phone validator). */
+export const PHONE = /^\+[1-9]\d{6,14}$/;
+export const phoneSchema = z.string().regex(PHONE).meta({ pattern: PHONE.source });
+export const PHONE_RULE = "Phone number must start with a '+' can have a maximum of fifteen digits.";
+
+/** A user's labels: at most 1000 of 1–36 `a-zA-Z0-9` (upstream). */
+export const MAX_LABELS = 1000;
+export const labelsSchema = z
+  .array(z.string().regex(/^[a-zA-Z0-9]{1,36}$/))
+  .max(MAX_LABELS)
+  .meta({ maxItems: MAX_LABELS });
+export const LABELS_RULE = `Value must a valid array no longer than ${MAX_LABELS} items and Value must be a valid string containing only alphanumeric chars and no longer than 36 chars`;

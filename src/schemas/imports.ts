@@ -3,9 +3,10 @@
 // CLI alike) and the export page. Whether a hash is well-formed for its algorithm is
 // the domain's rule (src/domain/password-formats.ts).
 import { z } from 'zod';
+import { invalidArgument } from '../domain/errors.ts';
 import { HASH_ALGORITHMS, SHA_VERSIONS, type ShaVersion } from '../domain/password-formats.ts';
 import { checkParams, optional, required, type Checked, type ParamValues } from './params.ts';
-import { integerInRange, text } from './common.ts';
+import { LABELS_RULE, PHONE_RULE, integerInRange, labelsSchema, phoneSchema, text } from './common.ts';
 import { createUserParams, prefsObject, userListItemModel } from './users.ts';
 
 /** Appwrite's custom ids, minus the words that name routes beside /users/{userId}. */
@@ -27,7 +28,7 @@ const USER_ID_DESCRIPTION = 'User ID: `unique()` for a generated one, or a custo
 const hashString = z.string().refine((s) => s.isWellFormed() && s.length <= 1024).meta({ maxLength: 1024 });
 const HASH_RULE = 'Value must be a string of at most 1024 chars';
 
-const common = {
+export const common = {
   userId: required(userIdSchema, USER_ID_RULE, USER_ID_DESCRIPTION),
   email: createUserParams.email,
   password: required(hashString, HASH_RULE, 'The password hash, in the form the route names.'),
@@ -91,8 +92,12 @@ export const MAX_REGISTRATION = 4_102_444_800;
 /** One bulk-import record (contract §9.2); the export writes the same shape. */
 export const importRecordSpec = {
   userId: optional(userIdSchema, USER_ID_RULE, USER_ID_DESCRIPTION, null as string | null),
-  email: createUserParams.email,
+  // Required unless the record has a phone (checkImportRecord).
+  email: optional(createUserParams.email.schema, createUserParams.email.rule, 'User account email; may be left out when `phone` is given.', ''),
   name: createUserParams.name,
+  phone: optional(phoneSchema, PHONE_RULE, 'E.164 phone number, unique per project.', ''),
+  phoneVerification: optional(z.boolean(), 'Value must be a boolean', 'Whether the phone is verified.', false),
+  labels: optional(labelsSchema, LABELS_RULE, 'Labels.', [] as string[]),
   emailVerification: optional(z.boolean(), 'Value must be a boolean', 'Whether the email is verified.', false),
   status: optional(z.literal([0, 1, 2]).meta({ type: 'integer', enum: [0, 1, 2] }), 'Value must be one of (0, 1, 2)', '0 unactivated, 1 activated, 2 blocked.', 0 as 0 | 1 | 2),
   registration: optional(
@@ -113,8 +118,13 @@ export type ImportRecordValues = ParamValues<typeof importRecordSpec>;
 
 /** Checks one record of a bulk import; the message names the first broken rule. */
 export function checkImportRecord(raw: unknown): Checked<ImportRecordValues> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Invalid record: Value must be an object' };
-  return checkParams(importRecordSpec, raw as Record<string, unknown>);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Invalid record: Value must be an object', typed: invalidArgument('record', 'Value must be an object') };
+  const checked = checkParams(importRecordSpec, raw as Record<string, unknown>);
+  if (checked.ok && checked.values.email === '' && checked.values.phone === '') {
+    const message = 'Param "email" is not optional.';
+    return { ok: false, message, typed: { type: 'general_argument_invalid', message } };
+  }
+  return checked;
 }
 
 export const MAX_IMPORT_RECORDS = 1000;
@@ -131,6 +141,10 @@ const recordModel = z
     registration: z.int(),
     prefs: z.record(z.string(), z.unknown()),
     hash: z.optional(z.record(z.string(), z.unknown())),
+    // Written only when set, so that a project without them exports as before.
+    phone: z.optional(z.string()),
+    phoneVerification: z.optional(z.boolean()),
+    labels: z.optional(z.array(z.string())),
   })
   .meta({ id: 'ImportRecord' });
 

@@ -3,6 +3,7 @@
 // value used when it is missing. src/http/params.ts validates requests with these;
 // src/openapi/ describes them.
 import type { z } from 'zod';
+import { invalidArgument, type Typed } from '../domain/errors.ts';
 
 export interface Param<T = unknown> {
   schema: z.ZodType<T, unknown>;
@@ -26,7 +27,8 @@ export function optional<T>(schema: z.ZodType<T, unknown>, rule: string, descrip
   return { schema, rule, description, fallback: { value } };
 }
 
-export type Checked<T> = { ok: true; values: T } | { ok: false; message: string };
+/** A failure carries its 0.6 message and its 1.x words. */
+export type Checked<T> = { ok: true; values: T } | { ok: false; message: string; typed: Typed };
 
 /**
  * Checks `source` against `spec` in Appwrite's words and order: missing/empty →
@@ -39,12 +41,15 @@ export function checkParams<S extends ParamSpec>(spec: S, source: Record<string,
   for (const [name, param] of Object.entries(spec)) {
     const raw = Object.hasOwn(source, name) ? source[name] : undefined;
     if (raw === undefined || raw === null || (raw === '' && !param.emptyAllowed)) {
-      if (!param.fallback) return { ok: false, message: `Param "${name}" is not optional.` };
+      if (!param.fallback) {
+        const message = `Param "${name}" is not optional.`;
+        return { ok: false, message, typed: { type: 'general_argument_invalid', message } };
+      }
       values[name] = param.fallback.value;
       continue;
     }
     const parsed = param.schema.safeParse(raw);
-    if (!parsed.success) return { ok: false, message: `Invalid ${name}: ${param.rule}` };
+    if (!parsed.success) return { ok: false, message: `Invalid ${name}: ${param.rule}`, typed: invalidArgument(name, param.rule) };
     values[name] = parsed.data;
   }
   return { ok: true, values: values as ParamValues<S> };
