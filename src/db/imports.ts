@@ -143,12 +143,12 @@ const RECORD_OVERHEAD = 256;
  */
 export function pageAfterSql(projectId: string, after: number | null, limit: number): string {
   if (!Number.isSafeInteger(limit) || (after !== null && !Number.isSafeInteger(after))) throw new Error('page bounds must be integers');
-  const bytes = `${['id', 'email', 'name', 'password_hash', 'prefs'].map(utf8).join(' + ')} + ${RECORD_OVERHEAD}`;
+  const bytes = `${['id', 'email', 'name', 'password_hash', 'prefs', 'phone', 'labels'].map(utf8).join(' + ')} + ${RECORD_OVERHEAD}`;
   const candidates = `SELECT ${EXPORT_COLUMNS}, ${bytes} AS bytes FROM users WHERE project_id = ${quote(projectId)}${after === null ? '' : ` AND seq > ${after}`} ORDER BY seq LIMIT ${limit + 1}`;
   // n: place in the page; upto: bytes up to and including this row. The second row
   // always comes, so that a first record past the budget on its own still tells whether more follow.
   const sized = `SELECT *, row_number() OVER w AS n, sum(bytes) OVER w AS upto FROM (${candidates}) WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)`;
-  return `SELECT seq, id, email, name, passwordHash, status, emailVerification, registration, prefs, n = 1 OR (n <= ${limit} AND upto <= ${EXPORT_PAGE_BYTES}) AS included FROM (${sized})
+  return `SELECT seq, id, email, name, passwordHash, status, emailVerification, registration, prefs, phone, phoneVerification, labels, n = 1 OR (n <= ${limit} AND upto <= ${EXPORT_PAGE_BYTES}) AS included FROM (${sized})
     WHERE n <= 2 OR upto - bytes <= ${EXPORT_PAGE_BYTES} ORDER BY seq`;
 }
 
