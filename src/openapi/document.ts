@@ -44,7 +44,8 @@ const FLAVOURS: Record<Dialect, Flavour> = {
 function shareModels(table: Endpoint[]): void {
   const share = (model: z.ZodType) => {
     const id = models1x.has(model) ? undefined : z.globalRegistry.get(model)?.id;
-    if (!id) return;
+    // A name the 1.x dialect has a model of its own for (User, Error, …) stays its own.
+    if (!id || models1x._idmap.has(id)) return;
     model.register(models1x, { id });
     // The models it is made of (ImportResult's UserListItem, ExportPage's ImportRecord) too.
     const nested = Object.keys((z.toJSONSchema(model, { unrepresentable: 'any' }) as { $defs?: object }).$defs ?? {});
@@ -53,7 +54,8 @@ function shareModels(table: Endpoint[]): void {
       if (schema) share(schema as z.ZodType);
     }
   };
-  for (const { responses } of table) for (const { model } of Object.values(responses)) if (model) share(model);
+  // Errors are the dialect's own model (see response()).
+  for (const { responses } of table) for (const [status, { model }] of Object.entries(responses)) if (model && Number(status) < 400) share(model);
 }
 
 /** The document describing a route table: the 0.6 dialect's, or the 1.x dialect's. */
