@@ -290,3 +290,14 @@ describe('webhook events of the new edits', () => {
     expect(events[1]!.data).toMatchObject({ $id: user.$id });
   });
 });
+
+describe('usage of imports', () => {
+  it('counts the users an import created, not those it skipped', async () => {
+    const own = await createProject();
+    await callJson('/users/import', { method: 'POST', project: own, body: { users: [{ email: 'a@imp.test' }, { email: 'b@imp.test' }, { email: 'a@imp.test' }] } });
+    await call1x('/users/md5', { method: 'POST', project: own, body: { userId: 'unique()', email: 'c@imp.test', password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    const usage = await call1x('/users/usage?range=24h', { project: own });
+    expect(usage.body.users.at(-1).value).toBe(3);
+    expect(usage.body.usersTotal).toBe(3);
+  });
+});
