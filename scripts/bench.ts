@@ -365,6 +365,8 @@ interface Pools {
   lastId: string;
   signIn: Array<{ id: string; email: string }>;
   emailFragmentMatches: number;
+  /** An ISO date an hour after the first registration: a date range's bound. */
+  firstHour: string;
 }
 
 /** Random users of the seeded project, read from the sqlite file before the servers start. */
@@ -377,7 +379,9 @@ async function samplePools(state: string, projectSeq: number): Promise<Pools> {
       .all(PROJECT) as Array<{ id: string; email: string }>;
     const { n } = db.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?').get(matchExpression(projectSeq, EMAIL_FRAGMENT)) as { n: number };
     const { id: lastId } = db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY seq DESC LIMIT 1').get(PROJECT) as { id: string };
-    return { ids, lastId, signIn, emailFragmentMatches: n };
+    const { first } = db.prepare('SELECT min(registration) AS first FROM users WHERE project_id = ?').get(PROJECT) as { first: number };
+    const firstHour = new Date((first + 3600) * 1000).toISOString();
+    return { ids, lastId, signIn, emailFragmentMatches: n, firstHour };
   } finally {
     db.close();
   }
@@ -670,6 +674,9 @@ async function main(): Promise<void> {
 
     const auth = { 'X-Appwrite-Project': PROJECT, 'X-Appwrite-Key': key.secret };
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+    const auth1x = { ...auth, 'X-Appwrite-Response-Format': '1.6.0' };
+    const query = (method: string, values: unknown[], attribute?: string) => JSON.stringify({ method, attribute, values });
+    const queries = (...list: string[]) => list.map((q, i) => `queries[${i}]=${encodeURIComponent(q)}`).join('&');
 
     // The API-key check: a request that fails parameter validation, which runs after
     // project and key are resolved, so its rows are only the check's.
@@ -770,6 +777,39 @@ async function main(): Promise<void> {
         bound: (s) => (s.sum ?? 0) + LIMIT + 5,
         boundText: '≤ matches+limit+5',
       },
+      // The 1.x dialect (X-Appwrite-Response-Format, JSON queries): the same get and list, and each query kind's rows.
+      { name: 'get-1x', label: 'get user (1.x)', next: () => ({ ...getUser(), headers: auth1x }), bound: () => 3, boundText: '≤ 3' },
+      {
+        name: 'list-1x',
+        label: `list (1.x, limit ${LIMIT})`,
+        next: () => ({ method: 'GET', path: `/v1/users?${queries(query('limit', [LIMIT]))}`, headers: auth1x }),
+        bound: () => LIMIT + 5,
+        boundText: `≤ limit+5 = ${LIMIT + 5}`,
+      },
+      {
+        name: 'equal-email-1x',
+        label: 'equal(email) (1.x)',
+        next: () => ({ method: 'GET', path: `/v1/users?${queries(query('equal', [pick(pools.signIn).email], 'email'))}`, headers: auth1x }),
+        parseSum: true,
+        bound: () => 2,
+        boundText: '≤ 2',
+      },
+      {
+        name: 'status-1x',
+        label: `equal(status, false) (1.x, limit ${LIMIT})`,
+        next: () => ({ method: 'GET', path: `/v1/users?${queries(query('equal', [false], 'status'), query('limit', [LIMIT]))}`, headers: auth1x }),
+        parseSum: true,
+        bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+        boundText: '≤ matches+limit+5',
+      },
+      {
+        name: 'date-range-1x',
+        label: `$createdAt in the first hour (1.x, limit ${LIMIT})`,
+        next: () => ({ method: 'GET', path: `/v1/users?${queries(query('lessThan', [pools.firstHour], '$createdAt'), query('limit', [LIMIT]))}`, headers: auth1x }),
+        parseSum: true,
+        bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+        boundText: '≤ matches+limit+5',
+      },
       {
         name: 'create',
         label: 'create user',
@@ -820,7 +860,9 @@ async function main(): Promise<void> {
         const stats = await drive(service, 'service', connections, duration, spec.next, (req, res, sample) => {
           if (spec.parseSum && res.status === 200) {
             try {
-              sample.sum = (JSON.parse(res.body) as { sum: number }).sum;
+              // 0.6 lists say `sum`, 1.x ones `total`.
+              const list = JSON.parse(res.body) as { sum?: number; total?: number };
+              sample.sum = list.sum ?? list.total;
             } catch {
               // counted by status
             }

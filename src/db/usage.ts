@@ -42,3 +42,19 @@ export function countsSince(db: Db, projectId: string, metrics: Metric[], period
 export function usersNow(db: Db, projectId: string) {
   return db.select({ total: projects.userCount }).from(projects).where(eq(projects.id, projectId));
 }
+
+/**
+ * Counts the users of a bulk import's chunk that are in the project after its insert, by
+ * (seq, id) pairs as logImported does: in the same batch, so exactly those it inserted.
+ */
+export function countImported(db: Db, projectId: string, keys: Array<[number, string]>, time: number) {
+  return db.$client
+    .prepare(
+      `INSERT INTO usage_counts (project_id, metric, period, bucket, value)
+       SELECT ?1, 'users', p.value, ?3 - ?3 % p.value, n.count FROM json_each(?4) AS p,
+         (SELECT count(*) AS count FROM json_each(?2) AS k CROSS JOIN users AS u ON u.seq = k.value ->> 0 AND u.id = k.value ->> 1 AND u.project_id = ?1) AS n
+       WHERE n.count > 0
+       ON CONFLICT DO UPDATE SET value = value + excluded.value`,
+    )
+    .bind(projectId, JSON.stringify(keys), time, JSON.stringify([HOUR, DAY]));
+}

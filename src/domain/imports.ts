@@ -10,6 +10,7 @@
 import type { Db } from '../db/client.ts';
 import * as queries from '../db/imports.ts';
 import type { ExportRow, ImportRow } from '../db/imports.ts';
+import { countImported } from '../db/usage.ts';
 import { insertImportedEvents } from '../db/webhooks.ts';
 import { chunks, utf8Bytes } from './chunks.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
@@ -170,7 +171,7 @@ async function placeInOrder(db: Stores['db'], drafts: Draft[]): Promise<ImportRo
 }
 
 /**
- * Inserts the rows, logs each one inserted and records its `users.create` event, in one
+ * Inserts the rows, logs each one inserted, records its `users.create` event and counts it for usage, in one
  * transaction; the seqs inserted and the events recorded.
  */
 async function write(
@@ -185,10 +186,11 @@ async function write(
       queries.insertImported(db, projectId, chunk),
       queries.logImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log),
       insertImportedEvents(db, projectId, chunk.map((r) => [r.seq, r.id, newId()]), log.time),
+      countImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log.time),
     );
   }
   const results = await db.$client.batch<{ seq: number } | { id: string }>(statements);
-  const of = <T>(offset: number) => results.filter((_, i) => i % 3 === offset).flatMap((r) => r.results as T[]);
+  const of = <T>(offset: number) => results.filter((_, i) => i % 4 === offset).flatMap((r) => r.results as T[]);
   return { inserted: new Set(of<{ seq: number }>(0).map((row) => row.seq)), recorded: of<{ id: string }>(2) };
 }
 

@@ -37,12 +37,35 @@ const FLAVOURS: Record<Dialect, Flavour> = {
   '1.x': { models: models1x, error: error1xModel, invalid: (name, rule) => `general_argument_invalid, Invalid \`${name}\` param: ${rule}` },
 };
 
+/**
+ * The models both dialects answer with (prefs, health, the import and export shapes) are
+ * components of the 1.x document too, under their one id: registered in its registry.
+ */
+function shareModels(table: Endpoint[]): void {
+  const share = (model: z.ZodType) => {
+    const id = models1x.has(model) ? undefined : z.globalRegistry.get(model)?.id;
+    // A name the 1.x dialect has a model of its own for (User, Error, …) stays its own.
+    if (!id || models1x._idmap.has(id)) return;
+    model.register(models1x, { id });
+    // The models it is made of (ImportResult's UserListItem, ExportPage's ImportRecord) too.
+    const nested = Object.keys((z.toJSONSchema(model, { unrepresentable: 'any' }) as { $defs?: object }).$defs ?? {});
+    for (const name of nested) {
+      const schema = z.globalRegistry._idmap.get(name);
+      if (schema) share(schema as z.ZodType);
+    }
+  };
+  // Errors are the dialect's own model (see response()).
+  for (const { responses } of table) for (const [status, { model }] of Object.entries(responses)) if (model && Number(status) < 400) share(model);
+}
+
 /** The document describing a route table: the 0.6 dialect's, or the 1.x dialect's. */
 export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): JsonSchema {
   const flavour = FLAVOURS[dialect];
+  if (dialect === '1.x') shareModels(table);
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint, flavour);
   if (dialect === '1.x') {
+    const { Session: _, ...schemes } = SECURITY_SCHEMES;
     return {
       openapi: '3.1.1',
       info: {
@@ -58,7 +81,8 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
       paths,
       components: {
         schemas: componentSchemas(models1x),
-        securitySchemes: { ...SECURITY_SCHEMES, Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' } },
+        // No session routes in this dialect yet (the 1.x Account API is to come).
+        securitySchemes: { ...schemes, Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' } },
         headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
       },
     };

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, createProject, createUser, type TestProject } from '../helpers.ts';
 import { signIn } from '../sessions/support.ts';
 import { call1x, expectType } from './support.ts';
+import { createWebhook, storedEvents } from '../webhooks/support.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/;
 const USER_KEYS = ['$createdAt', '$id', '$updatedAt', 'accessedAt', 'email', 'emailVerification', 'labels', 'mfa', 'name', 'passwordUpdate', 'phone', 'phoneVerification', 'prefs', 'registration', 'status', 'targets'];
@@ -275,3 +276,28 @@ describe('export and import keep the new facts', () => {
 function names(result: { body: any }) {
   return result.body.users.map((u: any) => u.name);
 }
+
+describe('webhook events of the new edits', () => {
+  it('users.update.labels, .phone and .phoneVerification are recorded with the user as data', async () => {
+    const own = await createProject();
+    await createWebhook(own, ['users.*']);
+    const user = await createUser(own);
+    await call1x(`/users/${user.$id}/labels`, { method: 'PUT', project: own, body: { labels: ['a'] } });
+    await call1x(`/users/${user.$id}/phone`, { method: 'PATCH', project: own, body: { number: '+14155550188' } });
+    await call1x(`/users/${user.$id}/verification/phone`, { method: 'PATCH', project: own, body: { phoneVerification: true } });
+    const events = await storedEvents(own);
+    expect(events.map((e) => e.event)).toEqual(['users.create', 'users.update.labels', 'users.update.phone', 'users.update.phoneVerification']);
+    expect(events[1]!.data).toMatchObject({ $id: user.$id });
+  });
+});
+
+describe('usage of imports', () => {
+  it('counts the users an import created, not those it skipped', async () => {
+    const own = await createProject();
+    await callJson('/users/import', { method: 'POST', project: own, body: { users: [{ email: 'a@imp.test' }, { email: 'b@imp.test' }, { email: 'a@imp.test' }] } });
+    await call1x('/users/md5', { method: 'POST', project: own, body: { userId: 'unique()', email: 'c@imp.test', password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    const usage = await call1x('/users/usage?range=24h', { project: own });
+    expect(usage.body.users.at(-1).value).toBe(3);
+    expect(usage.body.usersTotal).toBe(3);
+  });
+});
