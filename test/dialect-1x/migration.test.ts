@@ -1,4 +1,4 @@
-// Migration 0009 on a database with users: every user stays as it was in 0.6, and gets
+// Migration 0010 on a database with users: every user stays as it was in 0.6, and gets
 // the 1.x facts ($updatedAt and passwordUpdate at registration, no phone, no labels).
 // Runs on this file's own copy of the second test database (REPLICA), migrated step by step.
 import { applyD1Migrations, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
@@ -10,7 +10,7 @@ import { BASE } from '../helpers.ts';
 import { FORMAT } from './support.ts';
 
 const db = env.REPLICA;
-const BEFORE = env.TEST_MIGRATIONS.findIndex((m) => m.name.startsWith('0009_'));
+const BEFORE = env.TEST_MIGRATIONS.findIndex((m) => m.name.startsWith('0010_'));
 
 it('keeps every user; the 1.x model reads them with $updatedAt and passwordUpdate at registration', async () => {
   expect(BEFORE).toBeGreaterThan(0);
