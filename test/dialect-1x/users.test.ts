@@ -301,3 +301,17 @@ describe('usage of imports', () => {
     expect(usage.body.usersTotal).toBe(3);
   });
 });
+
+describe('creating right after an import', () => {
+  it('never collides with the seqs the import placed after this isolate’s last user (no 500)', async () => {
+    const own = await createProject();
+    for (let round = 0; round < 6; round++) {
+      await createUser(own);
+      // The import places its users right after the newest seq of this second: the one just created.
+      const records = Array.from({ length: 4 }, (_, i) => ({ email: `r${round}.${i}@after.test` }));
+      await callJson('/users/import', { method: 'POST', project: own, body: { users: records } });
+      const { status, body } = await callJson('/users', { method: 'POST', project: own, body: { email: `next${round}@after.test`, password: 'password' } });
+      expect(status, JSON.stringify(body)).toBe(201);
+    }
+  });
+});
