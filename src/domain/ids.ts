@@ -42,3 +42,12 @@ export function newUserKey(): UserKey {
   lastSeq = seq;
   return userKey(seq);
 }
+
+/**
+ * After a key was found taken: the next keys start a random stretch further on. An import
+ * places its users on the seqs right after the newest of their second (often this
+ * isolate's last key), so stepping by one would meet them again and again.
+ */
+export function skipTakenUserKeys(): void {
+  lastSeq += 1024 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 65536);
+}

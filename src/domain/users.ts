@@ -17,7 +17,7 @@ import { auditEntry } from './audit.ts';
 import { recordEvent } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
 import { alreadyRegistered, cursorNotFound, invalidParam, phoneTaken, queryInvalid, tooBusy, userNotFound } from './errors.ts';
-import { newUserKey } from './ids.ts';
+import { newUserKey, skipTakenUserKeys } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
@@ -129,8 +129,12 @@ async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project
       // Create has one conflict for a taken id, email or phone (upstream 1.x).
       if (isConstraintError(err, 'UNIQUE', 'users.email_key') || isConstraintError(err, 'UNIQUE', 'users.phone')) throw alreadyRegistered();
       if (input.userId !== undefined && isConstraintError(err, 'UNIQUE', 'users.id')) throw alreadyRegistered();
-      // Another isolate took the same key in the same second: draw again.
-      if (isConstraintError(err, 'UNIQUE') && attempt < 3) continue;
+      // Another isolate took the same key in the same second: draw again (the next key). Taken
+      // twice running, an import holds the keys that follow: draw again further on.
+      if (isConstraintError(err, 'UNIQUE') && attempt < 3) {
+        if (attempt > 1) skipTakenUserKeys();
+        continue;
+      }
       throw err;
     }
   }
