@@ -11,7 +11,7 @@ import { createUserParams, prefsObject, userListItemModel } from './users.ts';
 
 /** Appwrite's custom ids, minus the words that name routes beside /users/{userId}. */
 const CUSTOM_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
-const RESERVED_IDS = new Set(['export', 'import']);
+const RESERVED_IDS = new Set(['export', 'import', 'usage']);
 export const GENERATED_ID = 'unique()';
 
 /** A custom id, or null for `unique()` (the service generates one). */
@@ -21,7 +21,7 @@ const userIdSchema = z
   .transform((id) => (id === GENERATED_ID ? null : id))
   .meta({ type: 'string', maxLength: 36 });
 const USER_ID_RULE =
-  'Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export or import';
+  'Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
 const USER_ID_DESCRIPTION = 'User ID: `unique()` for a generated one, or a custom ID (1–36 chars of a-z, A-Z, 0-9, `.`, `-`, `_`).';
 
 /** The hash as given (a string; its form is checked against the algorithm). */

@@ -83,7 +83,7 @@ describe('POST /v1/users/import', () => {
     const result = await expectJson(bulk(project, { users: file }));
     expect(result.users.map((u: { $id: string }) => u.$id)).toEqual(['ok-1', 'ok-14']);
     expect(result.sum).toBe(2);
-    const USER_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export or import';
+    const USER_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
     expect(result.errors).toEqual([
       { index: 1, code: 400, message: USER_ID },
       { index: 2, code: 409, message: 'User already registered' },

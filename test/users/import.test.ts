@@ -94,7 +94,7 @@ describe('POST /v1/users/<algorithm>', () => {
     await expectJson(post(await createProject(), 'md5', { userId: 'taken', email: 'taken@example.com', password: MD5 }), 201);
   });
 
-  const BAD_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export or import';
+  const BAD_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
   it.each([
     ['.dot', BAD_ID],
     ['-dash', BAD_ID],
@@ -105,6 +105,7 @@ describe('POST /v1/users/<algorithm>', () => {
     ['ünïcode', BAD_ID],
     ['export', BAD_ID],
     ['import', BAD_ID],
+    ['usage', BAD_ID],
     ['unique', null],
   ])('refuses the id %j storing nothing', async (userId, message) => {
     if (message === null) {
