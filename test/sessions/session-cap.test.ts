@@ -74,6 +74,10 @@ describe('MAX_SESSIONS', () => {
     expect((await liveSessionIds(userId)).sort()).toEqual(kept);
     const listed = await expectJson<any[]>(send(`/users/${userId}/sessions`, { project, key: project.readKey }));
     expect(listed.map((s) => s.$id).sort()).toEqual(kept);
+    // The 1.x dialect sees the same ten: the ended one is gone from its list and its total.
+    const listed1x = await expectJson<{ total: number; sessions: any[] }>(send(`/users/${userId}/sessions`, { project, key: project.readKey, headers: { 'x-appwrite-response-format': '1.6.0' } }));
+    expect(listed1x.total).toBe(MAX);
+    expect(listed1x.sessions.map((s) => s.$id).sort()).toEqual(kept);
 
     const logs = await expectJson<any[]>(send(`/users/${userId}/logs`, { project, key: project.readKey }));
     // Newest first: the ending is written right after the sign-in's entry.
