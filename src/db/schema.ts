@@ -209,6 +209,8 @@ export const webhookEvents = sqliteTable(
     index('webhook_events_unqueued').on(t.time).where(sql`${t.queued} IS NULL`),
     index('webhook_events_unsettled').on(t.queued).where(sql`${t.settled} IS NULL AND ${t.queued} IS NOT NULL`),
     index('webhook_events_project_time').on(t.projectId, t.time),
+    // A user's delete erases the data of their settled events by this.
+    index('webhook_events_user').on(t.projectId, t.userId),
     // The retention job finds old events by this.
     index('webhook_events_time').on(t.time),
   ],

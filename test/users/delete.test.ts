@@ -3,6 +3,8 @@
 // `sum` drops, every /users/{userId}… route is 404, and the email can be registered again.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { database } from '../../src/db/client.ts';
+import { eraseSettledUserEvents } from '../../src/db/webhooks.ts';
 import { call, callJson, createProject, createUser, databaseSnapshot, expectError, expectJson, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
 import { accountStatus, count, fastUser, sha256, signIn } from '../hardening/support.ts';
 import { createWebhook, deliver, receiver, storedDeliveries, storedEvents } from '../webhooks/support.ts';
@@ -151,5 +153,13 @@ describe('DELETE /v1/users/{userId}', () => {
       ]);
       expect(await count("SELECT count(*) AS n FROM webhook_events WHERE data LIKE '%erase.me%' OR data LIKE '%Erin%'")).toBe(0);
     });
+  });
+});
+
+describe('the erase of webhook events in a delete', () => {
+  it("seeks the user's events by index, never walking the project's", async () => {
+    const { sql, params } = eraseSettledUserEvents(database(env.DB), 'p', 'u').toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    expect(results.map((r) => r.detail).join('\n')).toMatch(/SEARCH webhook_events USING INDEX webhook_events_user \(project_id=\? AND user_id=\?\)/);
   });
 });

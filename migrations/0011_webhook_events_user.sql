@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_events_user` ON `webhook_events` (`project_id`,`user_id`);
