@@ -1,12 +1,13 @@
 // `npm test`: the whole suite (scripts/install.ts has installed dependencies). Checks the
-// generated binding types are current, type-checks (the Worker and tests, then the console's
-// browser code with the DOM types), checks that imports in src/ run
-// one way (scripts/check-layers.ts), lints the OpenAPI document,
-// bundles the Worker as a production deploy would (catching bundling and config
-// mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
-// real `wrangler dev` driven by the old Appwrite SDKs and headless Chromium.
+// formatting (Prettier; `npm run format` fixes it) and that the generated binding types
+// are current, type-checks (the Worker and tests, then the console's browser code with the
+// DOM types), checks that imports in src/ run one way (scripts/check-layers.ts), lints the
+// OpenAPI documents, bundles the Worker as a production deploy would (catching bundling and
+// config mistakes), runs the Workers-runtime tests, then the end-to-end tests against a
+// real `wrangler dev` driven by the old and today's Appwrite SDKs and headless Chromium.
 import { ROOT, bin, run } from './lib/tools.ts';
 
+run(bin('prettier'), ['--check', '**/*.ts']);
 run(bin('wrangler'), ['types', '--strict-vars=false', '--include-runtime=false', '--check']);
 run(bin('tsc'), ['--noEmit', '-p', ROOT]);
 run(bin('tsc'), ['--noEmit', '-p', 'console']);
