@@ -18,7 +18,11 @@ function keyForm(message?: string): void {
     'form',
     { class: 'card narrow', 'aria-labelledby': 'sign-in-title' },
     h('h1', { id: 'sign-in-title', tabindex: '-1' }, 'Sign in with an API key'),
-    h('p', {}, 'The key stays in this tab only (sessionStorage) and goes to this site’s API with every request; the console can do what the key’s scopes allow.'),
+    h(
+      'p',
+      {},
+      'The key stays in this tab only (sessionStorage) and goes to this site’s API with every request; the console can do what the key’s scopes allow.',
+    ),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
     field('Project ID', project),
     field('API key', key, 'npm start prints the development key; npm run admin -- key create makes others.'),

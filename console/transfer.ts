@@ -76,7 +76,11 @@ function importSection(): HTMLElement {
   const form = h(
     'form',
     {},
-    field('File', file, 'JSON Lines (one record per line, as export writes it), a Firebase auth:export JSON file, or a JSON array of Supabase auth.users rows.'),
+    field(
+      'File',
+      file,
+      'JSON Lines (one record per line, as export writes it), a Firebase auth:export JSON file, or a JSON array of Supabase auth.users rows.',
+    ),
     field('Format', format),
     firebase,
     count,
@@ -122,7 +126,14 @@ function summary(created: number, skipped: Array<{ record: ImportRecord; index: 
   return h(
     'div',
     { class: 'summary', role: 'region', 'aria-label': 'Import summary' },
-    h('p', {}, h('strong', {}, `${created.toLocaleString('en')} created`), `, ${skipped.length.toLocaleString('en')} skipped`, notSent ? `, ${notSent.toLocaleString('en')} not sent (the import stopped)` : '', '.'),
+    h(
+      'p',
+      {},
+      h('strong', {}, `${created.toLocaleString('en')} created`),
+      `, ${skipped.length.toLocaleString('en')} skipped`,
+      notSent ? `, ${notSent.toLocaleString('en')} not sent (the import stopped)` : '',
+      '.',
+    ),
     listed.length
       ? h(
           'ul',
@@ -142,7 +153,9 @@ function exportSection(project: string): HTMLElement {
       const lines: string[] = [];
       let cursor: string | null | undefined;
       do {
-        const page = await api<{ records: unknown[]; cursor: string | null }>('GET', '/users/export', { query: { cursor: cursor ?? undefined, limit: EXPORT_PAGE } });
+        const page = await api<{ records: unknown[]; cursor: string | null }>('GET', '/users/export', {
+          query: { cursor: cursor ?? undefined, limit: EXPORT_PAGE },
+        });
         for (const record of page.records) lines.push(JSON.stringify(record) + '\n');
         cursor = page.cursor;
         status.textContent = `${lines.length.toLocaleString('en')} users read…`;
@@ -161,7 +174,11 @@ function exportSection(project: string): HTMLElement {
     'section',
     { class: 'card', 'aria-labelledby': 'export-title' },
     h('h2', { id: 'export-title' }, 'Export users'),
-    h('p', {}, 'Every user of the project as JSON Lines, in registration order: the format import reads. Password hashes are included only if the key has the users.export scope.'),
+    h(
+      'p',
+      {},
+      'Every user of the project as JSON Lines, in registration order: the format import reads. Password hashes are included only if the key has the users.export scope.',
+    ),
     start,
     status,
   );

@@ -15,7 +15,13 @@ export function editsSection(path: string, hooks: EditHooks): { element: HTMLEle
   const fillers: Array<(user: User) => void> = [];
 
   /** A one-field form that PATCHes /users/{id}/<route> and shows the user the API answers. */
-  function editForm(label: string, input: HTMLInputElement, fill: (input: HTMLInputElement, user: User) => void, body: (input: HTMLInputElement) => [string, object], hint?: string): HTMLFormElement {
+  function editForm(
+    label: string,
+    input: HTMLInputElement,
+    fill: (input: HTMLInputElement, user: User) => void,
+    body: (input: HTMLInputElement) => [string, object],
+    hint?: string,
+  ): HTMLFormElement {
     const save = h('button', { type: 'submit' }, 'Save');
     const form = h('form', { class: 'edit' }, field(label, input, hint), save);
     fillers.push((u) => fill(input, u));
@@ -34,8 +40,18 @@ export function editsSection(path: string, hooks: EditHooks): { element: HTMLEle
   const element = h(
     'div',
     { class: 'edits' },
-    editForm('Name', h('input', { name: 'name', maxlength: 100, autocomplete: 'off' }), (input, u) => (input.value = u.name), (input) => ['name', { name: input.value }]),
-    editForm('Email', h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' }), (input, u) => (input.value = u.email), (input) => ['email', { email: input.value }]),
+    editForm(
+      'Name',
+      h('input', { name: 'name', maxlength: 100, autocomplete: 'off' }),
+      (input, u) => (input.value = u.name),
+      (input) => ['name', { name: input.value }],
+    ),
+    editForm(
+      'Email',
+      h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' }),
+      (input, u) => (input.value = u.email),
+      (input) => ['email', { email: input.value }],
+    ),
     editForm(
       'New password',
       h('input', { name: 'password', type: 'password', required: true, minlength: 6, autocomplete: 'new-password' }),

@@ -40,7 +40,11 @@ export function prefsEditor(path: string): { element: HTMLElement; load: () => P
     {},
     field('Edit (JSON object)', editor),
     problem,
-    h('p', { class: 'hint' }, 'Saving is a shallow merge, as the API does it: the top-level keys you send replace the stored ones, keys you leave out stay as they are (removing a key here does not delete it).'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Saving is a shallow merge, as the API does it: the top-level keys you send replace the stored ones, keys you leave out stay as they are (removing a key here does not delete it).',
+    ),
     save,
   );
   form.addEventListener('submit', (event) => {

@@ -53,7 +53,11 @@ export function userView(main: HTMLElement, id: string): void {
         await Promise.all([sessions.load(), activity.load(true)]);
       }),
     );
-    replace(status, h('p', {}, 'Now ', statusBadge(next.status), blocked ? '. A blocked user cannot sign in.' : `. Blocking ends every session and refuses sign-in.`), toggle);
+    replace(
+      status,
+      h('p', {}, 'Now ', statusBadge(next.status), blocked ? '. A blocked user cannot sign in.' : `. Blocking ends every session and refuses sign-in.`),
+      toggle,
+    );
     edits.fill(next);
   }
 
@@ -67,7 +71,10 @@ export function userView(main: HTMLElement, id: string): void {
     section('Preferences', prefs.element),
     section('Sessions', sessions.element),
     section('Activity', ...activity.elements),
-    section('Delete', deleteForm(path, () => user)),
+    section(
+      'Delete',
+      deleteForm(path, () => user),
+    ),
   );
   heading.focus();
 
@@ -80,7 +87,11 @@ export function userView(main: HTMLElement, id: string): void {
     },
     (err: unknown) => {
       if (err instanceof ApiError && err.code === 404) {
-        replace(main, h('h1', { tabindex: '-1' }, 'User not found'), h('p', {}, `No user has the id ${id} in this project. `, h('a', { href: '#/users' }, 'Back to all users')));
+        replace(
+          main,
+          h('h1', { tabindex: '-1' }, 'User not found'),
+          h('p', {}, `No user has the id ${id} in this project. `, h('a', { href: '#/users' }, 'Back to all users')),
+        );
       }
       showError(err);
     },

@@ -92,7 +92,9 @@ export function usersView(main: HTMLElement): void {
   });
   // busy() re-enables its button when done; render() then says whether there is a page that way.
   previous.addEventListener('click', () => busy(previous, () => load({ first: state.position.first, cursor: page[0]?.$id, direction: 'before' })).then(render));
-  next.addEventListener('click', () => busy(next, () => load({ first: state.position.first + page.length, cursor: page.at(-1)?.$id, direction: 'after' })).then(render));
+  next.addEventListener('click', () =>
+    busy(next, () => load({ first: state.position.first + page.length, cursor: page.at(-1)?.$id, direction: 'after' })).then(render),
+  );
 
   const heading = h('h1', { tabindex: '-1' }, 'Users');
   replace(
@@ -122,7 +124,14 @@ function createForm(): HTMLElement {
   const password = h('input', { type: 'password', name: 'password', required: true, minlength: 6, autocomplete: 'new-password' });
   const name = h('input', { name: 'name', maxlength: 100, autocomplete: 'off' });
   const submit = h('button', { type: 'submit' }, 'Create user');
-  const form = h('form', { class: 'inline-form' }, field('Email', email), field('Password', password, '6 to 32 characters'), field('Name (optional)', name), submit);
+  const form = h(
+    'form',
+    { class: 'inline-form' },
+    field('Email', email),
+    field('Password', password, '6 to 32 characters'),
+    field('Name (optional)', name),
+    submit,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy(submit, async () => {

@@ -75,10 +75,16 @@ async function main(argv: string[]): Promise<void> {
   if (noun === 'project' && verb === 'origins') {
     if (execute(projectExistsSql(projectId), target).length === 0) return fail(`no project ${projectId}`);
     execute(setOriginsSql(projectId, values.origin), target);
-    return print({ id: projectId, origins: values.origin }, `project ${projectId} allows ${values.origin.join(', ') || 'no browser origin'} (running isolates follow within 30 s)`);
+    return print(
+      { id: projectId, origins: values.origin },
+      `project ${projectId} allows ${values.origin.join(', ') || 'no browser origin'} (running isolates follow within 30 s)`,
+    );
   }
   if (noun === 'key' && verb === 'create') {
-    const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const scopes = (values.scopes ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const { sql, id, secret } = createKeySql(projectId, values.name, scopes);
     execute(sql, target);
     if (execute(keyExistsSql(projectId, id), target).length === 0) return fail(`no project ${projectId}`);
@@ -100,7 +106,10 @@ async function main(argv: string[]): Promise<void> {
     return print({ id: itemId, revoked: true }, `revoked key ${itemId} (running isolates forget it within 30 s)`);
   }
   if (noun === 'webhook' && verb === 'create') {
-    const events = (values.events ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    const events = (values.events ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     const { secretKey, allowPrivate } = await webhookSettings(target);
     const { sql, id, secret } = await createWebhookSql({ projectId, url: values.url ?? '', events, name: values.name }, secretKey, allowPrivate);
     execute(sql, target);
@@ -125,10 +134,18 @@ async function main(argv: string[]): Promise<void> {
   if (noun === 'webhook' && verb === 'deliveries') {
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return fail('--limit must be a whole number from 1 to 10000');
-    const rows = execute<{ eventId: string; webhookId: string; event: string; userId: string; time: number; status: string; attempts: number; lastStatus: number | null; lastError: string | null; updated: number }>(
-      listDeliveriesSql(projectId, values.failed, limit),
-      target,
-    );
+    const rows = execute<{
+      eventId: string;
+      webhookId: string;
+      event: string;
+      userId: string;
+      time: number;
+      status: string;
+      attempts: number;
+      lastStatus: number | null;
+      lastError: string | null;
+      updated: number;
+    }>(listDeliveriesSql(projectId, values.failed, limit), target);
     const line = (d: (typeof rows)[number]) =>
       `${d.eventId}\t${d.webhookId}\t${d.event}\t${d.userId}\t${d.status}\t${d.attempts} attempt(s)\t${d.lastStatus ?? '-'}\t${d.lastError ?? ''}`;
     return print(rows, rows.map(line).join('\n') || 'no deliveries');
@@ -141,7 +158,12 @@ async function main(argv: string[]): Promise<void> {
     const format = values.format;
     if (format !== 'jsonl' && format !== 'firebase' && format !== 'supabase') return fail(USAGE);
     const number = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
-    const firebase = { signerKey: values['signer-key'], saltSeparator: values['salt-separator'], rounds: number(values.rounds), memCost: number(values['mem-cost']) };
+    const firebase = {
+      signerKey: values['signer-key'],
+      saltSeparator: values['salt-separator'],
+      rounds: number(values.rounds),
+      memCost: number(values['mem-cost']),
+    };
     const summary = await importUsers(projectId, itemId, format, firebase, target);
     return print(summary, `imported ${summary.created} users into ${projectId}; ${summary.skipped} records skipped`);
   }

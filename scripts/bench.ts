@@ -39,7 +39,8 @@ import { bulkCreate, hashingSummary, refusedSignIns } from './bench/hashing.ts';
 import { BUDGET_BYTES, storageSimulation, storageTable, type StorageResult } from './bench/storage.ts';
 import { ROOT, bin, ensureDevSecretKey, execute, openLocalD1, type Target } from './lib/tools.ts';
 
-const USAGE = 'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only]';
+const USAGE =
+  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only]';
 const PROJECT = 'bench';
 const PASSWORD = 'bench-password-1';
 const LIMIT = 25;
@@ -349,7 +350,12 @@ async function deadWebhookLatency(service: Server, target: Target, auth: Record<
       execute(`DELETE FROM webhooks WHERE id = '${hook.id}';`, target);
     }
     const merged = (rs: RunStats[]) =>
-      summarize('service', rs.flatMap((r) => r.samples), rs.reduce((t, r) => t + r.seconds, 0), null);
+      summarize(
+        'service',
+        rs.flatMap((r) => r.samples),
+        rs.reduce((t, r) => t + r.seconds, 0),
+        null,
+      );
     return { none: merged(runs.none), dead: merged(runs.dead), heldConnections: held.size };
   } finally {
     for (const socket of held) socket.destroy();
@@ -374,9 +380,10 @@ async function samplePools(state: string, projectSeq: number): Promise<Pools> {
   const { db } = await openLocalD1(state, PROJECT, { readOnly: true });
   try {
     const ids = (db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY random() LIMIT 20000').all(PROJECT) as Array<{ id: string }>).map((r) => r.id);
-    const signIn = db
-      .prepare('SELECT id, email FROM users WHERE project_id = ? AND status != 2 ORDER BY random() LIMIT 5000')
-      .all(PROJECT) as Array<{ id: string; email: string }>;
+    const signIn = db.prepare('SELECT id, email FROM users WHERE project_id = ? AND status != 2 ORDER BY random() LIMIT 5000').all(PROJECT) as Array<{
+      id: string;
+      email: string;
+    }>;
     const { n } = db.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?').get(matchExpression(projectSeq, EMAIL_FRAGMENT)) as { n: number };
     const { id: lastId } = db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY seq DESC LIMIT 1').get(PROJECT) as { id: string };
     const { first } = db.prepare('SELECT min(registration) AS first FROM users WHERE project_id = ?').get(PROJECT) as { first: number };
@@ -452,8 +459,18 @@ async function platformCosts(
   const median = [...all].sort((a, b) => a.ratio - b.ratio)[Math.floor(all.length / 2)]!;
   const cpu = (r: RunStats) => round(r.cpuMsPerRequest, 3);
   return {
-    rounds: all.map((r) => ({ bare: round(r.bare.rps), session: round(r.session.rps), assetsSession: round(r.assetsSession.rps), service: round(r.service.rps) })),
-    rps: { bare: round(median.bare.rps), session: round(median.session.rps), assetsSession: round(median.assetsSession.rps), service: round(median.service.rps) },
+    rounds: all.map((r) => ({
+      bare: round(r.bare.rps),
+      session: round(r.session.rps),
+      assetsSession: round(r.assetsSession.rps),
+      service: round(r.service.rps),
+    })),
+    rps: {
+      bare: round(median.bare.rps),
+      session: round(median.session.rps),
+      assetsSession: round(median.assetsSession.rps),
+      service: round(median.service.rps),
+    },
     cpuMsPerRequest: { bare: cpu(median.bare), session: cpu(median.session), assetsSession: cpu(median.assetsSession), service: cpu(median.service) },
     serviceToShapedFloor: round(median.ratio, 3),
     serviceToBareFloor: round(median.service.rps / median.bare.rps, 3),
@@ -618,11 +635,15 @@ async function main(): Promise<void> {
     if (values['storage-only']) return writeStorageOnly(storage, storageUsers, step);
 
     step(`seeding ${users.toLocaleString('en')} users into ${state}`);
-    const seeded = spawnSync(process.execPath, [join(ROOT, 'scripts', 'seed.ts'), '--project', PROJECT, '--users', String(users), '--persist-to', state, '--password', PASSWORD, '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const seeded = spawnSync(
+      process.execPath,
+      [join(ROOT, 'scripts', 'seed.ts'), '--project', PROJECT, '--users', String(users), '--persist-to', state, '--password', PASSWORD, '--json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     if (seeded.status !== 0) throw new Error('seeding failed');
     const seed = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { projectSeq: number; usersPerSecond: number; seconds: number; userCount: number };
     step(`seeded in ${seed.seconds.toFixed(1)} s (${seed.usersPerSecond.toLocaleString('en')} users/s)`);
@@ -650,19 +671,51 @@ async function main(): Promise<void> {
     const common = ['--ip', '127.0.0.1', '--log-level', 'warn', '--show-interactive-dev-session=false'];
     const service = startWrangler(
       'service',
-      ['--port', String(servicePort), '--inspector-port', String(inspector1), '--persist-to', state, '--var', 'METER_ROWS_READ:true', '--var', 'LOG_REQUESTS:false', ...common],
+      [
+        '--port',
+        String(servicePort),
+        '--inspector-port',
+        String(inspector1),
+        '--persist-to',
+        state,
+        '--var',
+        'METER_ROWS_READ:true',
+        '--var',
+        'LOG_REQUESTS:false',
+        ...common,
+      ],
       join(tmp, 'service.log'),
       servicePort,
     );
     const floor = startWrangler(
       'floor',
-      ['-c', join('scripts', 'bench', 'wrangler.toml'), '--port', String(floorPort), '--inspector-port', String(inspector2), '--persist-to', floorState, ...common],
+      [
+        '-c',
+        join('scripts', 'bench', 'wrangler.toml'),
+        '--port',
+        String(floorPort),
+        '--inspector-port',
+        String(inspector2),
+        '--persist-to',
+        floorState,
+        ...common,
+      ],
       join(tmp, 'floor.log'),
       floorPort,
     );
     const floorAssets = startWrangler(
       'floor-assets',
-      ['-c', join('scripts', 'bench', 'wrangler-assets.toml'), '--port', String(floorAssetsPort), '--inspector-port', String(inspector3), '--persist-to', floorAssetsState, ...common],
+      [
+        '-c',
+        join('scripts', 'bench', 'wrangler-assets.toml'),
+        '--port',
+        String(floorAssetsPort),
+        '--inspector-port',
+        String(inspector3),
+        '--persist-to',
+        floorAssetsState,
+        ...common,
+      ],
       join(tmp, 'floor-assets.log'),
       floorAssetsPort,
     );
@@ -741,7 +794,11 @@ async function main(): Promise<void> {
       {
         name: 'list-cursor-deep',
         label: `list before the last user (depth ${users.toLocaleString('en')}, DESC and ASC)`,
-        next: (i) => ({ method: 'GET', path: `/v1/users?limit=${LIMIT}&cursor=${pools.lastId}&${i % 2 ? 'cursorDirection=before' : 'orderType=DESC'}`, headers: auth }),
+        next: (i) => ({
+          method: 'GET',
+          path: `/v1/users?limit=${LIMIT}&cursor=${pools.lastId}&${i % 2 ? 'cursorDirection=before' : 'orderType=DESC'}`,
+          headers: auth,
+        }),
         bound: () => LIMIT + 5,
         boundText: `≤ limit+5 = ${LIMIT + 5}`,
       },
@@ -764,7 +821,11 @@ async function main(): Promise<void> {
       {
         name: 'search-name-cursor',
         label: 'search name prefix after a random cursor',
-        next: (i) => ({ method: 'GET', path: `/v1/users?search=${NAME_PREFIXES[i % NAME_PREFIXES.length]}&limit=${LIMIT}&cursor=${pick(pools.ids)}`, headers: auth }),
+        next: (i) => ({
+          method: 'GET',
+          path: `/v1/users?search=${NAME_PREFIXES[i % NAME_PREFIXES.length]}&limit=${LIMIT}&cursor=${pick(pools.ids)}`,
+          headers: auth,
+        }),
         parseSum: true,
         bound: (s) => (s.sum ?? 0) + LIMIT + 5,
         boundText: '≤ matches+limit+5',
@@ -805,7 +866,11 @@ async function main(): Promise<void> {
       {
         name: 'date-range-1x',
         label: `$createdAt in the first hour (1.x, limit ${LIMIT})`,
-        next: () => ({ method: 'GET', path: `/v1/users?${queries(query('lessThan', [pools.firstHour], '$createdAt'), query('limit', [LIMIT]))}`, headers: auth1x }),
+        next: () => ({
+          method: 'GET',
+          path: `/v1/users?${queries(query('lessThan', [pools.firstHour], '$createdAt'), query('limit', [LIMIT]))}`,
+          headers: auth1x,
+        }),
         parseSum: true,
         bound: (s) => (s.sum ?? 0) + LIMIT + 5,
         boundText: '≤ matches+limit+5',
@@ -815,7 +880,12 @@ async function main(): Promise<void> {
         label: 'create user',
         next: () => {
           const n = createCounter++;
-          return { method: 'POST', path: '/v1/users', headers: auth, body: { email: `load.${runTag}.${n}@bench.test`, password: PASSWORD, name: `Load User ${n}` } };
+          return {
+            method: 'POST',
+            path: '/v1/users',
+            headers: auth,
+            body: { email: `load.${runTag}.${n}@bench.test`, password: PASSWORD, name: `Load User ${n}` },
+          };
         },
       },
       {
@@ -874,7 +944,14 @@ async function main(): Promise<void> {
         runs.push({ stats, floor: floorRun, ratio: stats.rps / floorRun.rps });
       }
       const { stats, floor: floorStats } = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)]!;
-      const scenario: Scenario = { name: spec.name, label: spec.label, stats, floor: floorStats, ratio: stats.rps / floorStats.rps, ratios: runs.map((r) => r.ratio) };
+      const scenario: Scenario = {
+        name: spec.name,
+        label: spec.label,
+        stats,
+        floor: floorStats,
+        ratio: stats.rps / floorStats.rps,
+        ratios: runs.map((r) => r.ratio),
+      };
       if (spec.bound) {
         const ok = stats.samples.filter((s) => s.status >= 200 && s.status < 300 && s.rowsRead !== null);
         scenario.rowsOverBound = ok.filter((s) => s.rowsRead! > spec.bound!(s)).length;
@@ -913,7 +990,12 @@ async function main(): Promise<void> {
       bulk.push(await bulkCreate(sendService, auth, concurrency, bulkUsers, hash.wallMedianMs, String(runStarted)));
     }
     step('refused sign-ins: unknown email vs wrong password');
-    const refusedSignIn = await refusedSignIns(sendService, PROJECT, pools.signIn.slice(-200).map((u) => u.email), 50);
+    const refusedSignIn = await refusedSignIns(
+      sendService,
+      PROJECT,
+      pools.signIn.slice(-200).map((u) => u.email),
+      50,
+    );
     step('bulk import (POST /v1/users/import, 1000 records per request)');
     const bulkImport = await measureBulkImport(service, { ...auth, 'X-Appwrite-Key': bulkKey.secret }, 10);
     const loadAfter = os.loadavg();
@@ -930,8 +1012,7 @@ async function main(): Promise<void> {
       return s && s.stats.cpuMsPerRequest !== null ? s.stats.cpuMsPerRequest - hashCpu : null;
     };
     /** Floor CPU per request over the scenario's: the ratio a CPU-bound server would show, less sensitive to other load. */
-    const cpuRatio = (s: Scenario) =>
-      s.stats.cpuMsPerRequest && s.floor.cpuMsPerRequest ? s.floor.cpuMsPerRequest / s.stats.cpuMsPerRequest : null;
+    const cpuRatio = (s: Scenario) => (s.stats.cpuMsPerRequest && s.floor.cpuMsPerRequest ? s.floor.cpuMsPerRequest / s.stats.cpuMsPerRequest : null);
     const targets: Array<{ target: string; measured: string; ok: boolean | null }> = [];
     const ratioTarget = (name: string, min: number) => {
       const s = byName.get(name);
@@ -962,7 +1043,11 @@ async function main(): Promise<void> {
       measured: `median ${round(bulkImport.wallMedianMs, 0)} ms, max ${round(bulkImport.wallMaxMs, 0)} ms wall per request (${bulkImport.requests} requests)`,
       ok: bulkImport.wallMaxMs <= 2000,
     });
-    targets.push({ target: 'API-key check rows read on a warm isolate: 0', measured: String(keyCheckReport.warmRowsRead), ok: keyCheckReport.warmRowsRead === 0 });
+    targets.push({
+      target: 'API-key check rows read on a warm isolate: 0',
+      measured: String(keyCheckReport.warmRowsRead),
+      ok: keyCheckReport.warmRowsRead === 0,
+    });
     targets.push({
       target: 'one argon2id hash ≤ 160 ms CPU (workerd)',
       measured: `${round(hash.cpuMsPerHash)} ms CPU, ${round(hash.wallMedianMs)} ms wall (median of ${hash.runs})`,
@@ -1001,7 +1086,20 @@ async function main(): Promise<void> {
       loadavgAfter: loadAfter.map((x) => round(x, 2)),
     };
 
-    const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'rows avg', 'rows max', 'D1 trips primary/replica', 'CPU ms/req', 'floor req/s', 'ratio', 'CPU ratio', 'non-2xx'];
+    const header = [
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'rows avg',
+      'rows max',
+      'D1 trips primary/replica',
+      'CPU ms/req',
+      'floor req/s',
+      'ratio',
+      'CPU ratio',
+      'non-2xx',
+    ];
     const tripsText = (r: RunStats) => (r.primaryTrips === null ? '-' : `${round(r.primaryTrips, 2)} / ${round(r.replicaTrips, 2)}`);
     const rows = scenarios.map((s) => {
       const bad = Object.entries(s.stats.statuses).filter(([code]) => !code.startsWith('2'));
@@ -1074,7 +1172,14 @@ async function main(): Promise<void> {
     const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     const stripSamples = (r: RunStats) => {
       const { samples: _samples, ...rest } = r;
-      return { ...rest, rps: round(rest.rps), p50: round(rest.p50, 2), p99: round(rest.p99, 2), rowsAvg: round(rest.rowsAvg, 2), cpuMsPerRequest: round(rest.cpuMsPerRequest, 3) };
+      return {
+        ...rest,
+        rps: round(rest.rps),
+        p50: round(rest.p50, 2),
+        p99: round(rest.p99, 2),
+        rowsAvg: round(rest.rowsAvg, 2),
+        cpuMsPerRequest: round(rest.cpuMsPerRequest, 3),
+      };
     };
     writeFileSync(
       file,
@@ -1144,7 +1249,11 @@ function writeStorageOnly(storage: StorageResult[], sample: number, step: (messa
 function gitDescribe(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'unknown';

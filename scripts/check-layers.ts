@@ -31,7 +31,11 @@ for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) 
   }
 }
 if (violations.length > 0) {
-  console.error(`Imports against the layering (${Object.entries(ALLOWED).map(([l, to]) => `${l} → ${to.join('/') || 'itself'}`).join('; ')}):`);
+  console.error(
+    `Imports against the layering (${Object.entries(ALLOWED)
+      .map(([l, to]) => `${l} → ${to.join('/') || 'itself'}`)
+      .join('; ')}):`,
+  );
   for (const v of violations) console.error(`  ${v}`);
   process.exit(1);
 }

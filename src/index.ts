@@ -65,7 +65,8 @@ export default {
       if (outcome.status === 'fulfilled') console.log(JSON.stringify({ ...line, result: outcome.value }));
       else console.error(JSON.stringify({ ...line, level: 'error', error: String(outcome.reason) }));
     });
-    if (outcomes.some((o) => o.status === 'rejected')) throw new Error(`scheduled jobs failed: ${names.filter((_, i) => outcomes[i]!.status === 'rejected').join(', ')}`);
+    if (outcomes.some((o) => o.status === 'rejected'))
+      throw new Error(`scheduled jobs failed: ${names.filter((_, i) => outcomes[i]!.status === 'rejected').join(', ')}`);
   },
 } satisfies ExportedHandler<Env, EventMessage>;
 

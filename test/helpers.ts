@@ -151,7 +151,9 @@ let fixtureCounter = 0;
 function userKeys(fixtures: UserFixture[]): UserKey[] {
   const now = Math.floor(Date.now() / 1000);
   const drafts = fixtures.map((f, i) => ({ i, registration: f.registration ?? now, id: f.id }));
-  const ranked = [...drafts].sort((a, b) => a.registration - b.registration || ((a.id ?? '') < (b.id ?? '') ? -1 : (a.id ?? '') > (b.id ?? '') ? 1 : a.i - b.i));
+  const ranked = [...drafts].sort(
+    (a, b) => a.registration - b.registration || ((a.id ?? '') < (b.id ?? '') ? -1 : (a.id ?? '') > (b.id ?? '') ? 1 : a.i - b.i),
+  );
   const keys: UserKey[] = [];
   for (const draft of ranked) keys[draft.i] = userKey(draft.registration * SECOND + 1000 * (fixtureCounter % 1000) + ranked.indexOf(draft));
   fixtureCounter++;
@@ -204,7 +206,10 @@ export async function databaseSnapshot(): Promise<unknown> {
  * may hand back a wrapped one), `batched` each batch, also through the request's D1
  * session, which this binding stands for (no replica: no bookmark).
  */
-export function observedDb(observe: { prepared?: (sql: string, statement: D1PreparedStatement) => D1PreparedStatement; batched?: (statements: D1PreparedStatement[]) => void }): D1Database {
+export function observedDb(observe: {
+  prepared?: (sql: string, statement: D1PreparedStatement) => D1PreparedStatement;
+  batched?: (statements: D1PreparedStatement[]) => void;
+}): D1Database {
   const db = env.DB;
   const prepare = (sql: string) => {
     const statement = db.prepare(sql);

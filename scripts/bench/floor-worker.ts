@@ -65,7 +65,10 @@ const VERIFY_CASES: Record<string, [string, string]> = {
     'user1password',
     '$fbscrypt$v=1,n=14,r=8,p=1,ss=Bw==,sk=jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
   ],
-  'scrypt-16384-8-1': ['pleaseletmein', '$scrypt$n=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw'],
+  'scrypt-16384-8-1': [
+    'pleaseletmein',
+    '$scrypt$n=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw',
+  ],
   argon2id: ['bench-password-1', '$argon2id$v=19$m=7168,t=5,p=1$ABEiM0RVZneImaq7zN3u/w$zuFcWS0xF/rnS9LjJSWmU+Kv1ZWy+TobxKnfx0wq//0'],
   md5: ['password', '$md5$5f4dcc3b5aa765d61d8327deb882cf99'],
   'sha3-512': [

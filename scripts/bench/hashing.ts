@@ -24,14 +24,26 @@ export interface BulkCreateReport {
   overheadMsPerUser: number;
 }
 
-export async function bulkCreate(send: Send, auth: Record<string, string>, concurrency: number, users: number, hashWallMs: number, tag: string): Promise<BulkCreateReport> {
+export async function bulkCreate(
+  send: Send,
+  auth: Record<string, string>,
+  concurrency: number,
+  users: number,
+  hashWallMs: number,
+  tag: string,
+): Promise<BulkCreateReport> {
   const statuses: number[] = [];
   let next = 0;
   const started = performance.now();
   const loop = async () => {
     while (next < users) {
       const i = next++;
-      const res = await send({ method: 'POST', path: '/v1/users', headers: auth, body: { email: `bulk-${tag}-${concurrency}-${i}@bench.test`, password: 'bench-password-1' } }).catch(() => ({ status: 0 }));
+      const res = await send({
+        method: 'POST',
+        path: '/v1/users',
+        headers: auth,
+        body: { email: `bulk-${tag}-${concurrency}-${i}@bench.test`, password: 'bench-password-1' },
+      }).catch(() => ({ status: 0 }));
       statuses.push(res.status);
     }
   };

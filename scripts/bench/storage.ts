@@ -57,7 +57,7 @@ export interface StorageResult {
 /** Pages per part (dbstat), FTS shadow tables counted with their index. */
 function measure(db: DatabaseSync): Record<string, number> {
   const rows = db
-    .prepare("SELECT m.tbl_name AS tbl, sum(d.pgsize) AS bytes FROM dbstat AS d JOIN sqlite_master AS m ON m.name = d.name GROUP BY m.tbl_name")
+    .prepare('SELECT m.tbl_name AS tbl, sum(d.pgsize) AS bytes FROM dbstat AS d JOIN sqlite_master AS m ON m.name = d.name GROUP BY m.tbl_name')
     .all() as Array<{ tbl: string; bytes: number }>;
   const parts: Record<string, number> = { user: 0, sessions: 0, logs: 0 };
   for (const { tbl, bytes } of rows) {
@@ -102,14 +102,33 @@ async function simulate(file: string, rate: number, sample: number, hash: string
   for (let at = 0; at < sample; at += 100) {
     const records: CheckedRecord[] = Array.from({ length: Math.min(100, sample - at) }, (_, i) => ({
       ok: true,
-      values: { userId: null, email: `user${at + i}@example.com`, name: `User ${at + i}`, emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], hash: { algorithm: 'argon2', value: hash } },
+      values: {
+        userId: null,
+        email: `user${at + i}@example.com`,
+        name: `User ${at + i}`,
+        emailVerification: false,
+        status: 0,
+        registration: null,
+        prefs: {},
+        phone: '',
+        phoneVerification: false,
+        labels: [],
+        hash: { algorithm: 'argon2', value: hash },
+      },
     }));
     await importUsers(stores, project, records, actorOf(at));
   }
-  const users = sqlite.prepare("SELECT id, password_hash AS hash FROM users WHERE project_id = ? ORDER BY seq").all(PROJECT) as Array<{ id: string; hash: string }>;
+  const users = sqlite.prepare('SELECT id, password_hash AS hash FROM users WHERE project_id = ? ORDER BY seq').all(PROJECT) as Array<{
+    id: string;
+    hash: string;
+  }>;
   const verifiedHash = new Map(users.map((u) => [u.id, u.hash]));
   const start = Math.floor(Date.now() / 1000);
-  const signIns = schedule(users.map((u) => u.id), rate, start);
+  const signIns = schedule(
+    users.map((u) => u.id),
+    rate,
+    start,
+  );
   let next = 0;
   for (let day = 1; day <= 365; day++) {
     const dayEnd = start + day * DAY;
@@ -177,8 +196,9 @@ export async function storageSimulation(scratch: string, sample: number, log: (m
 
 /** The markdown table of docs/storage.md. */
 export function storageTable(results: StorageResult[]): string {
-  const rows = results.map((r) =>
-    `| ${r.signInsPerYear} | ${r.users} | ${r.bytesPerUser.toLocaleString('en')} | ${r.parts.user} / ${r.parts.sessions} / ${r.parts.logs} | ${r.sessionsPerUser} / ${r.logsPerUser} | ${(r.usersPer10GB / 1e6).toFixed(1)} M |`,
+  const rows = results.map(
+    (r) =>
+      `| ${r.signInsPerYear} | ${r.users} | ${r.bytesPerUser.toLocaleString('en')} | ${r.parts.user} / ${r.parts.sessions} / ${r.parts.logs} | ${r.sessionsPerUser} / ${r.logsPerUser} | ${(r.usersPer10GB / 1e6).toFixed(1)} M |`,
   );
   return [
     '| sign-ins a year | users simulated | bytes per user | user / sessions / logs | sessions / log entries per user | users per 10 GB |',

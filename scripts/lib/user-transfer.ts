@@ -48,7 +48,7 @@ export async function exportUsers(projectId: string, target: Target, outPath?: s
   try {
     await findProject(query, projectId);
     let after: number | null = null;
-    for (let more = true; more; ) {
+    for (let more = true; more;) {
       const page = pageOf(query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as PageRow[]);
       let text = '';
       for (const row of page.rows) text += JSON.stringify(toExportRecord(row, true)) + '\n';

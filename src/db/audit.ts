@@ -21,22 +21,25 @@ export type NewAuditRow = Omit<AuditRow, 'seq'>;
  * so a batch can log an action in the same transaction without reading first.
  */
 export function insertLogIf(db: Db, row: NewAuditRow, condition?: SQL) {
-  return db.insert(auditLogs).select(
-    db
-      .select({
-        // drizzle's insert-select names every column in table order; NULL lets SQLite assign the rowid.
-        seq: sql`NULL`.as('seq'),
-        projectId: users.projectId,
-        userId: users.id,
-        event: sql`${row.event}`.as('event'),
-        ip: sql`${row.ip}`.as('ip'),
-        time: sql`${row.time}`.as('time'),
-        device: sql`${packDevice(row.device)}`.as('device'),
-        country: sql`${row.country}`.as('country'),
-      })
-      .from(users)
-      .where(and(userIs(row.projectId, row.userId), condition)),
-  ).returning({ seq: auditLogs.seq });
+  return db
+    .insert(auditLogs)
+    .select(
+      db
+        .select({
+          // drizzle's insert-select names every column in table order; NULL lets SQLite assign the rowid.
+          seq: sql`NULL`.as('seq'),
+          projectId: users.projectId,
+          userId: users.id,
+          event: sql`${row.event}`.as('event'),
+          ip: sql`${row.ip}`.as('ip'),
+          time: sql`${row.time}`.as('time'),
+          device: sql`${packDevice(row.device)}`.as('device'),
+          country: sql`${row.country}`.as('country'),
+        })
+        .from(users)
+        .where(and(userIs(row.projectId, row.userId), condition)),
+    )
+    .returning({ seq: auditLogs.seq });
 }
 
 /** Takes back an entry whose action was undone (see the sign-in compensation). */

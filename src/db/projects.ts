@@ -9,7 +9,11 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export async function findProject(db: Db, id: string): Promise<ProjectRow | undefined> {
   const origins = sql<string>`(SELECT json_group_array(${projectOrigins.origin}) FROM ${projectOrigins} WHERE ${projectOrigins.projectId} = ${projects.id})`;
-  return db.select({ ...getTableColumns(projects), origins }).from(projects).where(eq(projects.id, id)).get();
+  return db
+    .select({ ...getTableColumns(projects), origins })
+    .from(projects)
+    .where(eq(projects.id, id))
+    .get();
 }
 
 export async function findApiKeyByHash(db: Db, secretHash: string): Promise<ApiKeyRow | undefined> {
@@ -18,6 +22,11 @@ export async function findApiKeyByHash(db: Db, secretHash: string): Promise<ApiK
 
 /** One lookup in the origin index (the table's primary key starts with the origin). */
 export async function anyProjectAllowsOrigin(db: Db, origin: string): Promise<boolean> {
-  const row = await db.select({ found: sql<number>`1` }).from(projectOrigins).where(eq(projectOrigins.origin, origin)).limit(1).get();
+  const row = await db
+    .select({ found: sql<number>`1` })
+    .from(projectOrigins)
+    .where(eq(projectOrigins.origin, origin))
+    .limit(1)
+    .get();
   return row !== undefined;
 }

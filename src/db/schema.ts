@@ -70,7 +70,10 @@ export const users = sqliteTable(
     phone: text('phone').notNull().default(''),
     phoneVerification: integer('phone_verification', { mode: 'boolean' }).notNull().default(false),
     /** JSON array of label strings; user_labels indexes them (triggers). */
-    labels: text('labels', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    labels: text('labels', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
     // Times in unix milliseconds (the 1.x models print milliseconds); 0 = never.
     /** When the password was last set. */
     passwordUpdate: integer('password_update').notNull().default(0),
@@ -82,8 +85,12 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex('users_project_id').on(t.projectId, t.id),
     // '' is no email (a user with a phone only): only real addresses are unique.
-    uniqueIndex('users_project_email').on(t.projectId, t.emailKey).where(sql`${t.emailKey} <> ''`),
-    uniqueIndex('users_project_phone').on(t.projectId, t.phone).where(sql`${t.phone} <> ''`),
+    uniqueIndex('users_project_email')
+      .on(t.projectId, t.emailKey)
+      .where(sql`${t.emailKey} <> ''`),
+    uniqueIndex('users_project_phone')
+      .on(t.projectId, t.phone)
+      .where(sql`${t.phone} <> ''`),
     // A project's users in rowid order, which is list order: (registration, creation).
     index('users_project').on(t.projectId),
     // Filters of the 1.x queries; each index ends in the rowid, so a page stays in list order.
@@ -206,8 +213,12 @@ export const webhookEvents = sqliteTable(
     settled: integer('settled'),
   },
   (t) => [
-    index('webhook_events_unqueued').on(t.time).where(sql`${t.queued} IS NULL`),
-    index('webhook_events_unsettled').on(t.queued).where(sql`${t.settled} IS NULL AND ${t.queued} IS NOT NULL`),
+    index('webhook_events_unqueued')
+      .on(t.time)
+      .where(sql`${t.queued} IS NULL`),
+    index('webhook_events_unsettled')
+      .on(t.queued)
+      .where(sql`${t.settled} IS NULL AND ${t.queued} IS NOT NULL`),
     index('webhook_events_project_time').on(t.projectId, t.time),
     // A user's delete erases the data of their settled events by this.
     index('webhook_events_user').on(t.projectId, t.userId),
@@ -228,7 +239,9 @@ export const webhookDeliveries = sqliteTable(
       .references(() => webhooks.id, { onDelete: 'cascade' }),
     projectId: text('project_id').notNull(),
     /** pending (to be tried, or retried), delivered (a 2xx answer), failed (gave up). */
-    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     /** The HTTP status of the last answer; NULL when there was none (timeout, network, refused destination). */
     lastStatus: integer('last_status'),

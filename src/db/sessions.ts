@@ -47,7 +47,9 @@ const liveSessionQuery = preparedOnce((db) =>
     })
     .from(sessions)
     .innerJoin(users, and(eq(users.projectId, sessions.projectId), eq(users.id, sessions.userId)))
-    .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now')))),
+    .where(
+      and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))),
+    ),
 );
 
 /** The live session with its user: the authoritative check of every session-authenticated request. */
@@ -72,7 +74,9 @@ const userSessionsQuery = preparedOnce((db) =>
   db
     .select(sessionColumns)
     .from(sessions)
-    .where(and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))))
+    .where(
+      and(eq(sessions.userId, sql.placeholder('userId')), eq(sessions.projectId, sql.placeholder('projectId')), gt(sessions.expire, sql.placeholder('now'))),
+    )
     .orderBy(desc(sessions.created), desc(sessions.id))
     .limit(sql.placeholder('limit')),
 );
@@ -99,7 +103,13 @@ function beyondCap(projectId: string, userId: string, begun: string, now: number
  * their ids (for their events, placed before `ended`), `ended` deletes them and returns
  * their token hashes.
  */
-export function capSessions(db: Db, begun: { projectId: string; userId: string; id: string }, now: number, max: number, entry: Omit<NewAuditRow, 'projectId' | 'userId'>) {
+export function capSessions(
+  db: Db,
+  begun: { projectId: string; userId: string; id: string },
+  now: number,
+  max: number,
+  entry: Omit<NewAuditRow, 'projectId' | 'userId'>,
+) {
   const ending = beyondCap(begun.projectId, begun.userId, begun.id, now, max);
   const logs = db
     .insert(auditLogs)
@@ -119,7 +129,10 @@ export function capSessions(db: Db, begun: { projectId: string; userId: string; 
         .where(sql`${sessions.id} IN (${ending})`),
     )
     .returning({ seq: auditLogs.seq });
-  const ended = db.delete(sessions).where(sql`${sessions.id} IN (${ending})`).returning({ tokenHash: sessions.tokenHash });
+  const ended = db
+    .delete(sessions)
+    .where(sql`${sessions.id} IN (${ending})`)
+    .returning({ tokenHash: sessions.tokenHash });
   return { logs, ending, ended };
 }
 

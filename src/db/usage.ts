@@ -27,7 +27,10 @@ export function countCreated(db: Db, projectId: string, metric: Metric, time: nu
   return db
     .insert(usageCounts)
     .select(buckets)
-    .onConflictDoUpdate({ target: [usageCounts.projectId, usageCounts.metric, usageCounts.period, usageCounts.bucket], set: { value: sql`${usageCounts.value} + excluded.value` } });
+    .onConflictDoUpdate({
+      target: [usageCounts.projectId, usageCounts.metric, usageCounts.period, usageCounts.bucket],
+      set: { value: sql`${usageCounts.value} + excluded.value` },
+    });
 }
 
 /** The buckets of a metric from `since` (unix s) on, at one period. */

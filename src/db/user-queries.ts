@@ -18,7 +18,20 @@ export const MAX_BOUND_PARAMS = 100;
 export class QueryTooLarge extends Error {}
 
 /** What a filter is on, as the compiler sees it. */
-export type Attribute = '$id' | 'name' | 'email' | 'phone' | 'status' | 'emailVerification' | 'phoneVerification' | 'labels' | 'registration' | 'passwordUpdate' | 'accessedAt' | '$createdAt' | '$updatedAt';
+export type Attribute =
+  | '$id'
+  | 'name'
+  | 'email'
+  | 'phone'
+  | 'status'
+  | 'emailVerification'
+  | 'phoneVerification'
+  | 'labels'
+  | 'registration'
+  | 'passwordUpdate'
+  | 'accessedAt'
+  | '$createdAt'
+  | '$updatedAt';
 export type Comparison = 'equal' | 'notEqual' | 'lessThan' | 'lessThanEqual' | 'greaterThan' | 'greaterThanEqual';
 /** Values: strings, booleans, or unix milliseconds for the dates. */
 export type Value = string | number | boolean;
@@ -42,7 +55,15 @@ export interface UserQuery {
 
 const DATES = { passwordUpdate: users.passwordUpdate, accessedAt: users.accessedAt, $updatedAt: users.updatedAt } as const;
 const TEXTS = { $id: users.id, name: users.name, email: users.emailKey, phone: users.phone } as const;
-const ORDER = { $createdAt: users.seq, registration: users.seq, $updatedAt: users.updatedAt, accessedAt: users.accessedAt, name: users.name, email: users.emailKey, $id: users.id } as const;
+const ORDER = {
+  $createdAt: users.seq,
+  registration: users.seq,
+  $updatedAt: users.updatedAt,
+  accessedAt: users.accessedAt,
+  name: users.name,
+  email: users.emailKey,
+  $id: users.id,
+} as const;
 
 /** The values as one bound JSON array, for `IN (SELECT value FROM json_each(?))`. */
 const list = (values: Value[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
@@ -92,7 +113,10 @@ function compile(projectId: string, f: Filter): SQL {
       return f.op === 'isNull' ? empty : not(empty);
     }
     case 'between':
-      return and(compile(projectId, { op: 'greaterThanEqual', attribute: f.attribute, values: [f.values[0]] }), compile(projectId, { op: 'lessThanEqual', attribute: f.attribute, values: [f.values[1]] }))!;
+      return and(
+        compile(projectId, { op: 'greaterThanEqual', attribute: f.attribute, values: [f.values[0]] }),
+        compile(projectId, { op: 'lessThanEqual', attribute: f.attribute, values: [f.values[1]] }),
+      )!;
     case 'startsWith':
     case 'endsWith':
     case 'contains': {
@@ -119,11 +143,24 @@ function compile(projectId: string, f: Filter): SQL {
         const any = or(...values.map(blocked))!;
         return f.op === 'notEqual' ? not(any) : any;
       }
-      if (attribute === 'emailVerification' || attribute === 'phoneVerification') return compare(users[attribute], f.op, values.map((v) => (v ? 1 : 0)));
+      if (attribute === 'emailVerification' || attribute === 'phoneVerification')
+        return compare(
+          users[attribute],
+          f.op,
+          values.map((v) => (v ? 1 : 0)),
+        );
       if (attribute in DATES) return compare(DATES[attribute as keyof typeof DATES], f.op, values);
       const column = TEXTS[attribute as keyof typeof TEXTS];
       // Emails compare case-insensitively, as uniqueness does; `<> ''` lets the partial unique indexes serve.
-      if (attribute === 'email') return and(compare(column, f.op, values.map((v) => String(v).toLowerCase())), f.op === 'equal' ? sql`${users.emailKey} <> ''` : undefined)!;
+      if (attribute === 'email')
+        return and(
+          compare(
+            column,
+            f.op,
+            values.map((v) => String(v).toLowerCase()),
+          ),
+          f.op === 'equal' ? sql`${users.emailKey} <> ''` : undefined,
+        )!;
       if (attribute === 'phone' && f.op === 'equal') return and(compare(column, f.op, values), sql`${users.phone} <> ''`)!;
       return compare(column, f.op, values);
     }
@@ -158,11 +195,19 @@ export async function queryUsers(db: Db, projectId: string, q: UserQuery, count:
     .orderBy(...(column === users.seq ? [direction(users.seq)] : [direction(column), direction(users.seq)]))
     .limit(q.limit)
     .offset(q.offset);
-  const found = q.cursor ? sql<number>`(SELECT count(*) FROM ${users} WHERE ${users.projectId} = ${projectId} AND ${users.id} = ${q.cursor.id})` : sql<number>`1`;
+  const found = q.cursor
+    ? sql<number>`(SELECT count(*) FROM ${users} WHERE ${users.projectId} = ${projectId} AND ${users.id} = ${q.cursor.id})`
+    : sql<number>`1`;
   // `total` false counts nothing: the project row alone answers whether the cursor exists.
   const counted = count
-    ? db.select({ total: sql<number>`count(*)`, found: found.as('found') }).from(users).where(where)
-    : db.select({ total: sql<number>`0`.as('total'), found: found.as('found') }).from(projects).where(eq(projects.id, projectId));
+    ? db
+        .select({ total: sql<number>`count(*)`, found: found.as('found') })
+        .from(users)
+        .where(where)
+    : db
+        .select({ total: sql<number>`0`.as('total'), found: found.as('found') })
+        .from(projects)
+        .where(eq(projects.id, projectId));
   if (page.toSQL().params.length > MAX_BOUND_PARAMS || counted.toSQL().params.length > MAX_BOUND_PARAMS) throw new QueryTooLarge();
   const [rows, [tally]] = await db.batch([page, counted]);
   if (tally?.found !== 1) return undefined;

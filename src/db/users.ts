@@ -76,12 +76,14 @@ export const userById = (db: Db, projectId: string, id: string) => userQuery(db,
 
 /** The user with this (lower-cased) email in the project: sign-in, and the duplicate check before hashing. */
 export async function findUserByEmail(db: Db, projectId: string, emailKey: string) {
-  return db
-    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
-    .from(users)
-    // The `<> ''` term lets SQLite use the partial unique index (users without an email are not in it).
-    .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey), ne(users.emailKey, '')))
-    .get();
+  return (
+    db
+      .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
+      .from(users)
+      // The `<> ''` term lets SQLite use the partial unique index (users without an email are not in it).
+      .where(and(eq(users.projectId, projectId), eq(users.emailKey, emailKey), ne(users.emailKey, '')))
+      .get()
+  );
 }
 
 /** A page, and the exact number of matches ignoring limit, offset and cursor; undefined for an unknown cursor. */
@@ -123,7 +125,12 @@ const pageQueries = [false, true].flatMap((ascending) =>
 );
 const countQueries = [false, true].map((cursored) =>
   // Aliased: D1 returns rows as objects, and a column named "1" would sort first.
-  preparedOnce((db) => db.select({ sum: projects.userCount, found: cursorFound(PROJECT, cursored ? CURSOR : undefined).as('found') }).from(projects).where(eq(projects.id, PROJECT))),
+  preparedOnce((db) =>
+    db
+      .select({ sum: projects.userCount, found: cursorFound(PROJECT, cursored ? CURSOR : undefined).as('found') })
+      .from(projects)
+      .where(eq(projects.id, PROJECT)),
+  ),
 );
 
 /** One page in list order, the project's total (its counter) and the cursor check: one round trip. */
@@ -238,11 +245,7 @@ export function mergePrefs(db: Db, projectId: string, id: string, patch: string,
         WHERE n.key NOT IN (SELECT key FROM json_each(users.prefs))
     )
   )`;
-  return db
-    .update(users)
-    .set({ prefs: merged, updatedAt })
-    .where(userIs(projectId, id))
-    .returning({ prefs: users.prefs });
+  return db.update(users).set({ prefs: merged, updatedAt }).where(userIs(projectId, id)).returning({ prefs: users.prefs });
 }
 
 /**
@@ -257,21 +260,24 @@ export function updateUser(
   change: Partial<Pick<NewUserRow, 'status' | 'emailVerification' | 'phone' | 'phoneVerification' | 'labels' | 'prefs' | 'passwordHash' | 'passwordUpdate'>>,
   updatedAt: number,
 ) {
-  return db.update(users).set({ ...change, updatedAt }).where(userIs(projectId, id)).returning(publicColumns);
+  return db
+    .update(users)
+    .set({ ...change, updatedAt })
+    .where(userIs(projectId, id))
+    .returning(publicColumns);
 }
 
 /** Records a sign-in, or a request as the user: the user's accessedAt (unix ms). Not a change of the user. */
 export function touchAccessed(db: Db, projectId: string, id: string, accessedAt: number, when?: SQL) {
-  return db.update(users).set({ accessedAt }).where(and(userIs(projectId, id), when));
+  return db
+    .update(users)
+    .set({ accessedAt })
+    .where(and(userIs(projectId, id), when));
 }
 
 /** The fields a name or email change recomputes the search text from. */
 export function findSearchFields(db: Db, projectId: string, id: string) {
-  return db
-    .select({ name: users.name, email: users.email })
-    .from(users)
-    .where(userIs(projectId, id))
-    .get();
+  return db.select({ name: users.name, email: users.email }).from(users).where(userIs(projectId, id)).get();
 }
 
 /**

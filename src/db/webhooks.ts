@@ -27,7 +27,11 @@ export const eventData = {
       ${sessionId === undefined ? sql`` : sql`AND ${sessions.id} = ${sessionId}`}))`,
 };
 
-const anyOf = (values: string[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
+const anyOf = (values: string[]) =>
+  sql`(${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
 
 /** A webhook of the project in `projectId` (a column of the statement's row) subscribes to one of `patterns`. */
 const aWebhookListens = (projectId: SQLWrapper, patterns: string[]) =>

@@ -12,7 +12,12 @@ export const utf8Bytes = (text: string): number => encoder.encode(text).length;
  * most `maxBytes`; an item bigger than that alone is a run of its own. Streams: a run
  * is handed out before the items after it are read.
  */
-export async function* chunks<T>(items: Iterable<T> | AsyncIterable<T>, sizeOf: (item: T) => number, maxBytes: number, maxCount = Infinity): AsyncGenerator<T[]> {
+export async function* chunks<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  sizeOf: (item: T) => number,
+  maxBytes: number,
+  maxCount = Infinity,
+): AsyncGenerator<T[]> {
   let chunk: T[] = [];
   let bytes = 0;
   for await (const item of items) {

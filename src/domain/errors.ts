@@ -33,22 +33,40 @@ export class DomainError extends Error {
 /** The 1.x words of a parameter that breaks a rule (Appwrite's validator message). */
 export const invalidArgument = (name: string, rule: string): Typed => ({ type: 'general_argument_invalid', message: `Invalid \`${name}\` param: ${rule}` });
 
-export const userNotFound = () => new DomainError('not-found', 'User not found', { type: 'user_not_found', message: 'User with the requested ID could not be found.' });
-export const sessionNotFound = () => new DomainError('not-found', 'Session not found', { type: 'user_session_not_found', message: 'The current user session could not be found.' });
+export const userNotFound = () =>
+  new DomainError('not-found', 'User not found', { type: 'user_not_found', message: 'User with the requested ID could not be found.' });
+export const sessionNotFound = () =>
+  new DomainError('not-found', 'Session not found', { type: 'user_session_not_found', message: 'The current user session could not be found.' });
 /** `type`: create says user_already_exists whatever is taken; the edits name it (contract §12.3). */
 export const alreadyRegistered = (type: 'user_already_exists' | 'user_email_already_exists' = 'user_already_exists') =>
   new DomainError('conflict', 'User already registered', {
     type,
-    message: type === 'user_already_exists' ? 'A user with the same id, email, or phone already exists in this project.' : 'A user with the same email already exists in the current project.',
+    message:
+      type === 'user_already_exists'
+        ? 'A user with the same id, email, or phone already exists in this project.'
+        : 'A user with the same email already exists in the current project.',
   });
-export const phoneTaken = () => new DomainError('conflict', 'User already registered', { type: 'user_phone_already_exists', message: 'A user with the same phone number already exists in the current project.' });
-export const invalidCredentials = () => new DomainError('unauthenticated', 'Invalid credentials', { type: 'user_invalid_credentials', message: 'Invalid credentials. Please check the email and password.' });
+export const phoneTaken = () =>
+  new DomainError('conflict', 'User already registered', {
+    type: 'user_phone_already_exists',
+    message: 'A user with the same phone number already exists in the current project.',
+  });
+export const invalidCredentials = () =>
+  new DomainError('unauthenticated', 'Invalid credentials', {
+    type: 'user_invalid_credentials',
+    message: 'Invalid credentials. Please check the email and password.',
+  });
 export const userBlocked = () =>
   new DomainError('unauthenticated', 'Invalid credentials. User is blocked', {
     type: 'user_blocked',
-    message: 'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.',
+    message:
+      'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.',
   });
-export const noSession = () => new DomainError('unauthenticated', 'Guest (role: guest) missing scope (account)', { type: 'general_unauthorized_scope', message: 'User (role: guests) missing scope (account)' });
+export const noSession = () =>
+  new DomainError('unauthenticated', 'Guest (role: guest) missing scope (account)', {
+    type: 'general_unauthorized_scope',
+    message: 'User (role: guests) missing scope (account)',
+  });
 /** A parameter whose value breaks a rule only the domain can check (as `Invalid <name>: <rule>`). */
 export const invalidParam = (name: string, rule: string) => new DomainError('invalid', `Invalid ${name}: ${rule}`, invalidArgument(name, rule));
 /** An unknown list cursor; upstream 1.6 names the id. */
@@ -57,4 +75,9 @@ export const cursorNotFound = (id: string) =>
 /** A 1.x query the service does not support; the message names it. */
 export const queryInvalid = (message: string) => new DomainError('invalid', message, { type: 'general_query_invalid', message });
 export const tooBusy = (retryAfterSeconds?: number) =>
-  new DomainError('busy', 'Too many requests', { type: 'general_rate_limit_exceeded', message: 'Rate limit for the current endpoint has been exceeded. Please try again after some time.' }, retryAfterSeconds);
+  new DomainError(
+    'busy',
+    'Too many requests',
+    { type: 'general_rate_limit_exceeded', message: 'Rate limit for the current endpoint has been exceeded. Please try again after some time.' },
+    retryAfterSeconds,
+  );

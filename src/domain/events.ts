@@ -120,7 +120,11 @@ export async function sweepOutbox(db: Db, queue: Queue<EventMessage>, now = nowS
   for (const pick of sources) {
     for (let round = 0; round < SWEEP_ROUNDS; round++) {
       const rows = await pick();
-      await handOver(db, queue, rows.map((row) => row.id));
+      await handOver(
+        db,
+        queue,
+        rows.map((row) => row.id),
+      );
       sent += rows.length;
       if (rows.length < SWEEP_BATCH) break;
     }

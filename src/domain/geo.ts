@@ -1,6 +1,9 @@
 // Session/log "geo" sub-object: country code from Cloudflare's request.cf.country (or storage),
 // country name localised for X-Appwrite-Locale.
-export interface Geo { isoCode: string; country: string }
+export interface Geo {
+  isoCode: string;
+  country: string;
+}
 
 const UNKNOWN: Readonly<Geo> = Object.freeze({ isoCode: '--', country: 'Unknown' });
 

@@ -66,12 +66,22 @@ const MAX_ATTEMPTS = 3;
  * `hashParam` names the hash in messages: `password` on the import routes, `hash` in
  * bulk records.
  */
-export async function importUsers({ db, events }: Stores, project: Project, records: CheckedRecord[], actor: Actor, hashParam = 'hash'): Promise<ImportOutcome> {
+export async function importUsers(
+  { db, events }: Stores,
+  project: Project,
+  records: CheckedRecord[],
+  actor: Actor,
+  hashParam = 'hash',
+): Promise<ImportOutcome> {
   const now = nowSeconds();
   const failures: ImportOutcome['failures'] = [];
   let pending: Draft[] = [];
   records.forEach((record, index) => {
-    if (!record.ok) return void failures.push({ index, error: new DomainError('invalid', record.message, record.typed ?? { type: 'general_argument_invalid', message: record.message }) });
+    if (!record.ok)
+      return void failures.push({
+        index,
+        error: new DomainError('invalid', record.message, record.typed ?? { type: 'general_argument_invalid', message: record.message }),
+      });
     try {
       pending.push(draftOf(project, record.values, index, now));
     } catch (err) {
@@ -119,7 +129,17 @@ export async function importUser(
   input: { userId: string | null; email: string; name: string; hash: ImportedHash },
   actor: Actor,
 ): Promise<UserRecord> {
-  const record: ImportRecord = { ...input, emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], hash: { ...input.hash } };
+  const record: ImportRecord = {
+    ...input,
+    emailVerification: false,
+    status: 0,
+    registration: null,
+    prefs: {},
+    phone: '',
+    phoneVerification: false,
+    labels: [],
+    hash: { ...input.hash },
+  };
   const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
   if (failures[0]) throw failures[0].error;
   return created[0]!;
@@ -128,7 +148,21 @@ export async function importUser(
 /** The record of a user as the import wrote it (never signed in yet). */
 function recordOf(row: ImportRow): UserRecord {
   const { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, passwordUpdate, updatedAt } = row;
-  return { id, email, name, status, emailVerification, registration, prefs, phone, phoneVerification, labels: JSON.parse(row.labels) as string[], passwordUpdate, updatedAt, accessedAt: 0 };
+  return {
+    id,
+    email,
+    name,
+    status,
+    emailVerification,
+    registration,
+    prefs,
+    phone,
+    phoneVerification,
+    labels: JSON.parse(row.labels) as string[],
+    passwordUpdate,
+    updatedAt,
+    accessedAt: 0,
+  };
 }
 
 function draftOf(project: Project, record: ImportRecord, index: number, now: number): Draft {
@@ -184,9 +218,24 @@ async function write(
   for await (const chunk of chunks(rows, (row) => utf8Bytes(JSON.stringify(row)), STATEMENT_JSON_BYTES)) {
     statements.push(
       queries.insertImported(db, projectId, chunk),
-      queries.logImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log),
-      insertImportedEvents(db, projectId, chunk.map((r) => [r.seq, r.id, newId()]), log.time),
-      countImported(db, projectId, chunk.map((r) => [r.seq, r.id]), log.time),
+      queries.logImported(
+        db,
+        projectId,
+        chunk.map((r) => [r.seq, r.id]),
+        log,
+      ),
+      insertImportedEvents(
+        db,
+        projectId,
+        chunk.map((r) => [r.seq, r.id, newId()]),
+        log.time,
+      ),
+      countImported(
+        db,
+        projectId,
+        chunk.map((r) => [r.seq, r.id]),
+        log.time,
+      ),
     );
   }
   const results = await db.$client.batch<{ seq: number } | { id: string }>(statements);

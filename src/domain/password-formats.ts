@@ -40,7 +40,19 @@ import { phpassCountLog2, phpassHash } from './phpass.ts';
 export const HASH_ALGORITHMS = ['argon2', 'bcrypt', 'scrypt', 'scrypt-modified', 'sha', 'md5', 'phpass'] as const;
 export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 
-const SHA = { sha1, sha224, sha256, sha384, 'sha512/224': sha512_224, 'sha512/256': sha512_256, sha512, 'sha3-224': sha3_224, 'sha3-256': sha3_256, 'sha3-384': sha3_384, 'sha3-512': sha3_512 };
+const SHA = {
+  sha1,
+  sha224,
+  sha256,
+  sha384,
+  'sha512/224': sha512_224,
+  'sha512/256': sha512_256,
+  sha512,
+  'sha3-224': sha3_224,
+  'sha3-256': sha3_256,
+  'sha3-384': sha3_384,
+  'sha3-512': sha3_512,
+};
 export type ShaVersion = keyof typeof SHA;
 export const SHA_VERSIONS = Object.keys(SHA) as ShaVersion[];
 
@@ -109,7 +121,18 @@ const FIELDS: Record<HashAlgorithm, ReadonlyArray<keyof ImportedHash>> = {
   scrypt: ['salt', 'cpu', 'memory', 'parallel', 'length'],
   'scrypt-modified': ['salt', 'saltSeparator', 'signerKey', 'rounds', 'memCost'],
 };
-const OPTIONAL_FIELDS: ReadonlyArray<keyof ImportedHash> = ['salt', 'saltSeparator', 'signerKey', 'rounds', 'memCost', 'cpu', 'memory', 'parallel', 'length', 'version'];
+const OPTIONAL_FIELDS: ReadonlyArray<keyof ImportedHash> = [
+  'salt',
+  'saltSeparator',
+  'signerKey',
+  'rounds',
+  'memCost',
+  'cpu',
+  'memory',
+  'parallel',
+  'length',
+  'version',
+];
 
 function fail(message: string): never {
   throw new InvalidHashError(message);
@@ -121,7 +144,8 @@ function normalize(input: ImportedHash): ImportedHash {
   if (typeof input !== 'object' || input === null) fail('hash must be an object');
   const { algorithm, value } = input;
   if (!HASH_ALGORITHMS.includes(algorithm)) fail(`algorithm must be one of ${HASH_ALGORITHMS.join(', ')}`);
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH) fail(`hash value must be a string of 1 to ${MAX_STORED_LENGTH} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STORED_LENGTH)
+    fail(`hash value must be a string of 1 to ${MAX_STORED_LENGTH} characters`);
   for (const [field, given] of Object.entries(input)) {
     if (field === 'algorithm' || field === 'value' || given == null) continue;
     if (!OPTIONAL_FIELDS.includes(field as keyof ImportedHash)) fail('hash has an unknown field');
@@ -235,7 +259,15 @@ function normalizeFirebase(input: ImportedHash): ImportedHash {
   const signerKey = base64Field(input.signerKey, 'signerKey', 16, 128);
   const value = base64Field(input.value, 'hash', 16, 128);
   if (value.length !== signerKey.length) fail('hash must be as long as the signer key');
-  return { algorithm: 'scrypt-modified', value: input.value, salt: input.salt, saltSeparator: input.saltSeparator, signerKey: input.signerKey, rounds, memCost };
+  return {
+    algorithm: 'scrypt-modified',
+    value: input.value,
+    salt: input.salt,
+    saltSeparator: input.saltSeparator,
+    signerKey: input.signerKey,
+    rounds,
+    memCost,
+  };
 }
 
 /** Lower-cased hex of exactly `bytes` bytes. */

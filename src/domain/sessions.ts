@@ -32,7 +32,6 @@ export interface AuthenticatedSession {
   user: PublicUserRow;
 }
 
-
 /** Upstream sessions last one year. */
 export const DEFAULT_SESSION_LIFETIME = 365 * 24 * 60 * 60;
 
@@ -180,11 +179,17 @@ export async function beginSession(
     await db.batch([
       queries.deleteUserSession(db, project.id, userId, session.id),
       ...logged.map((entry) => deleteLog(db, entry.seq)),
-      deleteEvents(db, recorded.map((e) => e.id)),
+      deleteEvents(
+        db,
+        recorded.map((e) => e.id),
+      ),
     ]);
     throw err;
   } finally {
-    await deleteTokens(kv, ended.map((row) => row.tokenHash));
+    await deleteTokens(
+      kv,
+      ended.map((row) => row.tokenHash),
+    );
   }
   events.announce(recorded);
   return { id: session.id, expire: session.expire, credentials: { userId, secret } };
@@ -245,12 +250,18 @@ export async function endOwnSession({ db, kv, events }: Stores, project: Project
   ]);
   if (deleted.length === 0) throw sessionNotFound();
   events.announce(recorded);
-  await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+  await deleteTokens(
+    kv,
+    deleted.map((row) => row.tokenHash),
+  );
   return { endedCurrent: id === session.sessionId };
 }
 
 export async function listUserSessions({ db }: Stores, project: Project, userId: string): Promise<SessionRecord[]> {
-  const [[user], rows] = await batchPrepared(db, [userById(db, project.id, userId), queries.listUserSessions(db, project.id, userId, nowSeconds(), SESSION_LIST_LIMIT)]);
+  const [[user], rows] = await batchPrepared(db, [
+    userById(db, project.id, userId),
+    queries.listUserSessions(db, project.id, userId, nowSeconds(), SESSION_LIST_LIMIT),
+  ]);
   if (!user) throw userNotFound();
   return rows.map((row) => ({ ...row, current: false }));
 }
@@ -269,12 +280,13 @@ export async function deleteUserSessions({ db, kv, events }: Stores, project: Pr
     insertLogIf(db, entry, ending),
     // `data` lists the sessions the next statement deletes.
     recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: ending }),
-    sessionId === undefined
-      ? queries.deleteUserSessions(db, project.id, userId)
-      : queries.deleteUserSession(db, project.id, userId, sessionId),
+    sessionId === undefined ? queries.deleteUserSessions(db, project.id, userId) : queries.deleteUserSession(db, project.id, userId, sessionId),
   ]);
   if (!user) throw userNotFound();
   events.announce(recorded);
-  await deleteTokens(kv, deleted.map((row) => row.tokenHash));
+  await deleteTokens(
+    kv,
+    deleted.map((row) => row.tokenHash),
+  );
   return deleted.length;
 }

@@ -3,8 +3,19 @@
 // @ts-expect-error ua-parser-js v1 ships no type declarations (TS7016); ParsedUA types what we read.
 import UAParser from 'ua-parser-js';
 
-export interface OsInfo { name: string; short_name: string; version: string; platform: string }
-export interface ClientInfo { type: string; name: string; short_name: string; version: string; engine: string }
+export interface OsInfo {
+  name: string;
+  short_name: string;
+  version: string;
+  platform: string;
+}
+export interface ClientInfo {
+  type: string;
+  name: string;
+  short_name: string;
+  version: string;
+  engine: string;
+}
 export interface DeviceInfo {
   OS: OsInfo | []; // [] when unknown (upstream PHP empty array)
   client: ClientInfo | null;

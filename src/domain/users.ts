@@ -95,7 +95,13 @@ async function claimEmail(projectId: string, key: string, termMs: number): Promi
   return () => void (creating.get(claim) === mine && creating.delete(claim));
 }
 
-async function insertUser({ db, events }: Pick<Stores, 'db' | 'events'>, project: Project, input: NewUser, passwordHash: string, actor: Actor): Promise<UserRecord> {
+async function insertUser(
+  { db, events }: Pick<Stores, 'db' | 'events'>,
+  project: Project,
+  input: NewUser,
+  passwordHash: string,
+  actor: Actor,
+): Promise<UserRecord> {
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
     const id = input.userId ?? key.id;
@@ -158,7 +164,13 @@ export async function listUsers({ db }: Stores, project: Project, search: string
  * 1.x: a page of the users matching `query` (and `search`), with their count unless
  * `count` is false. The plain list and search, as in 0.6, take their fast paths.
  */
-export async function findUsers({ db }: Stores, project: Project, search: string, query: UserQuery, count: boolean): Promise<{ total: number; users: UserRecord[] }> {
+export async function findUsers(
+  { db }: Stores,
+  project: Project,
+  search: string,
+  query: UserQuery,
+  count: boolean,
+): Promise<{ total: number; users: UserRecord[] }> {
   if (query.filters.length === 0 && !query.order && count) {
     return listUsers({ db } as Stores, project, search, { limit: query.limit, offset: query.offset, order: 'ASC', cursor: query.cursor });
   }
@@ -220,7 +232,10 @@ export async function updateStatus({ db, kv, events }: Stores, project: Project,
   ]);
   if (!row) throw userNotFound();
   events.announce(recorded);
-  await deleteTokens(kv, ended.map((s) => s.tokenHash));
+  await deleteTokens(
+    kv,
+    ended.map((s) => s.tokenHash),
+  );
   return row;
 }
 
@@ -331,7 +346,10 @@ export async function updatePassword(
   ]);
   if (!row) throw userNotFound();
   events.announce(recorded);
-  await deleteTokens(kv, ended.map((s) => s.tokenHash));
+  await deleteTokens(
+    kv,
+    ended.map((s) => s.tokenHash),
+  );
   return row;
 }
 
@@ -353,5 +371,8 @@ export async function deleteUser({ db, kv, events }: Stores, project: Project, u
   ]);
   if (deleted.length === 0) throw userNotFound();
   events.announce(recorded);
-  await deleteTokens(kv, ended.map((s) => s.tokenHash));
+  await deleteTokens(
+    kv,
+    ended.map((s) => s.tokenHash),
+  );
 }

@@ -121,6 +121,10 @@ async function attempt(env: DeliveryEnv, event: WebhookEventRow, body: string, d
     return { ok, httpStatus: response.status, error: ok ? null : `HTTP ${response.status}` };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return { ok: false, httpStatus: null, error: timedOut ? `no answer in ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      httpStatus: null,
+      error: timedOut ? `no answer in ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }

@@ -10,7 +10,8 @@ export async function resolveProject(stores: Stores, projectId: string | undefin
   if (!project) {
     throw badRequest('Missing or unknown project ID', {
       type: 'project_not_found',
-      message: 'Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used.',
+      message:
+        'Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used.',
     });
   }
   return project;
@@ -25,10 +26,17 @@ export async function keyOfProject(stores: Stores, project: Project, secret: str
 /** The key, once it is known to hold the scope. */
 export function requireScope(project: Project, key: ApiKey | undefined, scope: Scope, host: string): ApiKey {
   // 1.x: Appwrite 1.6's words for the same roles.
-  if (!key) throw unauthorized(`Guest (role: guest) missing scope (${scope})`, { type: 'general_unauthorized_scope', message: `User (role: guests) missing scope (${scope})` });
+  if (!key)
+    throw unauthorized(`Guest (role: guest) missing scope (${scope})`, {
+      type: 'general_unauthorized_scope',
+      message: `User (role: guests) missing scope (${scope})`,
+    });
   if (!key.scopes.includes(scope)) {
     const app = `app.${project.id}@service.${host}`;
-    throw unauthorized(`${app} (role: application) missing scope (${scope})`, { type: 'general_unauthorized_scope', message: `${app} (role: applications) missing scope (${scope})` });
+    throw unauthorized(`${app} (role: application) missing scope (${scope})`, {
+      type: 'general_unauthorized_scope',
+      message: `${app} (role: applications) missing scope (${scope})`,
+    });
   }
   return key;
 }

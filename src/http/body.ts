@@ -5,10 +5,7 @@ import { HttpError } from './errors.ts';
 /** The largest body accepted; prefs, the biggest parameter, are capped at 64 KiB. */
 export const MAX_BODY_BYTES = 128 * 1024;
 
-export type Body =
-  | { kind: 'none' }
-  | { kind: 'object'; value: Record<string, unknown> }
-  | { kind: 'invalid' };
+export type Body = { kind: 'none' } | { kind: 'object'; value: Record<string, unknown> } | { kind: 'invalid' };
 
 const tooLarge = () => new HttpError(413, 'Request body too large', { type: 'general_argument_invalid', message: 'Request body too large' });
 

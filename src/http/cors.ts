@@ -10,11 +10,31 @@ import { LookupCache } from '../domain/ttl-cache.ts';
 import { HttpError } from './errors.ts';
 
 const ALLOW_HEADERS = [
-  'Origin', 'Cookie', 'Set-Cookie', 'X-Requested-With', 'Content-Type', 'Access-Control-Allow-Origin',
-  'Access-Control-Request-Headers', 'Accept', 'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Locale',
-  'X-Appwrite-Mode', 'X-SDK-Version', 'X-Fallback-Cookies', 'Cache-Control', 'Expires', 'Pragma', 'X-D1-Bookmark',
+  'Origin',
+  'Cookie',
+  'Set-Cookie',
+  'X-Requested-With',
+  'Content-Type',
+  'Access-Control-Allow-Origin',
+  'Access-Control-Request-Headers',
+  'Accept',
+  'X-Appwrite-Project',
+  'X-Appwrite-Key',
+  'X-Appwrite-Locale',
+  'X-Appwrite-Mode',
+  'X-SDK-Version',
+  'X-Fallback-Cookies',
+  'Cache-Control',
+  'Expires',
+  'Pragma',
+  'X-D1-Bookmark',
   // Today's SDKs (contract §12.1).
-  'X-Appwrite-Response-Format', 'X-SDK-Name', 'X-SDK-Platform', 'X-SDK-Language', 'X-Appwrite-JWT', 'X-Appwrite-Session',
+  'X-Appwrite-Response-Format',
+  'X-SDK-Name',
+  'X-SDK-Platform',
+  'X-SDK-Language',
+  'X-Appwrite-JWT',
+  'X-Appwrite-Session',
 ].join(', ');
 
 export function corsHeaders(origin: string): Record<string, string> {
@@ -33,7 +53,9 @@ const preflightCache = new LookupCache<true>(AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_M
 
 export async function preflight(request: Request, db: Db): Promise<Response> {
   const origin = request.headers.get('Origin');
-  const allowed = Boolean(origin && origin.length <= 2048 && (await preflightCache.get(origin, async () => (await anyProjectAllowsOrigin(db, origin)) || undefined)));
+  const allowed = Boolean(
+    origin && origin.length <= 2048 && (await preflightCache.get(origin, async () => (await anyProjectAllowsOrigin(db, origin)) || undefined)),
+  );
   return new Response(null, { status: 200, headers: allowed && origin ? corsHeaders(origin) : { Vary: 'Origin' } });
 }
 

@@ -32,7 +32,11 @@ export const badRequest = (message: string, typed: Typed = { type: 'general_argu
 export const unauthorized = (message: string, typed: Typed) => new HttpError(401, message, typed);
 /** A parameter breaking its rule, in each dialect's words. */
 export const invalidParamError = (name: string, rule: string) => badRequest(`Invalid ${name}: ${rule}`, invalidArgument(name, rule));
-export const routeNotFound = () => new HttpError(404, 'Not Found', { type: 'general_route_not_found', message: 'The requested route was not found. Please refer to the API docs and try again.' });
+export const routeNotFound = () =>
+  new HttpError(404, 'Not Found', {
+    type: 'general_route_not_found',
+    message: 'The requested route was not found. Please refer to the API docs and try again.',
+  });
 
 /** The status of each kind of domain failure: the one place the domain meets HTTP. */
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
@@ -53,7 +57,9 @@ export function errorResponse(status: number, message: string, headers: Record<s
   const code = shown ? status : 500;
   const wire = !shown ? SERVER_ERROR : dialect === '1.x' && typed ? typed : { type: 'general_unknown', message };
   const body = JSON.stringify(
-    dialect === '1.x' ? { message: wire.message, code, type: wire.type, version: SERVICE_VERSION } : { message: shown ? message : 'Server Error', code, version: SERVICE_VERSION },
+    dialect === '1.x'
+      ? { message: wire.message, code, type: wire.type, version: SERVICE_VERSION }
+      : { message: shown ? message : 'Server Error', code, version: SERVICE_VERSION },
   );
   return new Response(body, {
     status: code,

@@ -12,7 +12,9 @@ export function queueAnnouncer(db: Db, env: Env, exec: ExecutionContext, request
       const ids = recorded.map((event) => event.id);
       exec.waitUntil(
         handOver(db, env.WEBHOOK_EVENTS, ids).catch((err) =>
-          console.error(JSON.stringify({ requestId, outbox: 'send failed; the sweep re-sends', events: ids, error: err instanceof Error ? err.message : String(err) })),
+          console.error(
+            JSON.stringify({ requestId, outbox: 'send failed; the sweep re-sends', events: ids, error: err instanceof Error ? err.message : String(err) }),
+          ),
         ),
       );
     },

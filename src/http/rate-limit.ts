@@ -53,8 +53,7 @@ export const perIp = (limiter: Limiter): RateLimitRule => ({ limiter, key: ({ ip
 /** Per project and email, as typed (case-insensitive); skipped when there is no email to count. */
 export const perEmail = (limiter: Limiter): RateLimitRule => ({
   limiter,
-  key: ({ projectId, params }) =>
-    typeof params.email === 'string' && params.email !== '' ? `${projectId}:${params.email.toLowerCase().slice(0, 320)}` : null,
+  key: ({ projectId, params }) => (typeof params.email === 'string' && params.email !== '' ? `${projectId}:${params.email.toLowerCase().slice(0, 320)}` : null),
 });
 
 /** Per project: a ceiling on what all clients together may cost it. */
@@ -71,7 +70,10 @@ export function clientKey(ip: string): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of an IPv6 address (`::`, a trailing dotted IPv4 and a zone allowed), or null. */

@@ -20,7 +20,9 @@ function tableRouter(endpoints: Endpoint<any>[], dialect: Dialect) {
     catch: (err, _request, _env, _exec, requestId) => toErrorResponse(err, requestId, dialect),
   });
   for (const endpoint of endpoints) {
-    router[endpoint.method.toLowerCase() as 'get'](endpoint.path, (request, env, exec, requestId) => runEndpoint(endpoint, request, env, exec, requestId, dialect));
+    router[endpoint.method.toLowerCase() as 'get'](endpoint.path, (request, env, exec, requestId) =>
+      runEndpoint(endpoint, request, env, exec, requestId, dialect),
+    );
   }
   router.options('*', (request, env) => preflight(request, database(env.DB)));
   // Unknown routes, and known paths with another method (upstream), are 404.

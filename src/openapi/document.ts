@@ -13,7 +13,12 @@ type Responses = Endpoint['responses'];
 
 const SECURITY_SCHEMES = {
   Project: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Project', description: 'The project ID. A `project` query or body parameter overrides it.' },
-  Key: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Key', description: "A secret API key of the project; the operation's description names the scope it needs." },
+  Key: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Appwrite-Key',
+    description: "A secret API key of the project; the operation's description names the scope it needs.",
+  },
   Session: {
     type: 'apiKey',
     in: 'cookie',
@@ -72,7 +77,7 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
         title: 'Users API (1.x dialect)',
         version: SERVICE_VERSION,
         description:
-          'The Users API as today\'s Appwrite SDKs speak it: requests carry `X-Appwrite-Response-Format: 1.6.0` (any version 1.5.0 or later), ' +
+          "The Users API as today's Appwrite SDKs speak it: requests carry `X-Appwrite-Response-Format: 1.6.0` (any version 1.5.0 or later), " +
           'answers are Appwrite 1.6\'s models, errors are `{"message", "code", "type", "version"}` with Appwrite 1.6\'s `type`. ' +
           'Webhooks are the same in both dialects: see the 0.6 document (`/v1/openapi.json`).',
       },
@@ -82,7 +87,10 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
       components: {
         schemas: componentSchemas(models1x),
         // No session routes in this dialect yet (the 1.x Account API is to come).
-        securitySchemes: { ...schemes, Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' } },
+        securitySchemes: {
+          ...schemes,
+          Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' },
+        },
         headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
       },
     };
@@ -97,7 +105,10 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
         'Errors are `{"message", "code", "version"}` with `code` equal to the HTTP status.',
     },
     servers: [{ url: '/', description: 'This deployment' }],
-    tags: [...[...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })), { name: 'webhooks', description: 'What the service sends to registered webhooks.' }],
+    tags: [
+      ...[...new Set(table.map((endpoint) => endpoint.tag))].map((name) => ({ name })),
+      { name: 'webhooks', description: 'What the service sends to registered webhooks.' },
+    ],
     paths,
     webhooks: webhooks(),
     components: {
@@ -115,7 +126,13 @@ const WEBHOOK_DESCRIPTION =
 
 /** The top-level `webhooks` section: what the service POSTs, per event. */
 function webhooks(): Record<string, JsonSchema> {
-  const parameters = webhookHeaders.map(({ name, description, schema }) => ({ name, in: 'header', required: true, description, schema: schemaOf(schema, 'output') }));
+  const parameters = webhookHeaders.map(({ name, description, schema }) => ({
+    name,
+    in: 'header',
+    required: true,
+    description,
+    schema: schemaOf(schema, 'output'),
+  }));
   return Object.fromEntries(
     webhookPayloads.map(({ event, model, summary }) => [
       event,
@@ -171,7 +188,9 @@ function queryParameter([name, param]: [string, Param], flavour: Flavour): JsonS
 }
 
 function requestBody(params: Array<[string, Param]>, flavour: Flavour): JsonSchema {
-  const properties = Object.fromEntries(params.map(([name, param]) => [name, { ...paramSchema(param, flavour), description: paramDescription(name, param, flavour) }]));
+  const properties = Object.fromEntries(
+    params.map(([name, param]) => [name, { ...paramSchema(param, flavour), description: paramDescription(name, param, flavour) }]),
+  );
   const required = params.filter(([, param]) => !param.fallback).map(([name]) => name);
   const schema = { type: 'object', properties, ...(required.length > 0 && { required }) };
   return { required: required.length > 0, content: { 'application/json': { schema } } };

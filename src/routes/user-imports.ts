@@ -49,7 +49,11 @@ function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; pa
     tag,
     access: write,
     params,
-    responses: { 201: { description: 'User', model: User[d].schema }, ...errors, 409: { description: 'A user with this ID or email exists', model: errorModel } },
+    responses: {
+      201: { description: 'User', model: User[d].schema },
+      ...errors,
+      409: { description: 'A user with this ID or email exists', model: errorModel },
+    },
     handle: async (ctx, p) => {
       const { userId, email, name } = p as ParamValues<S> & { userId: string | null; email: string; name: string };
       return json(User[d].render(await imports.importUser(ctx.stores, ctx.project, { userId, email, name, hash: hashOf(p) }, ctx.actor())), 201);
@@ -60,8 +64,14 @@ function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; pa
 /** The import routes (contract §9.2), answering with the User model of dialect `d`. */
 export function importRoutes(d: Dialect) {
   return {
-    importBcrypt: importRoute(d, 'bcrypt', 'createBcryptUser', 'Import a user with a bcrypt hash', importBcryptParams, (p) => ({ algorithm: 'bcrypt', value: p.password })),
-    importArgon2: importRoute(d, 'argon2', 'createArgon2User', 'Import a user with an argon2 hash (PHC string)', importArgon2Params, (p) => ({ algorithm: 'argon2', value: p.password })),
+    importBcrypt: importRoute(d, 'bcrypt', 'createBcryptUser', 'Import a user with a bcrypt hash', importBcryptParams, (p) => ({
+      algorithm: 'bcrypt',
+      value: p.password,
+    })),
+    importArgon2: importRoute(d, 'argon2', 'createArgon2User', 'Import a user with an argon2 hash (PHC string)', importArgon2Params, (p) => ({
+      algorithm: 'argon2',
+      value: p.password,
+    })),
     importScrypt: importRoute(d, 'scrypt', 'createScryptUser', 'Import a user with a scrypt hash', importScryptParams, (p) => ({
       algorithm: 'scrypt',
       value: p.password,
@@ -75,13 +85,26 @@ export function importRoutes(d: Dialect) {
       d,
       'scrypt-modified',
       'createScryptModifiedUser',
-      "Import a user with a Firebase (modified scrypt) hash",
+      'Import a user with a Firebase (modified scrypt) hash',
       importScryptModifiedParams,
-      (p) => ({ algorithm: 'scrypt-modified', value: p.password, salt: p.passwordSalt, saltSeparator: p.passwordSaltSeparator, signerKey: p.passwordSignerKey }),
+      (p) => ({
+        algorithm: 'scrypt-modified',
+        value: p.password,
+        salt: p.passwordSalt,
+        saltSeparator: p.passwordSaltSeparator,
+        signerKey: p.passwordSignerKey,
+      }),
     ),
-    importSha: importRoute(d, 'sha', 'createShaUser', 'Import a user with a SHA digest', importShaParams, (p) => ({ algorithm: 'sha', value: p.password, version: p.passwordVersion })),
+    importSha: importRoute(d, 'sha', 'createShaUser', 'Import a user with a SHA digest', importShaParams, (p) => ({
+      algorithm: 'sha',
+      value: p.password,
+      version: p.passwordVersion,
+    })),
     importMd5: importRoute(d, 'md5', 'createMd5User', 'Import a user with an MD5 digest', importMd5Params, (p) => ({ algorithm: 'md5', value: p.password })),
-    importPhpass: importRoute(d, 'phpass', 'createPhpassUser', 'Import a user with a phpass hash (WordPress)', importPhpassParams, (p) => ({ algorithm: 'phpass', value: p.password })),
+    importPhpass: importRoute(d, 'phpass', 'createPhpassUser', 'Import a user with a phpass hash (WordPress)', importPhpassParams, (p) => ({
+      algorithm: 'phpass',
+      value: p.password,
+    })),
   };
 }
 
@@ -113,6 +136,5 @@ export const exportUsers = endpoint({
   access: { kind: 'key', scope: 'users.read' },
   params: exportUsersParams,
   responses: { 200: { description: 'One page of records in list order', model: exportPageModel }, ...errors },
-  handle: async (ctx, p) =>
-    json(await imports.exportUsers(ctx.stores, ctx.project, p.cursor || null, p.limit, ctx.scopes.includes('users.export'))),
+  handle: async (ctx, p) => json(await imports.exportUsers(ctx.stores, ctx.project, p.cursor || null, p.limit, ctx.scopes.includes('users.export'))),
 });

@@ -50,7 +50,8 @@ export const listUsers1x = endpoint({
   access: read,
   params: { queries: queriesParam, search: listUsersParams.search, total: totalParam },
   responses: { 200: { description: 'Users list', model: UserList['1.x'].schema }, ...errors },
-  handle: async (ctx, p) => json(UserList['1.x'].render(await users.findUsers(ctx.stores, ctx.project, p.search, parseUserQueries(p.queries, ctx.project.seq), p.total))),
+  handle: async (ctx, p) =>
+    json(UserList['1.x'].render(await users.findUsers(ctx.stores, ctx.project, p.search, parseUserQueries(p.queries, ctx.project.seq), p.total))),
 });
 
 export const createUser1x = endpoint({
@@ -61,7 +62,11 @@ export const createUser1x = endpoint({
   tag,
   access: write,
   params: createUserParams1x,
-  responses: { 201: { description: 'User', model: user.schema }, ...errors, 409: { description: 'The id, email or phone is taken (user_already_exists)', model: errorModel } },
+  responses: {
+    201: { description: 'User', model: user.schema },
+    ...errors,
+    409: { description: 'The id, email or phone is taken (user_already_exists)', model: errorModel },
+  },
   handle: async (ctx, p) => {
     const input = { userId: p.userId ?? undefined, email: p.email, phone: p.phone, password: p.password, name: p.name };
     return json(user.render(await users.createUser(ctx.stores, ctx.project, input, ctx.actor(), SERVER_BUDGET_MS)), 201);
@@ -208,7 +213,11 @@ export const deleteUserSession1x = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 204: { description: 'The session ended' }, ...errors, 404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel } },
+  responses: {
+    204: { description: 'The session ended' },
+    ...errors,
+    404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel },
+  },
   handle: async (ctx) => {
     const ended = await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
     if (ended === 0) throw sessionNotFound();

@@ -173,7 +173,6 @@ export const updateUserName = endpoint({
   handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor()))),
 });
 
-
 export const updateUserPassword = endpoint({
   method: 'PATCH',
   path: '/users/:userId/password',
@@ -183,7 +182,8 @@ export const updateUserPassword = endpoint({
   access: write,
   params: updatePasswordParams,
   responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
-  handle: async (ctx, p) => json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
+  handle: async (ctx, p) =>
+    json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
 });
 
 /**

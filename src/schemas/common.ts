@@ -15,7 +15,13 @@ export const text = (max: number, { allowNul = false }: { allowNul?: boolean } =
 /** An integer given as a JSON number or, from a query string, as digits. */
 export const integerInRange = (min: number, max: number) =>
   z
-    .union([z.int(), z.string().regex(/^\d{1,9}$/).transform(Number)])
+    .union([
+      z.int(),
+      z
+        .string()
+        .regex(/^\d{1,9}$/)
+        .transform(Number),
+    ])
     .pipe(z.int().min(min).max(max))
     .meta({ type: 'integer', minimum: min, maximum: max });
 

@@ -28,5 +28,10 @@ export const models1x = z.registry<{ id: string; description?: string }>();
 
 /** The 1.x error body (contract §12.2). */
 export const error1xModel = z
-  .object({ message: z.string(), code: z.int(), type: z.string().meta({ description: "Appwrite 1.6's error type, e.g. user_not_found." }), version: z.string() })
+  .object({
+    message: z.string(),
+    code: z.int(),
+    type: z.string().meta({ description: "Appwrite 1.6's error type, e.g. user_not_found." }),
+    version: z.string(),
+  })
   .register(models1x, { id: 'Error' });

@@ -25,7 +25,10 @@ const USER_ID_RULE =
 const USER_ID_DESCRIPTION = 'User ID: `unique()` for a generated one, or a custom ID (1–36 chars of a-z, A-Z, 0-9, `.`, `-`, `_`).';
 
 /** The hash as given (a string; its form is checked against the algorithm). */
-const hashString = z.string().refine((s) => s.isWellFormed() && s.length <= 1024).meta({ maxLength: 1024 });
+const hashString = z
+  .string()
+  .refine((s) => s.isWellFormed() && s.length <= 1024)
+  .meta({ maxLength: 1024 });
 const HASH_RULE = 'Value must be a string of at most 1024 chars';
 
 export const common = {
@@ -36,7 +39,15 @@ export const common = {
 };
 
 const positive = (description: string) => required(integerInRange(1, 1 << 30), 'Value must be in range between 1 and 1073741824', description);
-const saltString = (description: string) => required(z.string().refine((s) => s.isWellFormed() && s.length <= 256).meta({ maxLength: 256 }), 'Value must be a string of at most 256 chars', description);
+const saltString = (description: string) =>
+  required(
+    z
+      .string()
+      .refine((s) => s.isWellFormed() && s.length <= 256)
+      .meta({ maxLength: 256 }),
+    'Value must be a string of at most 256 chars',
+    description,
+  );
 
 export const importBcryptParams = common;
 export const importArgon2Params = common;
@@ -44,7 +55,12 @@ export const importMd5Params = common;
 export const importPhpassParams = common;
 export const importShaParams = {
   ...common,
-  passwordVersion: optional(z.enum(SHA_VERSIONS as [ShaVersion, ...ShaVersion[]]), `Value must be one of (${SHA_VERSIONS.join(', ')})`, 'SHA version of the digest.', 'sha3-512' as ShaVersion),
+  passwordVersion: optional(
+    z.enum(SHA_VERSIONS as [ShaVersion, ...ShaVersion[]]),
+    `Value must be one of (${SHA_VERSIONS.join(', ')})`,
+    'SHA version of the digest.',
+    'sha3-512' as ShaVersion,
+  ),
 };
 export const importScryptParams = {
   ...common,
@@ -60,7 +76,6 @@ export const importScryptModifiedParams = {
   passwordSaltSeparator: saltString("The project's salt separator (base64), from the Firebase console."),
   passwordSignerKey: saltString("The project's signer key (base64), from the Firebase console."),
 };
-
 
 /** The record's `hash` as declared; its content is checked by the domain, which names the broken rule. */
 const hashModel = z
@@ -99,26 +114,27 @@ export const importRecordSpec = {
   phoneVerification: optional(z.boolean(), 'Value must be a boolean', 'Whether the phone is verified.', false),
   labels: optional(labelsSchema, LABELS_RULE, 'Labels.', [] as string[]),
   emailVerification: optional(z.boolean(), 'Value must be a boolean', 'Whether the email is verified.', false),
-  status: optional(z.literal([0, 1, 2]).meta({ type: 'integer', enum: [0, 1, 2] }), 'Value must be one of (0, 1, 2)', '0 unactivated, 1 activated, 2 blocked.', 0 as 0 | 1 | 2),
+  status: optional(
+    z.literal([0, 1, 2]).meta({ type: 'integer', enum: [0, 1, 2] }),
+    'Value must be one of (0, 1, 2)',
+    '0 unactivated, 1 activated, 2 blocked.',
+    0 as 0 | 1 | 2,
+  ),
   registration: optional(
     z.int().min(0).max(MAX_REGISTRATION) as z.ZodType<number | null, unknown>,
     `Value must be an integer unix timestamp (seconds) between 0 and ${MAX_REGISTRATION}`,
     'Unix seconds; default: now.',
     null,
   ),
-  prefs: optional(
-    prefsObject(PREFS_MAX_BYTES),
-    'Value must be a valid object of at most 64 KiB as JSON',
-    'Preferences.',
-    {} as Record<string, unknown>,
-  ),
+  prefs: optional(prefsObject(PREFS_MAX_BYTES), 'Value must be a valid object of at most 64 KiB as JSON', 'Preferences.', {} as Record<string, unknown>),
   hash: optional(hashModel as z.ZodType<Record<string, unknown> | null, unknown>, 'Value must be an object', 'The password hash.', null),
 };
 export type ImportRecordValues = ParamValues<typeof importRecordSpec>;
 
 /** Checks one record of a bulk import; the message names the first broken rule. */
 export function checkImportRecord(raw: unknown): Checked<ImportRecordValues> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Invalid record: Value must be an object', typed: invalidArgument('record', 'Value must be an object') };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, message: 'Invalid record: Value must be an object', typed: invalidArgument('record', 'Value must be an object') };
   const checked = checkParams(importRecordSpec, raw as Record<string, unknown>);
   if (checked.ok && checked.values.email === '' && checked.values.phone === '') {
     const message = 'Param "email" is not optional.';
@@ -150,7 +166,10 @@ const recordModel = z
 
 export const bulkImportParams = {
   users: required(
-    z.array(z.unknown()).max(MAX_IMPORT_RECORDS).meta({ items: { $ref: '#/components/schemas/ImportRecord' } }) as z.ZodType<unknown[], unknown>,
+    z
+      .array(z.unknown())
+      .max(MAX_IMPORT_RECORDS)
+      .meta({ items: { $ref: '#/components/schemas/ImportRecord' } }) as z.ZodType<unknown[], unknown>,
     `Value must be an array of at most ${MAX_IMPORT_RECORDS} records`,
     'The users to create; each record is checked on its own.',
   ),
@@ -171,9 +190,17 @@ export const exportUsersParams = {
     "The previous page's `cursor`, as given (opaque; it outlives the deletion of any user); absent: from the start.",
     '',
   ),
-  limit: optional(integerInRange(1, 1000), 'Value must be in range between 1 and 1000', 'Records per page at most (default 1000); a page stops earlier at about 4 MiB.', 1000),
+  limit: optional(
+    integerInRange(1, 1000),
+    'Value must be in range between 1 and 1000',
+    'Records per page at most (default 1000); a page stops earlier at about 4 MiB.',
+    1000,
+  ),
 };
 
 export const exportPageModel = z
-  .object({ records: z.array(recordModel), cursor: z.string().nullable().meta({ description: 'Where the next page starts (pass it as `cursor`); null at the end.' }) })
+  .object({
+    records: z.array(recordModel),
+    cursor: z.string().nullable().meta({ description: 'Where the next page starts (pass it as `cursor`); null at the end.' }),
+  })
   .meta({ id: 'ExportPage' });

@@ -154,7 +154,16 @@ function filterOf(raw: Raw, projectSeq: number, fail: (reason: string) => never)
 
 function nested(v: unknown, fail: (reason: string) => never): Raw {
   // The SDKs nest queries as JSON strings; objects are taken too.
-  const raw = typeof v === 'string' ? (() => { try { return JSON.parse(v) as unknown; } catch { return undefined; } })() : v;
+  const raw =
+    typeof v === 'string'
+      ? (() => {
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            return undefined;
+          }
+        })()
+      : v;
   if (typeof raw !== 'object' || raw === null || typeof (raw as Raw).method !== 'string') return fail('a nested query is not a JSON query');
   return raw as Raw;
 }

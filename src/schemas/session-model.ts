@@ -10,7 +10,22 @@ import { logListModel, ownSessionListModel, sessionListModel } from './sessions.
 import { isoDate } from './user-model.ts';
 
 // Matomo DeviceDetector's names of its device types (what 1.x calls deviceName).
-const DEVICE_NAMES = ['desktop', 'smartphone', 'tablet', 'feature phone', 'console', 'tv', 'car browser', 'smart display', 'camera', 'portable media player', 'phablet', 'smart speaker', 'wearable', 'peripheral'];
+const DEVICE_NAMES = [
+  'desktop',
+  'smartphone',
+  'tablet',
+  'feature phone',
+  'console',
+  'tv',
+  'car browser',
+  'smart display',
+  'camera',
+  'portable media player',
+  'phablet',
+  'smart speaker',
+  'wearable',
+  'peripheral',
+];
 
 /** The flat device and country fields of the 1.x Session and Log. */
 function flatDevice(deviceJson: string, country: string, { locale }: RenderContext) {
@@ -79,7 +94,7 @@ export const log1xModel = z
     userId: z.string(),
     userEmail: z.string(),
     userName: z.string(),
-    mode: z.enum(['admin', 'user']).meta({ description: '`admin` for an API-key action, `user` for the user\'s own.' }),
+    mode: z.enum(['admin', 'user']).meta({ description: "`admin` for an API-key action, `user` for the user's own." }),
     userType: z.string(),
     ip: z.string(),
     time: z.string(),
@@ -118,7 +133,10 @@ function session1x(r: SessionRecord, context: RenderContext) {
 /** The Users API's session list (all of them: at most SESSION_LIST_LIMIT); 0.6: a bare array. */
 export const SessionList = {
   '0.6': { schema: sessionListModel, render: (list: SessionRecord[], c: RenderContext) => list.map((s) => session06(s, c)) },
-  '1.x': { schema: sessionList1xModel, render: (list: SessionRecord[], c: RenderContext) => ({ total: list.length, sessions: list.map((s) => session1x(s, c)) }) },
+  '1.x': {
+    schema: sessionList1xModel,
+    render: (list: SessionRecord[], c: RenderContext) => ({ total: list.length, sessions: list.map((s) => session1x(s, c)) }),
+  },
 } satisfies Model<SessionRecord[]>;
 
 /** The Account API's own sessions (0.6; the 1.x Account API is part 2). */

@@ -27,9 +27,7 @@ export const sessionModel = z.object({ $id: z.string(), ip: z.string(), ...devic
 const NEWEST = `The newest ${SESSION_LIST_LIMIT} live sessions, newest first.`;
 export const sessionListModel = z.array(sessionModel).meta({ id: 'SessionList', description: NEWEST });
 export const ownSessionListModel = z.array(sessionModel.extend({ current: z.boolean() })).meta({ id: 'OwnSessionList', description: NEWEST });
-export const logListModel = z
-  .array(z.object({ event: z.string(), ip: z.string(), time: z.int(), ...device, geo }))
-  .meta({ id: 'LogList' });
+export const logListModel = z.array(z.object({ event: z.string(), ip: z.string(), time: z.int(), ...device, geo })).meta({ id: 'LogList' });
 export const createdSessionModel = z
   .object({ $id: z.string(), type: z.literal(1), expire: z.int().meta({ description: 'Unix timestamp (seconds).' }) })
   .meta({ id: 'CreatedSession' });

@@ -7,9 +7,7 @@ import { LABELS_RULE, PHONE_RULE, labelsSchema, phoneSchema, text } from './comm
 import { createUserParams, prefsObject } from './users.ts';
 
 /** A boolean as JSON, or from a query string as "true"/"false" (also "1"/"0", as PHP's filter). */
-export const booleanValue = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
-  .meta({ type: 'boolean' });
+export const booleanValue = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]).meta({ type: 'boolean' });
 const BOOLEAN_RULE = 'Value must be a valid boolean';
 
 const phone = phoneSchema;

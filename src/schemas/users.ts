@@ -5,15 +5,26 @@ import { optional, required } from './params.ts';
 import { integerInRange, text } from './common.ts';
 
 // PHP FILTER_VALIDATE_EMAIL in spirit: an ASCII dot-atom local part and a dotted domain.
-const EMAIL = /^(?=.{3,254}$)(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const EMAIL =
+  /^(?=.{3,254}$)(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** Passwords are 6–32 bytes of UTF-8, as upstream's strlen() rule. */
 const passwordBytes = (s: string) => new TextEncoder().encode(s).length;
 
 export const listUsersParams = {
   search: optional(text(256, { allowNul: true }), 'Value must be a string and no longer than 256 chars', 'Search term to filter your list results.', ''),
-  limit: optional(integerInRange(0, 100), 'Value must be in range between 0 and 100', 'Results limit value. By default will return maximum 25 results. Maximum of 100 results allowed per request.', 25),
-  offset: optional(integerInRange(0, 2000), 'Value must be in range between 0 and 2,000', 'Results offset. The default value is 0. Use this param to manage pagination.', 0),
+  limit: optional(
+    integerInRange(0, 100),
+    'Value must be in range between 0 and 100',
+    'Results limit value. By default will return maximum 25 results. Maximum of 100 results allowed per request.',
+    25,
+  ),
+  offset: optional(
+    integerInRange(0, 2000),
+    'Value must be in range between 0 and 2,000',
+    'Results offset. The default value is 0. Use this param to manage pagination.',
+    0,
+  ),
   orderType: optional(z.enum(['ASC', 'DESC']), 'Value must be one of (ASC, DESC)', 'Order result by ASC or DESC order.', 'ASC' as 'ASC' | 'DESC'),
   cursor: optional(
     text(256, { allowNul: true }),
@@ -31,7 +42,10 @@ export const listUsersParams = {
 
 const email = required(z.string().regex(EMAIL).meta({ format: 'email' }), 'Value must be a valid email address', 'User account email.');
 const password = required(
-  z.string().refine((s) => s.isWellFormed() && passwordBytes(s) >= 6 && passwordBytes(s) <= 32).meta({ minLength: 6, maxLength: 32 }),
+  z
+    .string()
+    .refine((s) => s.isWellFormed() && passwordBytes(s) >= 6 && passwordBytes(s) <= 32)
+    .meta({ minLength: 6, maxLength: 32 }),
   'Password must be between 6 and 32 chars and contain ...',
   'User account password. Must be between 6 to 32 chars.',
 );
@@ -70,7 +84,9 @@ export const PREFS_MAX_DEPTH = 64;
 export const prefsObject = (maxBytes?: number) =>
   // z.custom keeps the parsed object as is: rebuilding it would turn a "__proto__" key into a prototype.
   z
-    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v) && (maxBytes === undefined || jsonBytes(v) <= maxBytes))
+    .custom<Record<string, unknown>>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && storable(v) && (maxBytes === undefined || jsonBytes(v) <= maxBytes),
+    )
     .meta({ type: 'object', additionalProperties: true });
 
 export const updatePrefsParams = {
@@ -80,9 +96,7 @@ export const updatePrefsParams = {
 // Upstream accepted anything loosely equal to 0/1/2; we accept exactly these (deviation, contract §6).
 export const updateStatusParams = {
   status: required(
-    z
-      .union([z.literal([0, 1, 2]), z.enum(['0', '1', '2']).transform(Number)])
-      .meta({ type: 'integer', enum: [0, 1, 2] }),
+    z.union([z.literal([0, 1, 2]), z.enum(['0', '1', '2']).transform(Number)]).meta({ type: 'integer', enum: [0, 1, 2] }),
     'Value must be one of (1, 2, 0)',
     'User Status code. To activate the user pass 1, to blocking the user pass 2 and for disabling the user pass 0',
   ),

@@ -18,7 +18,8 @@ const envelope = (events: readonly WebhookEvent[], data: z.ZodType, id: string, 
 
 type Kind = 'user' | 'sessionsDelete' | 'session';
 /** Which body an event carries: sign-ins and sign-outs the session id, ended sessions their ids, the rest the user. */
-const kindOf = (event: WebhookEvent): Kind => (event === 'users.sessions.delete' ? 'sessionsDelete' : event.startsWith('account.sessions.') ? 'session' : 'user');
+const kindOf = (event: WebhookEvent): Kind =>
+  event === 'users.sessions.delete' ? 'sessionsDelete' : event.startsWith('account.sessions.') ? 'session' : 'user';
 const eventsOf = (kind: Kind) => WEBHOOK_EVENTS.filter((event) => kindOf(event) === kind);
 
 const bodies: Record<Kind, { model: z.ZodType; summary: string }> = {
@@ -36,7 +37,12 @@ const bodies: Record<Kind, { model: z.ZodType; summary: string }> = {
     summary: 'the ended sessions',
   },
   session: {
-    model: envelope(eventsOf('session'), z.object({ $id: z.string().meta({ description: 'The session id.' }) }), 'WebhookSessionEvent', 'A sign-in or sign-out.'),
+    model: envelope(
+      eventsOf('session'),
+      z.object({ $id: z.string().meta({ description: 'The session id.' }) }),
+      'WebhookSessionEvent',
+      'A sign-in or sign-out.',
+    ),
     summary: 'the session id',
   },
 };
@@ -53,7 +59,8 @@ export const webhookHeaders: Array<{ name: string; description: string; schema: 
   { name: 'webhook-timestamp', description: 'When this attempt was signed, unix seconds.', schema: z.string().regex(/^\d+$/) },
   {
     name: 'webhook-signature',
-    description: '`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, keyed with the base64-decoded part of the `whsec_` secret after the prefix.',
+    description:
+      '`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, keyed with the base64-decoded part of the `whsec_` secret after the prefix.',
     schema: z.string().startsWith('v1,'),
   },
   { name: 'X-Appwrite-Webhook-Event', description: 'The event name.', schema: z.string() },

@@ -120,7 +120,9 @@ describe('GET /v1/account', () => {
 
   it('an expired session is refused, even while its KV entry remains', async () => {
     const { project, session } = await signedIn();
-    await env.DB.prepare('UPDATE sessions SET expire = ? WHERE id = ?').bind(Math.floor(Date.now() / 1000) - 1, session.id).run();
+    await env.DB.prepare('UPDATE sessions SET expire = ? WHERE id = ?')
+      .bind(Math.floor(Date.now() / 1000) - 1, session.id)
+      .run();
     await expectError(send('/account', { project, session }), 401, GUEST_ACCOUNT);
   });
 
@@ -152,7 +154,10 @@ describe('GET /v1/account/sessions', () => {
 
   it('lists every session of the user, current: true exactly for the one in use', async () => {
     const { project, chrome, iphone } = await twoSessions();
-    for (const [inUse, other] of [[chrome, iphone], [iphone, chrome]] as [Session, Session][]) {
+    for (const [inUse, other] of [
+      [chrome, iphone],
+      [iphone, chrome],
+    ] as [Session, Session][]) {
       const list = await expectJson<any[]>(send('/account/sessions', { project, session: inUse }));
       expect(list).toHaveLength(2);
       const sessions = byId(list);
@@ -165,7 +170,9 @@ describe('GET /v1/account/sessions', () => {
   it('describes each session by the User-Agent, client IP and country of its sign-in', async () => {
     const { project, chrome, iphone } = await twoSessions();
     // The listing request's own UA, IP and country do not matter.
-    const list = await expectJson<any[]>(send('/account/sessions', { project, session: chrome, cf: { country: 'FR' }, headers: { 'User-Agent': 'curl/8.0', 'CF-Connecting-IP': '198.51.100.1' } }));
+    const list = await expectJson<any[]>(
+      send('/account/sessions', { project, session: chrome, cf: { country: 'FR' }, headers: { 'User-Agent': 'curl/8.0', 'CF-Connecting-IP': '198.51.100.1' } }),
+    );
     for (const session of list) expect(Object.keys(session)).toEqual(SESSION_KEYS);
     const sessions = byId(list);
     expect(sessions[chrome.id]).toEqual({ $id: chrome.id, ip: '203.0.113.7', ...CHROME_DEVICE, geo: US, current: true });

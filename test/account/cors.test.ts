@@ -65,7 +65,12 @@ describe('preflight (OPTIONS)', () => {
   it('answers 200 with no body and the CORS headers for an origin a project allows, with no project header', async () => {
     const origin = newOrigin('app');
     await createProject({ origins: [origin] });
-    for (const [path, method] of [['/account/sessions', 'POST'], ['/account', 'GET'], ['/account/sessions/current', 'DELETE'], ['/users/x/prefs', 'PATCH']]) {
+    for (const [path, method] of [
+      ['/account/sessions', 'POST'],
+      ['/account', 'GET'],
+      ['/account/sessions/current', 'DELETE'],
+      ['/users/x/prefs', 'PATCH'],
+    ]) {
       const response = await preflight(path!, origin, method);
       expect(response.status, path).toBe(200);
       expect(await response.text()).toBe('');
@@ -110,7 +115,11 @@ describe('real requests from an allowed origin', () => {
     // Errors, so that the browser can read them.
     const errors: [Promise<Response>, number, string][] = [
       [send('/account/sessions', { method: 'POST', project, headers, body: { email, password: 'wrong-password' } }), 401, INVALID_CREDENTIALS],
-      [send('/account/sessions', { method: 'POST', project, headers, body: { email: 'bad', password: 'password' } }), 400, 'Invalid email: Value must be a valid email address'],
+      [
+        send('/account/sessions', { method: 'POST', project, headers, body: { email: 'bad', password: 'password' } }),
+        400,
+        'Invalid email: Value must be a valid email address',
+      ],
       [send('/account', { project, headers }), 401, GUEST_ACCOUNT],
       [send('/account/sessions/nosuchsession', { method: 'DELETE', project, session, headers }), 404, 'Session not found'],
       [send('/users/nosuchuser', { project, key: project.key, headers }), 404, 'User not found'],
@@ -144,8 +153,12 @@ describe('an origin the project does not allow', () => {
     const userId = await insertUser(project);
     const email = await emailOf(userId);
     const logs = await storedLogCount();
-    await expectForbidden(send('/account/sessions', { method: 'POST', project, headers: { Origin: newOrigin('evil') }, body: { email, password: 'password' } }));
-    await expectForbidden(send('/account/sessions', { method: 'POST', project, headers: { Origin: newOrigin('evil') }, body: { email, password: 'wrong-password' } }));
+    await expectForbidden(
+      send('/account/sessions', { method: 'POST', project, headers: { Origin: newOrigin('evil') }, body: { email, password: 'password' } }),
+    );
+    await expectForbidden(
+      send('/account/sessions', { method: 'POST', project, headers: { Origin: newOrigin('evil') }, body: { email, password: 'wrong-password' } }),
+    );
     expect(await storedSessions(userId)).toEqual([]);
     expect(await storedLogCount()).toBe(logs);
   });
@@ -188,7 +201,11 @@ describe('an origin the project does not allow', () => {
     for (const key of ['x', project.key]) {
       await expectError(send('/account', { project, key, headers }), 403, refused);
       await expectError(send('/account/sessions/current', { method: 'DELETE', project, key, headers, body: {} }), 403, refused);
-      await expectError(send('/account/sessions', { method: 'POST', project, key, headers: { Origin: origin }, body: { email, password: 'password' } }), 403, refused);
+      await expectError(
+        send('/account/sessions', { method: 'POST', project, key, headers: { Origin: origin }, body: { email, password: 'password' } }),
+        403,
+        refused,
+      );
     }
     // The session survives, and the refused sign-ins made none.
     expect((await storedSessions(userId)).map((s) => s.id)).toEqual([session.id]);
@@ -203,13 +220,21 @@ describe('an origin the project does not allow', () => {
     const refused = `Invalid Origin. Register your new client (${new URL(origin).host}) as a new Web platform on your project console`;
     await expectError(send(`/users/${userId}`, { project, key: 'x', headers: { Origin: origin } }), 403, refused);
     await expectError(send(`/users/${userId}`, { project, key: other.key, headers: { Origin: origin } }), 403, refused);
-    await expectError(send(`/users/${userId}/status`, { method: 'PATCH', project, key: other.key, headers: { Origin: origin }, body: { status: 2 } }), 403, refused);
+    await expectError(
+      send(`/users/${userId}/status`, { method: 'PATCH', project, key: other.key, headers: { Origin: origin }, body: { status: 2 } }),
+      403,
+      refused,
+    );
     expect((await expectJson(send(`/users/${userId}`, { project, key: project.key, headers: { Origin: origin } }))).$id).toBe(userId);
     expect((await expectJson(send(`/users/${userId}`, { project, key: project.key }))).status).toBe(0);
   });
 
   it('the project check comes first: an unknown project is 400', async () => {
-    await expectError(send('/account/sessions', { method: 'POST', headers: { Origin: newOrigin('evil'), 'x-appwrite-project': 'nosuchproject' }, body: {} }), 400, 'Missing or unknown project ID');
+    await expectError(
+      send('/account/sessions', { method: 'POST', headers: { Origin: newOrigin('evil'), 'x-appwrite-project': 'nosuchproject' }, body: {} }),
+      400,
+      'Missing or unknown project ID',
+    );
   });
 
   it('an origin allowed by project A is refused for project B, though its preflight is answered', async () => {
@@ -222,7 +247,9 @@ describe('an origin the project does not allow', () => {
     // The same origin works for A …
     await signIn(a, await emailOf(userA), 'password', { headers: { Origin: origin } });
     // … and not for B.
-    await expectForbidden(send('/account/sessions', { method: 'POST', project: b, headers: { Origin: origin }, body: { email: await emailOf(userB), password: 'password' } }));
+    await expectForbidden(
+      send('/account/sessions', { method: 'POST', project: b, headers: { Origin: origin }, body: { email: await emailOf(userB), password: 'password' } }),
+    );
     expect(await storedSessions(userB)).toEqual([]);
     const sessionB = await signIn(b, await emailOf(userB));
     await expectForbidden(send('/account', { project: b, session: sessionB, headers: { Origin: origin } }));

@@ -24,7 +24,8 @@ const VECTORS: Array<[string, string, Record<string, unknown>]> = [
   ['argon2', 'password', { password: '$argon2i$v=19$m=256,t=2,p=1$c29tZXNhbHQ$iekCn0Y3spW+sCcFanM2xBT63UP2sghkUoHLIUpWRS8' }],
 ];
 
-const signIn = (project: TestProject, email: string, password: string) => call('/account/sessions', { method: 'POST', project, key: null, body: { email, password } });
+const signIn = (project: TestProject, email: string, password: string) =>
+  call('/account/sessions', { method: 'POST', project, key: null, body: { email, password } });
 
 async function imported(route: string, extra: Record<string, unknown>) {
   const project = await createProject();

@@ -26,8 +26,14 @@ it('moves every project’s origins into the index; preflights and requests from
     ['shared', ['https://app.migrated.test']],
     ['none', []],
   ];
-  await db.batch(projects.map(([id, origins]) => db.prepare("INSERT INTO projects (id, name, origins, created) VALUES (?, '', ?, 1)").bind(id, JSON.stringify(origins))));
-  await db.prepare("INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration) VALUES (1, 'kept', 'migrated', 'k@x.test', 'k@x.test', '', 1)").run();
+  await db.batch(
+    projects.map(([id, origins]) => db.prepare("INSERT INTO projects (id, name, origins, created) VALUES (?, '', ?, 1)").bind(id, JSON.stringify(origins))),
+  );
+  await db
+    .prepare(
+      "INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration) VALUES (1, 'kept', 'migrated', 'k@x.test', 'k@x.test', '', 1)",
+    )
+    .run();
 
   await applyD1Migrations(db, env.TEST_MIGRATIONS);
 

@@ -6,18 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_LIFETIME, sessionLifetime } from '../../src/domain/sessions.ts';
 import worker from '../../src/index.ts';
 import { createProject, createUser, expectError, expectJson, JSON_CONTENT_TYPE } from '../helpers.ts';
-import {
-  emailOf,
-  INVALID_CREDENTIALS,
-  insertUser,
-  now,
-  send,
-  sendJson,
-  setCookies,
-  signIn,
-  storedLogs,
-  storedSessions,
-} from '../sessions/support.ts';
+import { emailOf, INVALID_CREDENTIALS, insertUser, now, send, sendJson, setCookies, signIn, storedLogs, storedSessions } from '../sessions/support.ts';
 
 const LIFETIME = 31536000;
 const PROJECT = 'Missing or unknown project ID';
@@ -63,8 +52,21 @@ describe('a successful sign-in', () => {
 
     const [legacy, main] = cookies;
     const expires = new Date(session.expire * 1000).toUTCString();
-    expect([...legacy!.attributes]).toEqual(expect.arrayContaining([['expires', expires], ['path', '/'], ['httponly', true]]));
-    expect([...main!.attributes]).toEqual(expect.arrayContaining([['expires', expires], ['path', '/'], ['httponly', true], ['samesite', 'None']]));
+    expect([...legacy!.attributes]).toEqual(
+      expect.arrayContaining([
+        ['expires', expires],
+        ['path', '/'],
+        ['httponly', true],
+      ]),
+    );
+    expect([...main!.attributes]).toEqual(
+      expect.arrayContaining([
+        ['expires', expires],
+        ['path', '/'],
+        ['httponly', true],
+        ['samesite', 'None'],
+      ]),
+    );
     expect(legacy!.attributes.has('samesite')).toBe(false);
     for (const cookie of cookies) expect(cookie.attributes.has('secure'), cookie.name).toBe(false);
 
@@ -117,7 +119,8 @@ describe('SESSION_LIFETIME', () => {
     expect(sessionLifetime('  ')).toBe(LIFETIME);
     expect(sessionLifetime('60')).toBe(60);
     expect(sessionLifetime('86400')).toBe(86400);
-    for (const bad of ['59', '0', '-60', '1.5', 'abc', '1e3x']) expect(() => sessionLifetime(bad), bad).toThrow('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
+    for (const bad of ['59', '0', '-60', '1.5', 'abc', '1e3x'])
+      expect(() => sessionLifetime(bad), bad).toThrow('SESSION_LIFETIME must be a whole number of seconds ≥ 60');
   });
 
   it('a sign-in through the Worker with SESSION_LIFETIME removed from the environment is 201 with a one-year session', async () => {
@@ -130,7 +133,11 @@ describe('SESSION_LIFETIME', () => {
       headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'cf-connecting-ip': '10.200.0.1' },
       body: JSON.stringify({ email: await emailOf(userId), password: 'password' }),
     });
-    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, SESSION_LIFETIME: undefined as unknown as string }, ctx);
+    const response = await worker.fetch(
+      request as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, SESSION_LIFETIME: undefined as unknown as string },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     const body = await expectJson(response, 201);
     expect(body.expire - before).toBeGreaterThanOrEqual(LIFETIME);
@@ -218,14 +225,22 @@ describe('refused sign-ins', () => {
   it('a password differing only in case is wrong', async () => {
     const project = await createProject();
     const userId = await insertUser(project, { password: 'Secret-Pass' });
-    await expectError(send('/account/sessions', { method: 'POST', project, body: { email: await emailOf(userId), password: 'secret-pass' } }), 401, INVALID_CREDENTIALS);
+    await expectError(
+      send('/account/sessions', { method: 'POST', project, body: { email: await emailOf(userId), password: 'secret-pass' } }),
+      401,
+      INVALID_CREDENTIALS,
+    );
   });
 
   it('a user of another project cannot sign in here', async () => {
     const project = await createProject();
     const other = await createProject();
     const userId = await insertUser(other);
-    await expectError(send('/account/sessions', { method: 'POST', project, body: { email: await emailOf(userId), password: 'password' } }), 401, INVALID_CREDENTIALS);
+    await expectError(
+      send('/account/sessions', { method: 'POST', project, body: { email: await emailOf(userId), password: 'password' } }),
+      401,
+      INVALID_CREDENTIALS,
+    );
     expect(await storedSessions(userId)).toEqual([]);
   });
 
@@ -264,7 +279,12 @@ describe('refused sign-ins', () => {
   it('needs no API key; the response is JSON with the charset', async () => {
     const project = await createProject();
     const userId = await insertUser(project);
-    const { status, response } = await sendJson('/account/sessions', { method: 'POST', project, key: null, body: { email: await emailOf(userId), password: 'password' } });
+    const { status, response } = await sendJson('/account/sessions', {
+      method: 'POST',
+      project,
+      key: null,
+      body: { email: await emailOf(userId), password: 'password' },
+    });
     expect(status).toBe(201);
     expect(response.headers.get('Content-Type')).toBe(JSON_CONTENT_TYPE);
   });

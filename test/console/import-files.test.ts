@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, importRequests, readImportFile } from '../../console/import-files.ts';
 
-const FIREBASE = { signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==', saltSeparator: 'Bw==', rounds: 8, memCost: 14 };
+const FIREBASE = {
+  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+  saltSeparator: 'Bw==',
+  rounds: 8,
+  memCost: 14,
+};
 
 describe('Firebase auth:export', () => {
   const file = JSON.stringify({
@@ -91,7 +96,14 @@ describe('Supabase auth.users', () => {
         hash: { algorithm: 'bcrypt', value: rows[0]!.encrypted_password },
       },
       // No password (a social sign-in): a user who cannot sign in until one is set. Banned into the future: blocked.
-      { userId: rows[1]!.id, email: 'grace@example.com', name: 'Grace Hopper', emailVerification: false, status: 2, registration: Date.parse('2024-02-01T08:00:00Z') / 1000 },
+      {
+        userId: rows[1]!.id,
+        email: 'grace@example.com',
+        name: 'Grace Hopper',
+        emailVerification: false,
+        status: 2,
+        registration: Date.parse('2024-02-01T08:00:00Z') / 1000,
+      },
       // A ban that has ended is no block.
       { userId: rows[2]!.id, email: 'kat@example.com', name: '', emailVerification: false, status: 0, registration: Date.parse('2024-03-01T10:00:00Z') / 1000 },
     ]);
@@ -100,7 +112,10 @@ describe('Supabase auth.users', () => {
 
 describe('JSON Lines', () => {
   it('takes each non-empty line as a record, as export writes them', () => {
-    const records = [{ userId: 'a', email: 'a@example.com', hash: { algorithm: 'md5', value: '5f4dcc3b5aa765d61d8327deb882cf99' } }, { email: 'b@example.com', prefs: { x: 1 } }];
+    const records = [
+      { userId: 'a', email: 'a@example.com', hash: { algorithm: 'md5', value: '5f4dcc3b5aa765d61d8327deb882cf99' } },
+      { email: 'b@example.com', prefs: { x: 1 } },
+    ];
     const text = records.map((r) => JSON.stringify(r)).join('\r\n') + '\n\n';
     expect(detectFormat(text)).toBe('jsonl');
     expect(readImportFile(text, 'jsonl')).toEqual(records);

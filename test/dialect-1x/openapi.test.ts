@@ -17,7 +17,24 @@ describe('the 1.x document', () => {
 
   it('describes the 1.x models and error', () => {
     const { User, UserList, Session, Log, Error, UsageUsers } = doc.components.schemas;
-    expect(Object.keys(User!.properties)).toEqual(['$id', '$createdAt', '$updatedAt', 'name', 'registration', 'status', 'labels', 'passwordUpdate', 'email', 'phone', 'emailVerification', 'phoneVerification', 'mfa', 'prefs', 'targets', 'accessedAt']);
+    expect(Object.keys(User!.properties)).toEqual([
+      '$id',
+      '$createdAt',
+      '$updatedAt',
+      'name',
+      'registration',
+      'status',
+      'labels',
+      'passwordUpdate',
+      'email',
+      'phone',
+      'emailVerification',
+      'phoneVerification',
+      'mfa',
+      'prefs',
+      'targets',
+      'accessedAt',
+    ]);
     expect(Object.keys(UserList!.properties)).toEqual(['total', 'users']);
     expect(Session!.properties.countryCode).toBeDefined();
     expect(Log!.properties.mode).toBeDefined();

@@ -14,7 +14,12 @@ beforeAll(async () => {
   project = await createProject();
   ids = await insertUsers(
     project,
-    Array.from({ length: 40 }, (_, i) => ({ email: `User${i}@Example.com`, name: `name${String(i).padStart(2, '0')}`, registration: BASE_TIME + i * 3600, status: i % 4 === 0 ? 2 : 1 })),
+    Array.from({ length: 40 }, (_, i) => ({
+      email: `User${i}@Example.com`,
+      name: `name${String(i).padStart(2, '0')}`,
+      registration: BASE_TIME + i * 3600,
+      status: i % 4 === 0 ? 2 : 1,
+    })),
   );
   await env.DB.batch(
     ids.map((id, i) =>
@@ -74,9 +79,14 @@ describe('filters', () => {
   it('a label, status or date filter reads in proportion to its matches, not to the project', async () => {
     // 300 users, 8 of them with the label, 8 blocked, 8 changed late.
     const big = await createProject();
-    const bigIds = await insertUsers(big, Array.from({ length: 300 }, (_, i) => ({ email: `b${i}@example.com`, status: i % 37 === 0 ? 2 : 1 })));
+    const bigIds = await insertUsers(
+      big,
+      Array.from({ length: 300 }, (_, i) => ({ email: `b${i}@example.com`, status: i % 37 === 0 ? 2 : 1 })),
+    );
     const picked = bigIds.filter((_, i) => i % 37 === 0);
-    await env.DB.batch(picked.map((id) => env.DB.prepare("UPDATE users SET labels = '[\"vip\"]', updated_at = 9000000000000 WHERE id = ? AND project_id = ?").bind(id, big.id)));
+    await env.DB.batch(
+      picked.map((id) => env.DB.prepare('UPDATE users SET labels = \'["vip"]\', updated_at = 9000000000000 WHERE id = ? AND project_id = ?').bind(id, big.id)),
+    );
     for (const q of [Q.contains('labels', ['vip']), Q.equal('status', [false]), Q.greaterThan('$updatedAt', '2200-01-01T00:00:00.000+00:00')]) {
       const { rowsRead, body } = await metered(big, withQueries('/users', [q, Q.limit(2)]));
       expect(body.total, JSON.stringify(q)).toBe(picked.length);

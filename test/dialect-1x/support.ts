@@ -23,7 +23,12 @@ export function withQueries(path: string, queries: unknown[], extra: Record<stri
 
 /** A 1.x error: status, type, code, version, and optionally the exact message. */
 export function expectType(result: { status: number; body: any }, status: number, type: string, message?: string) {
-  expect({ status: result.status, type: result.body?.type, code: result.body?.code, version: result.body?.version }, JSON.stringify(result.body)).toEqual({ status, type, code: status, version: SERVICE_VERSION });
+  expect({ status: result.status, type: result.body?.type, code: result.body?.code, version: result.body?.version }, JSON.stringify(result.body)).toEqual({
+    status,
+    type,
+    code: status,
+    version: SERVICE_VERSION,
+  });
   if (message !== undefined) expect(result.body.message).toBe(message);
   expect(Object.keys(result.body).sort()).toEqual(['code', 'message', 'type', 'version']);
 }

@@ -8,7 +8,24 @@ import { call1x, expectType } from './support.ts';
 import { createWebhook, storedEvents } from '../webhooks/support.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/;
-const USER_KEYS = ['$createdAt', '$id', '$updatedAt', 'accessedAt', 'email', 'emailVerification', 'labels', 'mfa', 'name', 'passwordUpdate', 'phone', 'phoneVerification', 'prefs', 'registration', 'status', 'targets'];
+const USER_KEYS = [
+  '$createdAt',
+  '$id',
+  '$updatedAt',
+  'accessedAt',
+  'email',
+  'emailVerification',
+  'labels',
+  'mfa',
+  'name',
+  'passwordUpdate',
+  'phone',
+  'phoneVerification',
+  'prefs',
+  'registration',
+  'status',
+  'targets',
+];
 
 let project: TestProject;
 beforeAll(async () => {
@@ -57,7 +74,19 @@ describe('the User model', () => {
     const { status, body } = await create({ email: address, password: 'password123', name: 'Ann' });
     expect(status).toBe(201);
     expect(Object.keys(body).sort()).toEqual(USER_KEYS);
-    expect(body).toMatchObject({ email: address, name: 'Ann', status: true, labels: [], phone: '', emailVerification: false, phoneVerification: false, mfa: false, prefs: {}, targets: [], accessedAt: '' });
+    expect(body).toMatchObject({
+      email: address,
+      name: 'Ann',
+      status: true,
+      labels: [],
+      phone: '',
+      emailVerification: false,
+      phoneVerification: false,
+      mfa: false,
+      prefs: {},
+      targets: [],
+      accessedAt: '',
+    });
     for (const date of ['$createdAt', '$updatedAt', 'registration', 'passwordUpdate']) expect(body[date], date).toMatch(ISO);
     expect(Date.parse(body.passwordUpdate)).toBeGreaterThanOrEqual(before - 1);
     expect(JSON.stringify(body)).not.toMatch(/argon|hash|password"/i);
@@ -76,14 +105,29 @@ describe('the User model', () => {
   it('a taken id, email or phone is user_already_exists', async () => {
     const address = email();
     const first = await create({ email: address, phone: '+14155550111' });
-    expectType(await create({ email: address.toUpperCase() }), 409, 'user_already_exists', 'A user with the same id, email, or phone already exists in this project.');
+    expectType(
+      await create({ email: address.toUpperCase() }),
+      409,
+      'user_already_exists',
+      'A user with the same id, email, or phone already exists in this project.',
+    );
     expectType(await create({ phone: '+14155550111' }), 409, 'user_already_exists');
     expectType(await create({ userId: first.body.$id }), 409, 'user_already_exists');
   });
 
   it('bad parameters are general_argument_invalid in Appwrite 1.6 words', async () => {
-    expectType(await create({ password: 'short' }), 400, 'general_argument_invalid', 'Invalid `password` param: Password must be between 8 and 256 characters long.');
-    expectType(await create({ phone: '4155550100' }), 400, 'general_argument_invalid', "Invalid `phone` param: Phone number must start with a '+' can have a maximum of fifteen digits.");
+    expectType(
+      await create({ password: 'short' }),
+      400,
+      'general_argument_invalid',
+      'Invalid `password` param: Password must be between 8 and 256 characters long.',
+    );
+    expectType(
+      await create({ phone: '4155550100' }),
+      400,
+      'general_argument_invalid',
+      "Invalid `phone` param: Phone number must start with a '+' can have a maximum of fifteen digits.",
+    );
     expectType(await call1x('/users', { method: 'POST', project, body: {} }), 400, 'general_argument_invalid', 'Param "userId" is not optional.');
   });
 
@@ -122,7 +166,8 @@ describe('edits', () => {
     expect((await put(['vip', 'beta', 'vip'])).body.labels).toEqual(['vip', 'beta']);
     expect((await put(['gold'])).body.labels).toEqual(['gold']);
     expect((await put([])).body.labels).toEqual([]);
-    for (const bad of [['with space'], ['x'.repeat(37)], [''], 'vip', Array.from({ length: 1001 }, (_, i) => `l${i}`)]) expectType(await put(bad), 400, 'general_argument_invalid');
+    for (const bad of [['with space'], ['x'.repeat(37)], [''], 'vip', Array.from({ length: 1001 }, (_, i) => `l${i}`)])
+      expectType(await put(bad), 400, 'general_argument_invalid');
   });
 
   it('phone: set, unique (user_phone_already_exists), removed with ""; verification', async () => {
@@ -196,16 +241,27 @@ describe('sessions and logs', () => {
   it('logs take limit and offset queries only', async () => {
     const user = await createUser(project);
     await call1x(`/users/${user.$id}/name`, { method: 'PATCH', project, body: { name: 'a' } });
-    const page = await call1x(`/users/${user.$id}/logs?queries[0]=${encodeURIComponent('{"method":"limit","values":[1]}')}&queries[1]=${encodeURIComponent('{"method":"offset","values":[1]}')}`, { project });
+    const page = await call1x(
+      `/users/${user.$id}/logs?queries[0]=${encodeURIComponent('{"method":"limit","values":[1]}')}&queries[1]=${encodeURIComponent('{"method":"offset","values":[1]}')}`,
+      { project },
+    );
     expect(page.body.logs.map((l: any) => l.event)).toEqual(['users.create']);
     expect(page.body.total).toBe(2);
-    expectType(await call1x(`/users/${user.$id}/logs?queries[0]=${encodeURIComponent('{"method":"equal","attribute":"event","values":["x"]}')}`, { project }), 400, 'general_query_invalid');
+    expectType(
+      await call1x(`/users/${user.$id}/logs?queries[0]=${encodeURIComponent('{"method":"equal","attribute":"event","values":["x"]}')}`, { project }),
+      400,
+      'general_query_invalid',
+    );
   });
 });
 
 describe('import routes', () => {
   it('answer the 1.x User', async () => {
-    const { status, body } = await call1x('/users/md5', { method: 'POST', project, body: { userId: 'unique()', email: email(), password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    const { status, body } = await call1x('/users/md5', {
+      method: 'POST',
+      project,
+      body: { userId: 'unique()', email: email(), password: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    });
     expect(status).toBe(201);
     expect(Object.keys(body).sort()).toEqual(USER_KEYS);
     expect(body.passwordUpdate).toMatch(ISO);
@@ -255,14 +311,31 @@ describe('export and import keep the new facts', () => {
     expect(records.find((r: any) => r.userId === user.$id)).toMatchObject({ phone: '+14155550177', phoneVerification: true, labels: ['vip'] });
     expect(records.find((r: any) => r.userId === 'phoneonly')).toMatchObject({ email: '', phone: '+14155550178' });
     // A user without them exports as before.
-    expect(Object.keys(records.find((r: any) => r.userId === plain.$id)).sort()).toEqual(['email', 'emailVerification', 'name', 'prefs', 'registration', 'status', 'userId']);
+    expect(Object.keys(records.find((r: any) => r.userId === plain.$id)).sort()).toEqual([
+      'email',
+      'emailVerification',
+      'name',
+      'prefs',
+      'registration',
+      'status',
+      'userId',
+    ]);
 
     const to = await createProject();
     const imported = await callJson('/users/import', { method: 'POST', project: to, body: { users: records } });
     expect(imported.body.errors).toEqual([]);
-    expect((await call1x(`/users/${user.$id}`, { project: to })).body).toMatchObject({ phone: '+14155550177', phoneVerification: true, labels: ['vip'], name: 'Round' });
+    expect((await call1x(`/users/${user.$id}`, { project: to })).body).toMatchObject({
+      phone: '+14155550177',
+      phoneVerification: true,
+      labels: ['vip'],
+      name: 'Round',
+    });
     expect((await call1x('/users/phoneonly', { project: to })).body).toMatchObject({ email: '', phone: phoneOnly.body.phone });
-    expect(names(await call1x(`/users?queries[0]=${encodeURIComponent(JSON.stringify({ method: 'contains', attribute: 'labels', values: ['vip'] }))}`, { project: to }))).toEqual(['Round']);
+    expect(
+      names(
+        await call1x(`/users?queries[0]=${encodeURIComponent(JSON.stringify({ method: 'contains', attribute: 'labels', values: ['vip'] }))}`, { project: to }),
+      ),
+    ).toEqual(['Round']);
 
     // Again: every record conflicts, the phone-only one by its phone too.
     const again = await callJson('/users/import', { method: 'POST', project: to, body: { users: [{ phone: '+14155550178' }, { name: 'nothing' }] } });
@@ -286,7 +359,12 @@ describe('webhook events of the new edits', () => {
     await call1x(`/users/${user.$id}/phone`, { method: 'PATCH', project: own, body: { number: '+14155550188' } });
     await call1x(`/users/${user.$id}/verification/phone`, { method: 'PATCH', project: own, body: { phoneVerification: true } });
     const events = await storedEvents(own);
-    expect(events.map((e) => e.event).sort(), JSON.stringify(events)).toEqual(['users.create', 'users.update.labels', 'users.update.phone', 'users.update.phoneVerification']);
+    expect(events.map((e) => e.event).sort(), JSON.stringify(events)).toEqual([
+      'users.create',
+      'users.update.labels',
+      'users.update.phone',
+      'users.update.phoneVerification',
+    ]);
     expect(events.find((e) => e.event === 'users.update.labels')!.data).toMatchObject({ $id: user.$id });
   });
 });
@@ -294,8 +372,16 @@ describe('webhook events of the new edits', () => {
 describe('usage of imports', () => {
   it('counts the users an import created, not those it skipped', async () => {
     const own = await createProject();
-    await callJson('/users/import', { method: 'POST', project: own, body: { users: [{ email: 'a@imp.test' }, { email: 'b@imp.test' }, { email: 'a@imp.test' }] } });
-    await call1x('/users/md5', { method: 'POST', project: own, body: { userId: 'unique()', email: 'c@imp.test', password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    await callJson('/users/import', {
+      method: 'POST',
+      project: own,
+      body: { users: [{ email: 'a@imp.test' }, { email: 'b@imp.test' }, { email: 'a@imp.test' }] },
+    });
+    await call1x('/users/md5', {
+      method: 'POST',
+      project: own,
+      body: { userId: 'unique()', email: 'c@imp.test', password: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    });
     const usage = await call1x('/users/usage?range=24h', { project: own });
     expect(usage.body.users.at(-1).value).toBe(3);
     expect(usage.body.usersTotal).toBe(3);

@@ -11,7 +11,10 @@ const run = async <T = Record<string, unknown>>(sql: string) => (await env.DB.pr
 async function project(id: string) {
   await run(createProjectSql(id, `Project ${id}`, []));
   const keys = [];
-  for (const [name, scopes] of [['reader', ['users.read']], ["o'brien's writer", ['users.read', 'users.write']]] as const) {
+  for (const [name, scopes] of [
+    ['reader', ['users.read']],
+    ["o'brien's writer", ['users.read', 'users.write']],
+  ] as const) {
     const key = createKeySql(id, name, [...scopes]);
     await run(key.sql);
     keys.push({ id: key.id, secret: key.secret, name, scopes });
@@ -35,7 +38,10 @@ describe('admin key list', () => {
 describe('admin key revoke', () => {
   it('deletes exactly that key of that project; a key never used is refused at once', async () => {
     const [reader, writer] = await project('admin-revoke');
-    const user = await expectJson(call('/users', { method: 'POST', project: { id: 'admin-revoke', key: writer!.secret } as never, body: { email: 'r@example.com', password: 'password' } }), 201);
+    const user = await expectJson(
+      call('/users', { method: 'POST', project: { id: 'admin-revoke', key: writer!.secret } as never, body: { email: 'r@example.com', password: 'password' } }),
+      201,
+    );
     // Another project's id for the same key deletes nothing.
     await project('admin-revoke-other');
     await run(revokeKeySql('admin-revoke-other', reader!.id));
@@ -44,13 +50,18 @@ describe('admin key revoke', () => {
     await run(revokeKeySql('admin-revoke', reader!.id));
     expect(await run(keyExistsSql('admin-revoke', reader!.id))).toEqual([]);
     expect((await run<{ id: string }>(listKeysSql('admin-revoke'))).map((r) => r.id)).toEqual([writer!.id]);
-    await expectError(call(`/users/${user.$id}`, { project: { id: 'admin-revoke', key: reader!.secret } as never }), 401, 'Guest (role: guest) missing scope (users.read)');
+    await expectError(
+      call(`/users/${user.$id}`, { project: { id: 'admin-revoke', key: reader!.secret } as never }),
+      401,
+      'Guest (role: guest) missing scope (users.read)',
+    );
     expect((await expectJson(call(`/users/${user.$id}`, { project: { id: 'admin-revoke', key: writer!.secret } as never }))).$id).toBe(user.$id);
   });
 });
 
 describe('admin project origins', () => {
-  const originsOf = async (id: string) => (await run<{ origin: string }>(`SELECT origin FROM project_origins WHERE project_id = '${id}' ORDER BY origin`)).map((r) => r.origin);
+  const originsOf = async (id: string) =>
+    (await run<{ origin: string }>(`SELECT origin FROM project_origins WHERE project_id = '${id}' ORDER BY origin`)).map((r) => r.origin);
 
   it('project create stores each origin once, without any path; project origins replaces the list, for that project only', async () => {
     await run(createProjectSql('admin-origins', 'Origins', ['https://app.example.com/login', 'https://app.example.com', "http://o'brien.example:8080/"]));

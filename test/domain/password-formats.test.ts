@@ -3,14 +3,7 @@
 import bcrypt from 'bcryptjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type ImportedHash,
-  InvalidHashError,
-  SHA_VERSIONS,
-  decodeStoredHash,
-  encodeStoredHash,
-  verifyStoredHash,
-} from '../../src/domain/password-formats.ts';
+import { type ImportedHash, InvalidHashError, SHA_VERSIONS, decodeStoredHash, encodeStoredHash, verifyStoredHash } from '../../src/domain/password-formats.ts';
 import { OFFLINE } from '../../src/domain/hash-admission.ts';
 import { DEFAULT_PARAMS, hashPassword } from '../../src/domain/passwords.ts';
 
@@ -81,7 +74,18 @@ const SCRYPT: Array<[string, ImportedHash]> = [
       length: 64,
     },
   ],
-  ['correct horse', { algorithm: 'scrypt', value: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', salt: 'sälz$,=', cpu: 2, memory: 1, parallel: 1, length: 32 }],
+  [
+    'correct horse',
+    {
+      algorithm: 'scrypt',
+      value: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
+      salt: 'sälz$,=',
+      cpu: 2,
+      memory: 1,
+      parallel: 1,
+      length: 32,
+    },
+  ],
 ];
 
 // FIPS 180 / FIPS 202 digests of "abc".
@@ -167,15 +171,33 @@ describe('published vectors', { timeout: 30_000 }, () => {
 describe('stored form', () => {
   // One input per algorithm, with what decode gives back (the normalized input).
   const cases: Array<[ImportedHash, ImportedHash]> = [
-    [{ algorithm: 'bcrypt', value: BCRYPT[0]![1] }, { algorithm: 'bcrypt', value: BCRYPT[0]![1] }],
-    [{ algorithm: 'argon2', value: ARGON2[5]! }, { algorithm: 'argon2', value: ARGON2[5]! }],
-    [{ algorithm: 'phpass', value: PHPASS[1]![1] }, { algorithm: 'phpass', value: PHPASS[1]![1] }],
+    [
+      { algorithm: 'bcrypt', value: BCRYPT[0]![1] },
+      { algorithm: 'bcrypt', value: BCRYPT[0]![1] },
+    ],
+    [
+      { algorithm: 'argon2', value: ARGON2[5]! },
+      { algorithm: 'argon2', value: ARGON2[5]! },
+    ],
+    [
+      { algorithm: 'phpass', value: PHPASS[1]![1] },
+      { algorithm: 'phpass', value: PHPASS[1]![1] },
+    ],
     [SCRYPT[2]![1], SCRYPT[2]![1]],
     [{ ...SCRYPT[0]![1], value: SCRYPT[0]![1].value.toUpperCase() }, SCRYPT[0]![1]],
     [{ ...FIREBASE, rounds: undefined, memCost: undefined }, FIREBASE],
-    [{ algorithm: 'sha', value: SHA_ABC.sha256!.toUpperCase(), version: 'sha256' }, { algorithm: 'sha', value: SHA_ABC.sha256!, version: 'sha256' }],
-    [{ algorithm: 'sha', value: SHA_ABC['sha3-512']! }, { algorithm: 'sha', value: SHA_ABC['sha3-512']!, version: 'sha3-512' }],
-    [{ algorithm: 'md5', value: '5F4DCC3B5AA765D61D8327DEB882CF99', salt: undefined }, { algorithm: 'md5', value: '5f4dcc3b5aa765d61d8327deb882cf99' }],
+    [
+      { algorithm: 'sha', value: SHA_ABC.sha256!.toUpperCase(), version: 'sha256' },
+      { algorithm: 'sha', value: SHA_ABC.sha256!, version: 'sha256' },
+    ],
+    [
+      { algorithm: 'sha', value: SHA_ABC['sha3-512']! },
+      { algorithm: 'sha', value: SHA_ABC['sha3-512']!, version: 'sha3-512' },
+    ],
+    [
+      { algorithm: 'md5', value: '5F4DCC3B5AA765D61D8327DEB882CF99', salt: undefined },
+      { algorithm: 'md5', value: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    ],
   ];
 
   it('decodes to the normalized input and encodes back to the same string, for every algorithm', () => {
@@ -240,7 +262,10 @@ describe('refusals', () => {
     [{ algorithm: 'bcrypt', value: '$2y$10$' + bcrypt53.slice(0, 21) + 'P' + bcrypt53.slice(22) }, /^bcrypt hash must be/], // salt's unused bits set
     [{ algorithm: 'bcrypt', value: '$2y$10$' + bcrypt53.slice(0, 52) + 'b' }, /^bcrypt hash must be/], // hash's unused bits set
     // argon2
-    [{ algorithm: 'argon2', value: '$argon2x$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' }, /^argon2 hash must be a PHC string/],
+    [
+      { algorithm: 'argon2', value: '$argon2x$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' },
+      /^argon2 hash must be a PHC string/,
+    ],
     [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=2,p=1', 'c29tZXNhbHQ=') }, /^argon2 hash must be a PHC string/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=2,p=1', 'c29tZXNhbH!') }, /^argon2 hash must be a PHC string/],
     [{ algorithm: 'argon2', value: argon2('v=19$m=256,t=2,p=1,keyid=abc') }, /^argon2 hash must be a PHC string/],
@@ -292,7 +317,10 @@ describe('refusals', () => {
     [firebase({ memCost: 0 }), /^memCost must be between 1 and 14$/],
     [firebase({ cpu: 16384 }), /^cpu does not apply to scrypt-modified$/],
     // sha and md5
-    [{ algorithm: 'sha', value: SHA_ABC.sha256, version: 'SHA256' }, /^version must be one of sha1, sha224, sha256, sha384, sha512\/224, sha512\/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512$/],
+    [
+      { algorithm: 'sha', value: SHA_ABC.sha256, version: 'SHA256' },
+      /^version must be one of sha1, sha224, sha256, sha384, sha512\/224, sha512\/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512$/,
+    ],
     [{ algorithm: 'sha', value: SHA_ABC.sha256, version: 'md5' }, /^version must be one of/],
     [{ algorithm: 'sha', value: SHA_ABC.sha256, version: 'sha1' }, /^sha1 hash must be 40 hex digits$/],
     [{ algorithm: 'sha', value: SHA_ABC.sha256 }, /^sha3-512 hash must be 128 hex digits$/],

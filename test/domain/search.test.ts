@@ -30,7 +30,9 @@ describe('matchExpression', () => {
   });
 
   it('leaves no FTS5 syntax from the input', () => {
-    expect(matchExpression(1, '"a" OR b* NEAR(c) -d ^e:f')).toBe('"p000001za" * AND "p000001zor" * AND "p000001zb" * AND "p000001znear" + "p000001zc" * AND "p000001zd" * AND "p000001ze" + "p000001zf" *');
+    expect(matchExpression(1, '"a" OR b* NEAR(c) -d ^e:f')).toBe(
+      '"p000001za" * AND "p000001zor" * AND "p000001zb" * AND "p000001znear" + "p000001zc" * AND "p000001zd" * AND "p000001ze" + "p000001zf" *',
+    );
     expect(matchExpression(1, '*** ( ) "')).toBeNull();
   });
 });

@@ -5,8 +5,7 @@ const UNKNOWN = { OS: [], client: null, device: null, brand: '', model: '' };
 
 describe('parseUserAgent', () => {
   it('matches the upstream e2e result for Chrome 70 on Windows 10 x64', () => {
-    const ua =
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
+    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'Windows', short_name: 'WIN', version: '10', platform: 'x64' },
       client: { type: 'browser', name: 'Chrome', short_name: 'CH', version: '70.0', engine: 'Blink' },
@@ -26,8 +25,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Mobile Safari on an iPhone', () => {
-    const ua =
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 14_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Mobile/15E148 Safari/604.1';
+    const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 14_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Mobile/15E148 Safari/604.1';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'iOS', short_name: 'IOS', version: '14.6', platform: '' },
       client: { type: 'browser', name: 'Mobile Safari', short_name: 'MF', version: '14.1', engine: 'WebKit' },
@@ -38,8 +36,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Mobile Safari on an iPad as a tablet', () => {
-    const ua =
-      'Mozilla/5.0 (iPad; CPU OS 14_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Mobile/15E148 Safari/604.1';
+    const ua = 'Mozilla/5.0 (iPad; CPU OS 14_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Mobile/15E148 Safari/604.1';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'iOS', short_name: 'IOS', version: '14.6', platform: '' },
       client: { type: 'browser', name: 'Mobile Safari', short_name: 'MF', version: '14.1', engine: 'WebKit' },
@@ -50,8 +47,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Safari on a Mac as a desktop without brand or model', () => {
-    const ua =
-      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Safari/605.1.15';
+    const ua = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.1 Safari/605.1.15';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'Mac', short_name: 'MAC', version: '10.15', platform: '' },
       client: { type: 'browser', name: 'Safari', short_name: 'SF', version: '14.1', engine: 'WebKit' },
@@ -82,8 +78,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Chromium-based Edge on Windows', () => {
-    const ua =
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.124 Safari/537.36 Edg/91.0.864.59';
+    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.124 Safari/537.36 Edg/91.0.864.59';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'Windows', short_name: 'WIN', version: '10', platform: 'x64' },
       client: { type: 'browser', name: 'Microsoft Edge', short_name: 'PS', version: '91.0', engine: 'Blink' },
@@ -94,8 +89,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses legacy EdgeHTML Edge with the "Edge" engine', () => {
-    const ua =
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.18363';
+    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.18363';
     expect(parseUserAgent(ua).client).toEqual({
       type: 'browser',
       name: 'Microsoft Edge',
@@ -106,8 +100,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Chrome on an Android phone', () => {
-    const ua =
-      'Mozilla/5.0 (Linux; Android 10; SM-G973F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.120 Mobile Safari/537.36';
+    const ua = 'Mozilla/5.0 (Linux; Android 10; SM-G973F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.120 Mobile Safari/537.36';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'Android', short_name: 'AND', version: '10', platform: '' },
       client: { type: 'browser', name: 'Chrome Mobile', short_name: 'CM', version: '91.0', engine: 'Blink' },
@@ -118,8 +111,7 @@ describe('parseUserAgent', () => {
   });
 
   it('parses Chrome on an Android tablet (no "Mobile" token) as Chrome on a tablet', () => {
-    const ua =
-      'Mozilla/5.0 (Linux; Android 10; SM-T510) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.120 Safari/537.36';
+    const ua = 'Mozilla/5.0 (Linux; Android 10; SM-T510) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.120 Safari/537.36';
     expect(parseUserAgent(ua)).toEqual({
       OS: { name: 'Android', short_name: 'AND', version: '10', platform: '' },
       client: { type: 'browser', name: 'Chrome', short_name: 'CH', version: '91.0', engine: 'Blink' },
@@ -176,8 +168,7 @@ describe('parseUserAgent', () => {
   });
 
   it('never throws on hostile input', () => {
-    const chrome =
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
     const hostile = [
       'x'.repeat(1_000_000),
       `${chrome}${' ('.repeat(200_000)}`,

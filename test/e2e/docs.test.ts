@@ -17,9 +17,12 @@ it('serves the page and every file it loads', async () => {
   expect(page.status).toBe(200);
   const html = await page.text();
   const files = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, path]) => new URL(path!, page.url));
-  expect(files.map((url) => url.pathname).sort()).toEqual(
-    ['/docs/init.js', '/docs/swagger-ui/favicon-32x32.png', '/docs/swagger-ui/swagger-ui-bundle.js', '/docs/swagger-ui/swagger-ui.css'],
-  );
+  expect(files.map((url) => url.pathname).sort()).toEqual([
+    '/docs/init.js',
+    '/docs/swagger-ui/favicon-32x32.png',
+    '/docs/swagger-ui/swagger-ui-bundle.js',
+    '/docs/swagger-ui/swagger-ui.css',
+  ]);
   for (const url of files) {
     const response = await fetch(url);
     expect(response.status, url.pathname).toBe(200);

@@ -72,7 +72,7 @@ describe('PATCH name, email, verification, password', () => {
     ]);
   });
 
-  it('a missing name is 400, another user\'s email 409', async () => {
+  it("a missing name is 400, another user's email 409", async () => {
     const user = await users.create(email('errors'), 'password');
     await users.create(email('taken'), 'password');
     const missing = await send('PATCH', `/users/${user.$id}/name`, {});

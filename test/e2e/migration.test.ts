@@ -31,7 +31,13 @@ async function admin(...args: string[]) {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { stdout, errors: stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)) };
+  return {
+    stdout,
+    errors: stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line)),
+  };
 }
 
 async function start() {
@@ -78,8 +84,23 @@ beforeAll(async () => {
   writeFileSync(
     files('ours.jsonl'),
     [
-      { userId: 'ada.lovelace-1', email: 'ada@example.com', name: 'Ada Lovelace', emailVerification: true, status: 1, registration: 1_500_000_000, prefs: { theme: 'dark', nested: { a: [1, 2] } }, hash: { algorithm: 'bcrypt', value: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' } },
-      { userId: 'wp_42', email: 'wp@example.com', name: 'Word Press', registration: 1_300_000_000, hash: { algorithm: 'phpass', value: '$P$B12345678L6Lpt4BxNotVIMILOa9u81' } },
+      {
+        userId: 'ada.lovelace-1',
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        emailVerification: true,
+        status: 1,
+        registration: 1_500_000_000,
+        prefs: { theme: 'dark', nested: { a: [1, 2] } },
+        hash: { algorithm: 'bcrypt', value: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' },
+      },
+      {
+        userId: 'wp_42',
+        email: 'wp@example.com',
+        name: 'Word Press',
+        registration: 1_300_000_000,
+        hash: { algorithm: 'phpass', value: '$P$B12345678L6Lpt4BxNotVIMILOa9u81' },
+      },
       { email: 'md5@example.com', registration: 1_400_000_000, hash: { algorithm: 'md5', value: md5 } },
       { userId: 'no-hash', email: 'nohash@example.com', status: 2, registration: 1_400_000_000 },
       { userId: 'z-first', email: 'same.second.1@example.com', registration: 1_450_000_000, hash: { algorithm: 'md5', value: md5 } },
@@ -92,15 +113,41 @@ beforeAll(async () => {
     files('firebase.json'),
     JSON.stringify({
       users: [
-        { localId: 'FbUser1LocalId0000000000001', email: 'user1@firebase.test', emailVerified: true, displayName: 'Fire Base', createdAt: '1600000000123', passwordHash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==', salt: '42xEC+ixf3L2lw==', disabled: false, providerUserInfo: [] },
+        {
+          localId: 'FbUser1LocalId0000000000001',
+          email: 'user1@firebase.test',
+          emailVerified: true,
+          displayName: 'Fire Base',
+          createdAt: '1600000000123',
+          passwordHash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+          salt: '42xEC+ixf3L2lw==',
+          disabled: false,
+          providerUserInfo: [],
+        },
       ],
     }),
   );
   writeFileSync(
     files('supabase.json'),
     JSON.stringify([
-      { id: '6f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f', email: 'sb@example.com', encrypted_password: supabaseHash, email_confirmed_at: '2023-01-02T03:04:05Z', created_at: '2023-01-01T00:00:00.5Z', raw_user_meta_data: { full_name: 'Supa Base' }, banned_until: null },
-      { id: '7f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f', email: 'banned@example.com', encrypted_password: supabaseHash, email_confirmed_at: null, created_at: '2023-01-01T00:00:00Z', raw_user_meta_data: { name: 'Ban Ned' }, banned_until: '2999-01-01T00:00:00Z' },
+      {
+        id: '6f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f',
+        email: 'sb@example.com',
+        encrypted_password: supabaseHash,
+        email_confirmed_at: '2023-01-02T03:04:05Z',
+        created_at: '2023-01-01T00:00:00.5Z',
+        raw_user_meta_data: { full_name: 'Supa Base' },
+        banned_until: null,
+      },
+      {
+        id: '7f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f',
+        email: 'banned@example.com',
+        encrypted_password: supabaseHash,
+        email_confirmed_at: null,
+        created_at: '2023-01-01T00:00:00Z',
+        raw_user_meta_data: { name: 'Ban Ned' },
+        banned_until: '2999-01-01T00:00:00Z',
+      },
     ]),
   );
 }, 300_000);
@@ -112,8 +159,19 @@ afterAll(async () => {
 
 it('imports three formats, survives export → import into an empty project exactly, and every password signs in', async () => {
   expect((await admin('users', 'import', 'source', files('ours.jsonl'), '--json')).stdout).toContain('{"created":6,"skipped":0}');
-  const firebaseFlags = ['--signer-key', 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==', '--salt-separator', 'Bw==', '--rounds', '8', '--mem-cost', '14'];
-  expect((await admin('users', 'import', 'source', files('firebase.json'), '--format', 'firebase', ...firebaseFlags, '--json')).stdout).toContain('{"created":1,"skipped":0}');
+  const firebaseFlags = [
+    '--signer-key',
+    'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+    '--salt-separator',
+    'Bw==',
+    '--rounds',
+    '8',
+    '--mem-cost',
+    '14',
+  ];
+  expect((await admin('users', 'import', 'source', files('firebase.json'), '--format', 'firebase', ...firebaseFlags, '--json')).stdout).toContain(
+    '{"created":1,"skipped":0}',
+  );
   expect((await admin('users', 'import', 'source', files('supabase.json'), '--format', 'supabase', '--json')).stdout).toContain('{"created":2,"skipped":0}');
   // Importing a file again creates nothing.
   const again = await admin('users', 'import', 'source', files('ours.jsonl'), '--json');
@@ -121,7 +179,10 @@ it('imports three formats, survives export → import into an empty project exac
   expect(again.errors.map((e: { code: number }) => e.code)).toEqual([409, 409, 409, 409, 409, 409]);
 
   await admin('users', 'export', 'source', '--out', files('source.jsonl'));
-  const exported = readFileSync(files('source.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const exported = readFileSync(files('source.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(exported.map((r) => r.email)).toEqual([
     'wp@example.com',
     'md5@example.com',
@@ -142,9 +203,23 @@ it('imports three formats, survives export → import into an empty project exac
     status: 0,
     registration: 1_600_000_000,
     prefs: {},
-    hash: { algorithm: 'scrypt-modified', value: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==', salt: '42xEC+ixf3L2lw==', saltSeparator: 'Bw==', signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==', rounds: 8, memCost: 14 },
+    hash: {
+      algorithm: 'scrypt-modified',
+      value: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+      salt: '42xEC+ixf3L2lw==',
+      saltSeparator: 'Bw==',
+      signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+      rounds: 8,
+      memCost: 14,
+    },
   });
-  expect(exported.find((r) => r.email === 'sb@example.com')).toMatchObject({ userId: '6f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f', name: 'Supa Base', emailVerification: true, status: 0, registration: 1_672_531_200 });
+  expect(exported.find((r) => r.email === 'sb@example.com')).toMatchObject({
+    userId: '6f1c2d9e-8a7b-4c3d-9e1f-0a1b2c3d4e5f',
+    name: 'Supa Base',
+    emailVerification: true,
+    status: 0,
+    registration: 1_672_531_200,
+  });
   expect(exported.find((r) => r.email === 'banned@example.com')).toMatchObject({ name: 'Ban Ned', emailVerification: false, status: 2 });
   expect(exported.find((r) => r.email === 'nohash@example.com')).not.toHaveProperty('hash');
 

@@ -71,7 +71,10 @@ export async function waitForHealth(server: ChildProcess, endpoint: string): Pro
   server.once('exit', (code, signal) => (failure = `exited with ${code ?? signal}`));
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (!failure && Date.now() < deadline) {
-    const status = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0);
+    const status = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) {
       // From here on, warnings and errors (e.g. the detail behind a 500) appear in the test output.
       for (const stream of [server.stdout!, server.stderr!]) stream.off('data', capture).pipe(process.stderr);

@@ -13,8 +13,7 @@ const key = inject('key');
 const domain = `${randomBytes(4).toString('hex')}.sessions.test`;
 const email = (local: string) => `${local}@${domain}`;
 
-const CHROME_70_WINDOWS_10 =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
+const CHROME_70_WINDOWS_10 = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
 const WINDOWS_10 = { name: 'Windows', short_name: 'WIN', version: '10', platform: 'x64' };
 const CHROME_70 = { type: 'browser', name: 'Chrome', short_name: 'CH', version: '70.0', engine: 'Blink' };
 /** Locally there is no real country: "--"/"Unknown", or whatever two-letter code the runtime reports. */

@@ -28,7 +28,11 @@ async function expectType(call: Promise<unknown>, code: number, type: string): P
 }
 
 async function signIn(address: string, password: string): Promise<void> {
-  const response = await fetch(`${endpoint}/account/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-appwrite-project': projectId }, body: JSON.stringify({ email: address, password }) });
+  const response = await fetch(`${endpoint}/account/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-appwrite-project': projectId },
+    body: JSON.stringify({ email: address, password }),
+  });
   expect(response.status).toBe(201);
 }
 
@@ -66,7 +70,9 @@ describe('node-appwrite 27.1.0', () => {
     expect((await users.updateEmailVerification({ userId, emailVerification: true })).emailVerification).toBe(true);
     expect((await users.updatePhoneVerification({ userId, phoneVerification: true })).phoneVerification).toBe(true);
     expect((await users.updateLabels({ userId, labels: ['vip', 'beta'] })).labels).toEqual(['vip', 'beta']);
-    expect((await users.list({ queries: [Query.contains('labels', ['vip']), Query.endsWith('email', `@${domain}`)] })).users.map((u) => u.$id)).toEqual([userId]);
+    expect((await users.list({ queries: [Query.contains('labels', ['vip']), Query.endsWith('email', `@${domain}`)] })).users.map((u) => u.$id)).toEqual([
+      userId,
+    ]);
     await users.updatePrefs({ userId, prefs: { a: 1 } });
     expect(await users.updatePrefs({ userId, prefs: { b: 2 } })).toEqual({ b: 2 });
     expect(await users.getPrefs({ userId })).toEqual({ b: 2 });
@@ -92,7 +98,9 @@ describe('node-appwrite 27.1.0', () => {
   });
 
   it('usage counts what was created', async () => {
-    const response = await fetch(`${endpoint}/users/usage?range=24h`, { headers: { 'x-appwrite-project': projectId, 'x-appwrite-key': key, 'x-appwrite-response-format': '1.6.0' } });
+    const response = await fetch(`${endpoint}/users/usage?range=24h`, {
+      headers: { 'x-appwrite-project': projectId, 'x-appwrite-key': key, 'x-appwrite-response-format': '1.6.0' },
+    });
     const usage = (await response.json()) as { users: unknown[]; usersTotal: number };
     expect(usage.users).toHaveLength(24);
     expect(usage.usersTotal).toBeGreaterThan(0);

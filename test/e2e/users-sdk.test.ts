@@ -63,11 +63,7 @@ describe('create and get', () => {
   it('rejects invalid parameters (400)', async () => {
     await expectSdkError(users.create('', 'password'), 400, 'Param "email" is not optional.');
     await expectSdkError(users.create('not-an-email', 'password'), 400, 'Invalid email: Value must be a valid email address');
-    await expectSdkError(
-      users.create(email('short'), '12345'),
-      400,
-      'Invalid password: Password must be between 6 and 32 chars and contain ...',
-    );
+    await expectSdkError(users.create(email('short'), '12345'), 400, 'Invalid password: Password must be between 6 and 32 chars and contain ...');
   });
 
   it('answers 404 for an unknown user', async () => {

@@ -66,14 +66,23 @@ beforeAll(async () => {
     const webhook = (projectId: string, path: string, events: string) =>
       createWebhookSql({ projectId, url: `${receiverUrl}${path}`, events: events.split(','), name: path }, secretKey, true);
     const keys = [key(project.projectId, ['users.read', 'users.write']), key(project.projectId, ['users.read']), key(other.projectId, ['users.write'])];
-    const hooks = [await webhook(project.projectId, '/hook', EVENTS), await webhook(project.projectId, '/flaky', 'users.create'), await webhook(other.projectId, '/other', 'users.create')];
+    const hooks = [
+      await webhook(project.projectId, '/hook', EVENTS),
+      await webhook(project.projectId, '/flaky', 'users.create'),
+      await webhook(other.projectId, '/other', 'users.create'),
+    ];
     project.key = keys[0]!.secret;
     project.readKey = keys[1]!.secret;
     other.key = keys[2]!.secret;
     hook = hooks[0]!;
     flaky = hooks[1]!;
     applyMigrations(target);
-    execute([createProjectSql(project.projectId, 'E2E', []), createProjectSql(other.projectId, 'Other', []), ...keys, ...hooks].map((x) => (typeof x === 'string' ? x : x.sql)).join('\n'), target);
+    execute(
+      [createProjectSql(project.projectId, 'E2E', []), createProjectSql(other.projectId, 'Other', []), ...keys, ...hooks]
+        .map((x) => (typeof x === 'string' ? x : x.sql))
+        .join('\n'),
+      target,
+    );
   })();
   const [setup, health] = await Promise.allSettled([prepared, waitForHealth(server, endpoint)]);
   if (setup.status === 'rejected') throw setup.reason;
@@ -111,21 +120,49 @@ it('delivers every event to 127.0.0.1, signed, retried after a 500 with the same
   const listed = admin('webhook', 'list', project.projectId, '--persist-to', stateDir);
 
   const key = { 'x-appwrite-key': project.key };
-  const created = await api(project.projectId, '/users', { method: 'POST', headers: key, body: { email: 'hook@example.com', password: 'password', name: 'Hook' } });
+  const created = await api(project.projectId, '/users', {
+    method: 'POST',
+    headers: key,
+    body: { email: 'hook@example.com', password: 'password', name: 'Hook' },
+  });
   expect(created.status).toBe(201);
   const userId = created.body.$id as string;
   // Refused: a duplicate, a missing scope, an unknown user. None may send anything.
-  expect((await api(project.projectId, '/users', { method: 'POST', headers: key, body: { email: 'HOOK@example.com', password: 'password' } })).status).toBe(409);
-  expect((await api(project.projectId, '/users', { method: 'POST', headers: { 'x-appwrite-key': project.readKey }, body: { email: 'x@example.com', password: 'password' } })).status).toBe(401);
+  expect((await api(project.projectId, '/users', { method: 'POST', headers: key, body: { email: 'HOOK@example.com', password: 'password' } })).status).toBe(
+    409,
+  );
+  expect(
+    (
+      await api(project.projectId, '/users', {
+        method: 'POST',
+        headers: { 'x-appwrite-key': project.readKey },
+        body: { email: 'x@example.com', password: 'password' },
+      })
+    ).status,
+  ).toBe(401);
   expect((await api(project.projectId, '/users/nosuchuser/status', { method: 'PATCH', headers: key, body: { status: 1 } })).status).toBe(404);
   // Another project's activity reaches only that project's webhook.
-  expect((await api(other.projectId, '/users', { method: 'POST', headers: { 'x-appwrite-key': other.key }, body: { email: 'else@example.com', password: 'password' } })).status).toBe(201);
+  expect(
+    (
+      await api(other.projectId, '/users', {
+        method: 'POST',
+        headers: { 'x-appwrite-key': other.key },
+        body: { email: 'else@example.com', password: 'password' },
+      })
+    ).status,
+  ).toBe(201);
 
   expect((await api(project.projectId, `/users/${userId}/prefs`, { method: 'PATCH', headers: key, body: { prefs: { plan: 'pro' } } })).status).toBe(200);
   const signIn = async () => {
     const response = await api(project.projectId, '/account/sessions', { method: 'POST', body: { email: 'hook@example.com', password: 'password' } });
     expect(response.status).toBe(201);
-    return { id: response.body.$id as string, cookie: response.headers.getSetCookie().find((c) => c.startsWith(`a_session_${project.projectId}=`))!.split(';')[0]! };
+    return {
+      id: response.body.$id as string,
+      cookie: response.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`a_session_${project.projectId}=`))!
+        .split(';')[0]!,
+    };
   };
   const first = await signIn();
   expect((await api(project.projectId, '/account/sessions/current', { method: 'DELETE', headers: { cookie: first.cookie } })).status).toBe(204);
@@ -169,7 +206,11 @@ it('delivers every event to 127.0.0.1, signed, retried after a 500 with the same
   expect(bodies.map((b) => [b.event, b.data]).sort(byOrder)).toEqual(expected.sort(byOrder));
   for (const [i, b] of bodies.entries()) {
     expect(b).toEqual({ event: b.event, projectId: project.projectId, userId, time: expect.any(Number), data: b.data });
-    expect(toHook[i]!.headers).toMatchObject({ 'x-appwrite-webhook-event': b.event, 'x-appwrite-webhook-project-id': project.projectId, 'content-type': 'application/json' });
+    expect(toHook[i]!.headers).toMatchObject({
+      'x-appwrite-webhook-event': b.event,
+      'x-appwrite-webhook-project-id': project.projectId,
+      'content-type': 'application/json',
+    });
   }
   expect(new Set(toHook.map((r) => r.headers['webhook-id'])).size).toBe(expected.length);
 
@@ -182,7 +223,7 @@ it('delivers every event to 127.0.0.1, signed, retried after a 500 with the same
   expect(toFlaky[1]!.at - toFlaky[0]!.at).toBeGreaterThanOrEqual(4_000);
   for (const r of toFlaky) expect(new Webhook(flaky.secret).verify(r.body, r.headers)).toMatchObject({ event: 'users.create', data: created.body });
 
-  const otherDeliveries = await until('the other project\'s delivery', () => {
+  const otherDeliveries = await until("the other project's delivery", () => {
     const got = received.filter((r) => r.path === '/other');
     return got.length >= 1 ? got : undefined;
   });
@@ -202,7 +243,9 @@ it('delivers every event to 127.0.0.1, signed, retried after a 500 with the same
   );
   expect(JSON.stringify(await listed)).not.toContain(hook.secret);
   const deliveries = (await admin('webhook', 'deliveries', project.projectId, '--persist-to', stateDir)) as unknown as Array<Record<string, unknown>>;
-  expect(deliveries.filter((d) => d.webhookId === flaky.id)).toEqual([expect.objectContaining({ event: 'users.create', status: 'delivered', attempts: 2, lastStatus: 204 })]);
+  expect(deliveries.filter((d) => d.webhookId === flaky.id)).toEqual([
+    expect.objectContaining({ event: 'users.create', status: 'delivered', attempts: 2, lastStatus: 204 }),
+  ]);
   expect(deliveries.filter((d) => d.webhookId === hook.id && d.status === 'delivered')).toHaveLength(expected.length);
   expect(deliveries.filter((d) => d.status !== 'delivered')).toEqual([]);
 }, 240_000);

@@ -145,7 +145,9 @@ describe('creating a user when D1 fails', () => {
     const project = await createProject();
     const before = await fingerprint();
     await withFailingStatement('fail_audit_insert', 'audit_logs', 'INSERT', async () => {
-      await expectServerError(await send('/users', { method: 'POST', project, body: { email: 'mid.batch@example.com', password: 'password', name: 'Mid Batch' } }));
+      await expectServerError(
+        await send('/users', { method: 'POST', project, body: { email: 'mid.batch@example.com', password: 'password', name: 'Mid Batch' } }),
+      );
     });
     expect(await fingerprint()).toBe(before);
     expect(await count('SELECT count(*) AS n FROM users WHERE project_id = ?', project.id)).toBe(0);

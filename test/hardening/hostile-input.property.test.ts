@@ -161,7 +161,8 @@ async function hashOf(userId: string): Promise<string> {
 // Generators
 
 const printable = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: max });
-const long = (min: number, max: number) => fc.tuple(fc.integer({ min, max }), fc.constantFrom('x', 'é', '😀', '%', '0')).map(([n, c]) => c.repeat(Math.ceil(n / c.length)));
+const long = (min: number, max: number) =>
+  fc.tuple(fc.integer({ min, max }), fc.constantFrom('x', 'é', '😀', '%', '0')).map(([n, c]) => c.repeat(Math.ceil(n / c.length)));
 
 /** A path segment standing for an id. */
 const idSegment = fc.oneof(
@@ -171,9 +172,42 @@ const idSegment = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '..', '.', '%2E%2E', '%00', 'a%00b', '%2F', 'a%2Fb', '%2f..%2f', '%', '%ZZ', '%E0%A4%A', '%ED%A0%80', '%F0%9F%98%80', '😀', 'ä',
-      '%u0000', 'current', '%20', '+', "'", '"', '%27%20OR%201=1--', '<script>', 'null', 'undefined', '__proto__', 'constructor',
-      'prototype', '{{user}}%00', '{{user}}/', '{{USER}}', '*', '%2A', ';', 'users', 'sessions',
+      '..',
+      '.',
+      '%2E%2E',
+      '%00',
+      'a%00b',
+      '%2F',
+      'a%2Fb',
+      '%2f..%2f',
+      '%',
+      '%ZZ',
+      '%E0%A4%A',
+      '%ED%A0%80',
+      '%F0%9F%98%80',
+      '😀',
+      'ä',
+      '%u0000',
+      'current',
+      '%20',
+      '+',
+      "'",
+      '"',
+      '%27%20OR%201=1--',
+      '<script>',
+      'null',
+      'undefined',
+      '__proto__',
+      'constructor',
+      'prototype',
+      '{{user}}%00',
+      '{{user}}/',
+      '{{USER}}',
+      '*',
+      '%2A',
+      ';',
+      'users',
+      'sessions',
     ),
   },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }).map(encodeURIComponentLoose) },
@@ -209,8 +243,26 @@ const filled = (pattern: string) => {
 const routePath = fc.constantFrom(...endpoints.map((e) => e.path)).chain(filled);
 
 const randomPath = fc.oneof(
-  fc.array(fc.oneof(idSegment, fc.constantFrom('users', 'account', 'sessions', 'prefs', 'status', 'logs', 'health', 'v1', '', '..')), { maxLength: 6 }).map((s) => '/' + s.join('/')),
-  fc.constantFrom('', '/', '//', '/users/', '/users//prefs', '/USERS', '/users/../users', '/users/%2e%2e/users', '/account/sessions/', '/health/x', '/../v1/users', '/users?', '/users#x', '/openapi.json', '/docs'),
+  fc
+    .array(fc.oneof(idSegment, fc.constantFrom('users', 'account', 'sessions', 'prefs', 'status', 'logs', 'health', 'v1', '', '..')), { maxLength: 6 })
+    .map((s) => '/' + s.join('/')),
+  fc.constantFrom(
+    '',
+    '/',
+    '//',
+    '/users/',
+    '/users//prefs',
+    '/USERS',
+    '/users/../users',
+    '/users/%2e%2e/users',
+    '/account/sessions/',
+    '/health/x',
+    '/../v1/users',
+    '/users?',
+    '/users#x',
+    '/openapi.json',
+    '/docs',
+  ),
   routePath.map((p) => p + '/extra'),
   routePath.map((p) => p.toUpperCase()),
 );
@@ -221,8 +273,33 @@ const queryKey = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
 );
 const queryValue = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('0', '1', '25', '100', '101', '-1', '2000', '2001', '1e3', '0x10', '1.5', ' 5', '5 ', '', '999999999999', 'NaN', 'Infinity') },
-  { weight: 2, arbitrary: fc.constantFrom('ASC', 'DESC', 'asc', 'Desc', 'RANDOM()', '{{project}}', '{{otherProject}}', '{{email}}', 'fuzz', 'user', 'example.com', '"', '*', 'a OR b', 'NEAR(a b)', '-x', '^x', 'x*') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('0', '1', '25', '100', '101', '-1', '2000', '2001', '1e3', '0x10', '1.5', ' 5', '5 ', '', '999999999999', 'NaN', 'Infinity'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'ASC',
+      'DESC',
+      'asc',
+      'Desc',
+      'RANDOM()',
+      '{{project}}',
+      '{{otherProject}}',
+      '{{email}}',
+      'fuzz',
+      'user',
+      'example.com',
+      '"',
+      '*',
+      'a OR b',
+      'NEAR(a b)',
+      '-x',
+      '^x',
+      'x*',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer().map(String) },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
@@ -230,10 +307,15 @@ const queryValue = fc.oneof(
 );
 const query = fc
   .tuple(fc.array(fc.tuple(queryKey, queryValue), { maxLength: 5 }), fc.boolean())
-  .map(([pairs, raw]) => (raw ? pairs.map(([k, v]) => `${k}=${v}`).join('&') : pairs.map(([k, v]) => `${encodeURIComponentLoose(k)}=${encodeURIComponentLoose(v)}`).join('&')));
+  .map(([pairs, raw]) =>
+    raw ? pairs.map(([k, v]) => `${k}=${v}`).join('&') : pairs.map(([k, v]) => `${encodeURIComponentLoose(k)}=${encodeURIComponentLoose(v)}`).join('&'),
+  );
 
 // Printable ASCII: what an SDK can send (workerd accepts Latin-1 too, with a warning per request).
-const garbage = fc.oneof(printable(40), long(2000, 20000).map((s) => s.replace(/[^\x20-\x7e]/g, 'x')));
+const garbage = fc.oneof(
+  printable(40),
+  long(2000, 20000).map((s) => s.replace(/[^\x20-\x7e]/g, 'x')),
+);
 
 /** Header values (ByteStrings without CR, LF or NUL, as fetch allows). */
 const projectHeader = fc.oneof(
@@ -249,17 +331,52 @@ const keyHeader = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
 );
 const cookieJson = fc
-  .record({ id: fc.oneof(fc.constantFrom('{{user}}', '{{otherUser}}'), fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null)), secret: fc.oneof(fc.stringMatching(/^[0-9a-f]{0,64}$/), fc.integer(), fc.constant(null)) }, { requiredKeys: [] })
+  .record(
+    {
+      id: fc.oneof(fc.constantFrom('{{user}}', '{{otherUser}}'), fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null)),
+      secret: fc.oneof(fc.stringMatching(/^[0-9a-f]{0,64}$/), fc.integer(), fc.constant(null)),
+    },
+    { requiredKeys: [] },
+  )
   .map((o) => btoa(JSON.stringify(o)));
 const cookieHeader = fc.oneof(
-  { weight: 10, arbitrary: fc.constantFrom('a_session_{{project}}={{cookieValue}}', 'a_session_{{project}}_legacy={{cookieValue}}', 'x=1; a_session_{{project}}={{cookieValue}}; y=2') },
+  {
+    weight: 10,
+    arbitrary: fc.constantFrom(
+      'a_session_{{project}}={{cookieValue}}',
+      'a_session_{{project}}_legacy={{cookieValue}}',
+      'x=1; a_session_{{project}}={{cookieValue}}; y=2',
+    ),
+  },
   { weight: 2, arbitrary: cookieJson.map((v) => `a_session_{{project}}=${v}`) },
-  { weight: 2, arbitrary: fc.constantFrom('a_session_{{project}}={{otherCookieValue}}', 'a_session_{{otherProject}}={{otherCookieValue}}', 'a_session_{{project}}=', 'a_session_{{project}}=%', 'a_session_{{project}}=%ZZ', '=;=;;a_session_') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'a_session_{{project}}={{otherCookieValue}}',
+      'a_session_{{otherProject}}={{otherCookieValue}}',
+      'a_session_{{project}}=',
+      'a_session_{{project}}=%',
+      'a_session_{{project}}=%ZZ',
+      '=;=;;a_session_',
+    ),
+  },
   { weight: 2, arbitrary: garbage.map((g) => `a_session_{{project}}=${g.replace(/;/g, '')}`) },
   { weight: 6, arbitrary: fc.constant(undefined) },
 );
 const fallbackHeader = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom('{"a_session_{{project}}":"{{cookieValue}}"}', '{"a_session_{{project}}":"{{otherCookieValue}}"}', '{"a_session_{{project}}":12}', '[]', '[1]', 'null', '{', '{"__proto__":{"a_session_{{project}}":"{{cookieValue}}"}}') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"a_session_{{project}}":"{{cookieValue}}"}',
+      '{"a_session_{{project}}":"{{otherCookieValue}}"}',
+      '{"a_session_{{project}}":12}',
+      '[]',
+      '[1]',
+      'null',
+      '{',
+      '{"__proto__":{"a_session_{{project}}":"{{cookieValue}}"}}',
+    ),
+  },
   { weight: 1, arbitrary: cookieJson.map((v) => `{"a_session_{{project}}":"${v}"}`) },
   { weight: 1, arbitrary: garbage },
   { weight: 8, arbitrary: fc.constant(undefined) },
@@ -276,7 +393,16 @@ const originHeader = fc.oneof(
 );
 const contentType = fc.oneof(
   { weight: 12, arbitrary: fc.constant('application/json') },
-  { weight: 3, arbitrary: fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'APPLICATION/JSON') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'application/json; charset=latin1',
+      'multipart/form-data; boundary=x',
+      'APPLICATION/JSON',
+    ),
+  },
   { weight: 1, arbitrary: garbage },
   { weight: 2, arbitrary: fc.constant(undefined) },
 );
@@ -317,18 +443,49 @@ const goodHeaders = fc
 const email = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('{{email}}', '{{blockedEmail}}', '{{otherEmail}}') },
   { weight: 2, arbitrary: fc.nat(1_000_000).map((n) => `fuzz.new.${n}@example.com`) },
-  { weight: 1, arbitrary: fc.constantFrom('FUZZ.USER.1@EXAMPLE.COM', 'a@b', '@example.com', 'a@@b.com', 'a b@c.com', 'ä@b.com', 'a@b.com\u0000', `${'a'.repeat(64)}@b.com`, `a@${'b'.repeat(250)}.com`, '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'FUZZ.USER.1@EXAMPLE.COM',
+      'a@b',
+      '@example.com',
+      'a@@b.com',
+      'a b@c.com',
+      'ä@b.com',
+      'a@b.com\u0000',
+      `${'a'.repeat(64)}@b.com`,
+      `a@${'b'.repeat(250)}.com`,
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.constant({ $ne: null })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.constant({ $ne: null })),
+  },
 );
 const password = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('{{password}}', 'password') },
   { weight: 2, arbitrary: fc.string({ minLength: 0, maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom('12345', '123456', 'x'.repeat(32), 'x'.repeat(33), 'ééééééééééééééééé', '\u0000\u0000\u0000\u0000\u0000\u0000', '😀😀😀😀😀😀😀😀😀') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '12345',
+      '123456',
+      'x'.repeat(32),
+      'x'.repeat(33),
+      'ééééééééééééééééé',
+      '\u0000\u0000\u0000\u0000\u0000\u0000',
+      '😀😀😀😀😀😀😀😀😀',
+    ),
+  },
   { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.constant(['password']), fc.constant({})) },
 );
 const name = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), long(90, 130), fc.integer(), fc.constant(null));
-const prefKey = fc.oneof(fc.constantFrom('theme', 'n', 'lang', '__proto__', 'constructor', 'prototype', 'toString', '', ' ', '\u0000', 'a.b', '$where'), fc.string({ maxLength: 12 }));
+const prefKey = fc.oneof(
+  fc.constantFrom('theme', 'n', 'lang', '__proto__', 'constructor', 'prototype', 'toString', '', ' ', '\u0000', 'a.b', '$where'),
+  fc.string({ maxLength: 12 }),
+);
 const prefs = fc.oneof(
   { weight: 6, arbitrary: fc.dictionary(prefKey, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }) },
   { weight: 1, arbitrary: fc.constantFrom({}, [], [1, 2], 'str', 12, true, null, { a: null }) },
@@ -340,7 +497,10 @@ const status = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
 );
 const params = fc
-  .record({ email, password, name, prefs, status, project: fc.constantFrom('{{project}}', '{{otherProject}}', 'nope', ''), extra: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] })
+  .record(
+    { email, password, name, prefs, status, project: fc.constantFrom('{{project}}', '{{otherProject}}', 'nope', ''), extra: fc.jsonValue({ maxDepth: 2 }) },
+    { requiredKeys: [] },
+  )
   .map((o) => JSON.stringify(o));
 
 /** Hand-made hostile JSON texts, with a placeholder or two so that they get past authentication. */
@@ -353,52 +513,92 @@ const hostileText = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((d) => `{"status":${'{"s":'.repeat(d)}2${'}'.repeat(d)}}`) },
   // Huge strings (just under and over the 64 KiB prefs and 128 KiB body limits).
   { weight: 5, arbitrary: fc.integer({ min: 30_000, max: 100_000 }).map((n) => `{"prefs":{"big":"${'x'.repeat(n)}"}}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 20_000, max: 100_000 }).map((n) => `{"email":"${'a'.repeat(n)}@example.com","password":"password","name":"${'n'.repeat(100)}"}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => `{"name":"${'😀'.repeat(n / 4)}","email":"fuzz.big.${n}@example.com","password":"password"}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 20_000, max: 100_000 })
+      .map((n) => `{"email":"${'a'.repeat(n)}@example.com","password":"password","name":"${'n'.repeat(100)}"}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => `{"name":"${'😀'.repeat(n / 4)}","email":"fuzz.big.${n}@example.com","password":"password"}`),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 130_000, max: 140_000 }).map((n) => `{"prefs":{"big":"${'x'.repeat(n)}"}}`) },
   // NUL bytes and lone surrogates, escaped and raw.
-  { weight: 2, arbitrary: fc.constantFrom(
-    '{"email":"a\\u0000@b.com","password":"password"}',
-    '{"email":"{{email}}","password":"pass\\u0000word"}',
-    '{"email":"fuzz.nul@example.com","password":"password","name":"\\u0000"}',
-    '{"prefs":{"\\u0000":"\\u0000"}}',
-    '{"prefs":{"k":"\\ud800"}}',
-    '{"prefs":{"\\udc00":1}}',
-    '{"prefs":{"k":"\\ud800\\ud800\\udfff"}}',
-    '{"email":"fuzz.sur@example.com","password":"pass\\ud800word","name":"x"}',
-    '{"email":"fuzz.sur2@example.com","password":"password","name":"\\udfff"}',
-    '{"email":"{{email}}\\ud800","password":"password"}',
-    '{"status":"\\u0000"}',
-    '{"status":"2\\u0000"}',
-    '{"prefs":{"raw":"\u0000"}}',
-  ) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"email":"a\\u0000@b.com","password":"password"}',
+      '{"email":"{{email}}","password":"pass\\u0000word"}',
+      '{"email":"fuzz.nul@example.com","password":"password","name":"\\u0000"}',
+      '{"prefs":{"\\u0000":"\\u0000"}}',
+      '{"prefs":{"k":"\\ud800"}}',
+      '{"prefs":{"\\udc00":1}}',
+      '{"prefs":{"k":"\\ud800\\ud800\\udfff"}}',
+      '{"email":"fuzz.sur@example.com","password":"pass\\ud800word","name":"x"}',
+      '{"email":"fuzz.sur2@example.com","password":"password","name":"\\udfff"}',
+      '{"email":"{{email}}\\ud800","password":"password"}',
+      '{"status":"\\u0000"}',
+      '{"status":"2\\u0000"}',
+      '{"prefs":{"raw":"\u0000"}}',
+    ),
+  },
   // Prototype keys.
-  { weight: 2, arbitrary: fc.constantFrom(
-    '{"prefs":{"__proto__":{"polluted":true}}}',
-    '{"prefs":{"constructor":{"prototype":{"polluted":true}}}}',
-    '{"prefs":{"__proto__":null,"toString":"x","valueOf":1,"hasOwnProperty":false}}',
-    '{"__proto__":{"prefs":{"a":1}}}',
-    '{"__proto__":{"email":"fuzz.proto@example.com","password":"password"}}',
-    '{"constructor":{"prototype":{"status":2}},"status":1}',
-    '{"__proto__":{"status":2}}',
-    '{"prefs":{"__proto__":{"__proto__":{"x":1}}},"__proto__":[]}',
-  ) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"prefs":{"__proto__":{"polluted":true}}}',
+      '{"prefs":{"constructor":{"prototype":{"polluted":true}}}}',
+      '{"prefs":{"__proto__":null,"toString":"x","valueOf":1,"hasOwnProperty":false}}',
+      '{"__proto__":{"prefs":{"a":1}}}',
+      '{"__proto__":{"email":"fuzz.proto@example.com","password":"password"}}',
+      '{"constructor":{"prototype":{"status":2}},"status":1}',
+      '{"__proto__":{"status":2}}',
+      '{"prefs":{"__proto__":{"__proto__":{"x":1}}},"__proto__":[]}',
+    ),
+  },
   // Numbers.
-  { weight: 2, arbitrary: fc.constantFrom(
-    '{"status":1e309}',
-    '{"status":-1e309}',
-    '{"status":-0}',
-    '{"status":2.0}',
-    '{"status":2e0}',
-    '{"status":0.2e1}',
-    '{"status":123456789012345678901234567890}',
-    '{"prefs":{"n":1e309,"m":-0,"big":123456789012345678901234567890,"small":5e-324,"neg":-1e-400}}',
-    '{"prefs":{"n":NaN}}',
-    '{"prefs":{"n":Infinity}}',
-    '{"limit":1e309}',
-  ) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"status":1e309}',
+      '{"status":-1e309}',
+      '{"status":-0}',
+      '{"status":2.0}',
+      '{"status":2e0}',
+      '{"status":0.2e1}',
+      '{"status":123456789012345678901234567890}',
+      '{"prefs":{"n":1e309,"m":-0,"big":123456789012345678901234567890,"small":5e-324,"neg":-1e-400}}',
+      '{"prefs":{"n":NaN}}',
+      '{"prefs":{"n":Infinity}}',
+      '{"limit":1e309}',
+    ),
+  },
   // Not JSON, or not an object.
-  { weight: 2, arbitrary: fc.constantFrom('{', '}', '{"a":}', "{'a':1}", '{"a":1,}', '\ufeff{"prefs":{}}', 'null', '[]', '[{"prefs":{}}]', '"prefs"', '1', 'true', ' ', '\n', '{"prefs":{}} {"prefs":{}}', '{"prefs":{}}\u0000', 'prefs[a]=1', 'email=a%40b.com&password=password', '%7B%7D') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{',
+      '}',
+      '{"a":}',
+      "{'a':1}",
+      '{"a":1,}',
+      '\ufeff{"prefs":{}}',
+      'null',
+      '[]',
+      '[{"prefs":{}}]',
+      '"prefs"',
+      '1',
+      'true',
+      ' ',
+      '\n',
+      '{"prefs":{}} {"prefs":{}}',
+      '{"prefs":{}}\u0000',
+      'prefs[a]=1',
+      'email=a%40b.com&password=password',
+      '%7B%7D',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
   // Duplicate keys: the last one wins in JSON.parse.
@@ -441,7 +641,8 @@ const shapedRequest = fc
     fc.record({
       method: fc.constant(endpoint.method as string),
       path: filled(endpoint.path),
-      query: endpoint.method === 'GET' ? fc.oneof(query, fc.constant('')) : fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }),
+      query:
+        endpoint.method === 'GET' ? fc.oneof(query, fc.constant('')) : fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }),
       headers: fc.oneof({ weight: 1, arbitrary: goodHeaders }, { weight: 2, arbitrary: headers }),
       body: endpoint.method === 'GET' ? fc.constant(undefined) : body,
     }),
@@ -463,7 +664,9 @@ const bodyRequest = fc
     headers: fc.oneof({ weight: 5, arbitrary: goodHeaders }, { weight: 1, arbitrary: headers }),
     body: hostileText,
   })
-  .chain((r) => filled(r.route.path).map((path) => ({ method: r.otherMethod ?? r.route.method, path, query: r.query, headers: r.headers, body: r.body }) as FuzzRequest));
+  .chain((r) =>
+    filled(r.route.path).map((path) => ({ method: r.otherMethod ?? r.route.method, path, query: r.query, headers: r.headers, body: r.body }) as FuzzRequest),
+  );
 
 // ---------------------------------------------------------------------------
 // The property
@@ -481,7 +684,15 @@ interface State {
 const parseState = (text: string): State => {
   const raw = JSON.parse(text) as Record<string, unknown>;
   const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as Row[]) : (v as Row[]));
-  return { users: parse(raw.users), sessions: parse(raw.sessions), audit_logs: parse(raw.audit_logs), projects: parse(raw.projects), api_keys: parse(raw.api_keys), fts: raw.fts as string, kv: raw.kv as string[] };
+  return {
+    users: parse(raw.users),
+    sessions: parse(raw.sessions),
+    audit_logs: parse(raw.audit_logs),
+    projects: parse(raw.projects),
+    api_keys: parse(raw.api_keys),
+    fts: raw.fts as string,
+    kv: raw.kv as string[],
+  };
 };
 
 let before = '';
@@ -490,7 +701,13 @@ let stats = { requests: 0, byStatus: {} as Record<number, number> };
 
 function describeRequest(r: FuzzRequest): string {
   const clip = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…(${s.length} chars)` : s);
-  return JSON.stringify({ method: r.method, path: clip(r.path), query: clip(r.query), headers: r.headers.map(([k, v]) => [k, clip(v)]), body: r.body === undefined ? undefined : clip(r.body) });
+  return JSON.stringify({
+    method: r.method,
+    path: clip(r.path),
+    query: clip(r.query),
+    headers: r.headers.map(([k, v]) => [k, clip(v)]),
+    body: r.body === undefined ? undefined : clip(r.body),
+  });
 }
 
 async function check(r: FuzzRequest): Promise<void> {
@@ -561,9 +778,13 @@ async function run(name: string, arbitrary: fc.Arbitrary<FuzzRequest>, numRuns: 
   try {
     await fc.assert(fc.asyncProperty(arbitrary, check), { seed, numRuns, endOnFailure: false, verbose: 1 });
   } catch (err) {
-    throw new Error(`hostile input (${name}) failed with seed ${seed} (base seed ${SEED}, rerun with HARDENING_SEED=${SEED}):\n${(err as Error).message}`, { cause: err });
+    throw new Error(`hostile input (${name}) failed with seed ${seed} (base seed ${SEED}, rerun with HARDENING_SEED=${SEED}):\n${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  console.info(`hostile input (${name}, seed ${seed}): ${stats.requests} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(stats.byStatus)}; ms in requests ${timing.request}, in fingerprints ${timing.fingerprint}`);
+  console.info(
+    `hostile input (${name}, seed ${seed}): ${stats.requests} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(stats.byStatus)}; ms in requests ${timing.request}, in fingerprints ${timing.fingerprint}`,
+  );
   expect(stats.requests).toBeGreaterThanOrEqual(numRuns * 0.95);
 }
 

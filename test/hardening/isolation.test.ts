@@ -111,7 +111,9 @@ function bodyFor(endpoint: Endpoint, signInAs: FastUser): Record<string, unknown
     case 'importUsers':
       return { users: [{ email: `bulk.${counter++}@a-tenant.example`, hash: { algorithm: 'md5', value: MD5 } }] };
     default:
-      return operationId in IMPORTED_HASHES ? { userId: `imported-${counter}`, email: `imported.${counter++}@a-tenant.example`, ...IMPORTED_HASHES[operationId] } : {};
+      return operationId in IMPORTED_HASHES
+        ? { userId: `imported-${counter}`, email: `imported.${counter++}@a-tenant.example`, ...IMPORTED_HASHES[operationId] }
+        : {};
   }
 }
 
@@ -120,7 +122,14 @@ const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
 const IMPORTED_HASHES: Record<string, Record<string, unknown>> = {
   createBcryptUser: { password: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' },
   createArgon2User: { password: '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' },
-  createScryptUser: { password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', passwordSalt: 'sälz$,=', passwordCpu: 2, passwordMemory: 1, passwordParallel: 1, passwordLength: 32 },
+  createScryptUser: {
+    password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
+    passwordSalt: 'sälz$,=',
+    passwordCpu: 2,
+    passwordMemory: 1,
+    passwordParallel: 1,
+    passwordLength: 32,
+  },
   createScryptModifiedUser: {
     password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
     passwordSalt: '42xEC+ixf3L2lw==',
@@ -194,7 +203,13 @@ async function callsFor(endpoint: Endpoint, scenario: Scenario): Promise<Call[]>
       return [
         { path: fill(endpoint.path, ownIds), query: '', project: A.id, cookie: cookieOf(A.id, bSession), body: bodyFor(endpoint, bUser) },
         { path: fill(endpoint.path, ownIds), query: '', project: A.id, cookie: cookieOf(B.id, bSession), body: bodyFor(endpoint, bUser) },
-        { path: fill(endpoint.path, ownIds), query: '', project: A.id, fallback: JSON.stringify({ [`a_session_${A.id}`]: bSession.value }), body: bodyFor(endpoint, bUser) },
+        {
+          path: fill(endpoint.path, ownIds),
+          query: '',
+          project: A.id,
+          fallback: JSON.stringify({ [`a_session_${A.id}`]: bSession.value }),
+          body: bodyFor(endpoint, bUser),
+        },
       ];
     case 'bKeyOnA':
       return [{ path: fill(endpoint.path, ownIds), query: '', project: A.id, key: bKey, body: bodyFor(endpoint, bUser) }];
@@ -207,7 +222,11 @@ async function callsFor(endpoint: Endpoint, scenario: Scenario): Promise<Call[]>
 
 /** The contract's answer: [status, message] (message undefined: any). */
 function expected(endpoint: Endpoint, scenario: Scenario, call: Call): [number, string | undefined] {
-  const success = Math.min(...Object.keys(endpoint.responses).map(Number).filter((s) => s < 300));
+  const success = Math.min(
+    ...Object.keys(endpoint.responses)
+      .map(Number)
+      .filter((s) => s < 300),
+  );
   const access = endpoint.access;
   if (access.kind === 'open' || scenario === 'own') return [success, undefined];
   const guestKey = access.kind === 'key' ? `Guest (role: guest) missing scope (${access.scope})` : '';
@@ -254,7 +273,8 @@ describe.each(endpoints.map((e) => [`${e.method} ${e.path}`, e] as const))('%s',
       const [wantStatus, wantMessage] = expected(endpoint, scenario, call);
       const label = `${scenario}: ${endpoint.method} ${call.path}?${call.query} body=${JSON.stringify(call.body)}`;
       expect(status, `${label} → ${text.slice(0, 300)}`).toBe(wantStatus);
-      if (wantMessage !== undefined) await expectErrorResponse(new Response(text, { status, headers: { 'Content-Type': 'application/json; charset=UTF-8' } }), wantStatus, wantMessage);
+      if (wantMessage !== undefined)
+        await expectErrorResponse(new Response(text, { status, headers: { 'Content-Type': 'application/json; charset=UTF-8' } }), wantStatus, wantMessage);
       for (const needle of needles) {
         expect(text.toLowerCase().includes(needle.toLowerCase()), `${label}: the body leaks ${JSON.stringify(needle)}`).toBe(false);
         expect(headers.toLowerCase().includes(needle.toLowerCase()), `${label}: a header leaks ${JSON.stringify(needle)}`).toBe(false);

@@ -47,15 +47,23 @@ describe('creating users concurrently', () => {
 
   it('50 concurrent creates of one email: exactly one 201, 49 × 409 User already registered, one hash, one row, exact counter', async () => {
     const project = await createProject();
-    const emails = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? 'Race.Same@Example.com' : i % 3 === 1 ? 'race.same@example.com' : 'RACE.SAME@EXAMPLE.COM'));
+    const emails = Array.from({ length: 50 }, (_, i) =>
+      i % 3 === 0 ? 'Race.Same@Example.com' : i % 3 === 1 ? 'race.same@example.com' : 'RACE.SAME@EXAMPLE.COM',
+    );
     const hashesBefore = hashCount();
     const results = await cheaply(() =>
       Promise.all(emails.map((email) => sendJson('/users', { method: 'POST', project, direct: true, body: { email, password: 'password' } }))),
     );
     expect(hashCount() - hashesBefore).toBe(1);
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201), statuses.join(',')).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409), statuses.join(',')).toHaveLength(49);
+    expect(
+      statuses.filter((s) => s === 201),
+      statuses.join(','),
+    ).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 409),
+      statuses.join(','),
+    ).toHaveLength(49);
     for (const r of results.filter((r) => r.status === 409)) await expectErrorResponse(new Response(r.text, r.response), 409, 'User already registered');
     const created = results.find((r) => r.status === 201)!.body;
     const rows = await storedUsers(project);
@@ -76,7 +84,12 @@ describe('creating users concurrently', () => {
     const results = await cheaply(() =>
       Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          sendJson('/users', { method: 'POST', project: i % 10 === 9 ? other : project, direct: true, body: { email: `race.many.${i}@example.com`, password: 'password' } }),
+          sendJson('/users', {
+            method: 'POST',
+            project: i % 10 === 9 ? other : project,
+            direct: true,
+            body: { email: `race.many.${i}@example.com`, password: 'password' },
+          }),
         ),
       ),
     );
@@ -97,7 +110,9 @@ describe('creating users concurrently', () => {
     const project = await createProject();
     const results = await withHashCost({ m: 1024, t: 2, p: 1 }, () =>
       Promise.all(
-        Array.from({ length: 24 }, (_, i) => sendJson('/users', { method: 'POST', project, direct: true, body: { email: `burst.${i}@example.com`, password: 'password' } })),
+        Array.from({ length: 24 }, (_, i) =>
+          sendJson('/users', { method: 'POST', project, direct: true, body: { email: `burst.${i}@example.com`, password: 'password' } }),
+        ),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(24).fill(201));
@@ -109,7 +124,10 @@ describe('creating users concurrently', () => {
     const project = await createProject();
     const results = await cheaply(() =>
       pool(
-        Array.from({ length: 300 }, (_, i) => () => sendJson('/users', { method: 'POST', project, direct: true, body: { email: `stream.${i}@example.com`, password: 'password' } })),
+        Array.from(
+          { length: 300 },
+          (_, i) => () => sendJson('/users', { method: 'POST', project, direct: true, body: { email: `stream.${i}@example.com`, password: 'password' } }),
+        ),
         8,
       ),
     );
@@ -180,7 +198,9 @@ describe('prefs', () => {
     const project = await createProject();
     const user = await fastUser(project, { email: 'prefs.race@example.com', prefs: JSON.stringify({ keep: 'me', n: 1 }) });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { [`key${i}`]: { i, s: `value ${i}` } } } })),
+      Array.from({ length: 20 }, (_, i) =>
+        sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { [`key${i}`]: { i, s: `value ${i}` } } } }),
+      ),
     );
     results.forEach((r, i) => {
       expect(r.status, r.text).toBe(200);
@@ -197,7 +217,11 @@ describe('prefs', () => {
     const project = await createProject();
     const user = await fastUser(project, { email: 'prefs.same@example.com' });
     const values = Array.from({ length: 20 }, (_, i) => ({ writer: i, list: [i, i, i] }));
-    const results = await Promise.all(values.map((v) => sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { shared: v, [`own${v.writer}`]: true } } })));
+    const results = await Promise.all(
+      values.map((v) =>
+        sendJson(`/users/${user.id}/prefs`, { method: 'PATCH', project, direct: true, body: { prefs: { shared: v, [`own${v.writer}`]: true } } }),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     const { body } = await sendJson(`/users/${user.id}/prefs`, { project });
     expect(values).toContainEqual(body.shared);
@@ -292,7 +316,10 @@ describe('sign-in racing with revocation', () => {
       const deleteAll = () => send(`/users/${user.id}/sessions`, { method: 'DELETE', project, direct: true, ip: randomIp(), body: {} });
       const { outcome, otherStatuses } = await race(project, user.email, delayOf(round), [deleteAll]);
       expect(otherStatuses).toEqual([200]);
-      expect(outcome.statuses.every((s) => s === 201), outcome.messages.join(',')).toBe(true);
+      expect(
+        outcome.statuses.every((s) => s === 201),
+        outcome.messages.join(','),
+      ).toBe(true);
       const rows = (await sessionRows(user.id)).map((r) => r.id);
       const handedOut = outcome.sessions.map((s) => s.id);
       for (const id of rows) expect(handedOut).toContain(id);
@@ -424,7 +451,9 @@ describe('sign-in racing a password change or a delete, interleaved on purpose',
     const hold = holdBatches(/^insert into "sessions"/i);
     const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
     await hold.reached; // the old password checked out; the insert waits
-    const changed = await withHashCost(CHEAP, () => send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }));
+    const changed = await withHashCost(CHEAP, () =>
+      send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }),
+    );
     expect(changed.status).toBe(200);
     hold.release();
     await expectErrorResponse(await signingIn, 401, 'Invalid credentials');
@@ -441,7 +470,9 @@ describe('sign-in racing a password change or a delete, interleaved on purpose',
     const hold = holdKvPuts();
     const signingIn = send('/account/sessions', { method: 'POST', project, direct: true, body: { email: user.email, password: 'password' } });
     await hold.reached; // the D1 row exists; its token is not in KV yet
-    const changed = await withHashCost(CHEAP, () => send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }));
+    const changed = await withHashCost(CHEAP, () =>
+      send(`/users/${user.id}/password`, { method: 'PATCH', project, direct: true, body: { password: 'another-password' } }),
+    );
     expect(changed.status).toBe(200);
     hold.release();
     const response = await signingIn;

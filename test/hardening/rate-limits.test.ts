@@ -117,7 +117,11 @@ describe('sign-in per project and email', () => {
     // fire), the email's case varying: the counter is per email, case-insensitively.
     for (let i = 0; i < limit; i++) {
       const email = i % 2 === 0 ? user.email : user.email.toUpperCase();
-      await expectErrorResponse(await send('/account/sessions', { method: 'POST', project, body: { email, password: `wrong-${i}` } }), 401, 'Invalid credentials');
+      await expectErrorResponse(
+        await send('/account/sessions', { method: 'POST', project, body: { email, password: `wrong-${i}` } }),
+        401,
+        'Invalid credentials',
+      );
     }
     const failedLogs = (await eventsOf(user.id)).filter((e) => e === 'account.sessions.failed').length;
     expect(failedLogs).toBe(limit);
@@ -128,7 +132,10 @@ describe('sign-in per project and email', () => {
       limited = await send('/account/sessions', { method: 'POST', project, body: { email: user.email, password: 'correct-password' } });
     });
     await expectLimited(limited, config());
-    expect(statements.filter((sql) => /"users"|"sessions"|"audit_logs"/.test(sql)), 'a refused sign-in touches no user, session or log').toEqual([]);
+    expect(
+      statements.filter((sql) => /"users"|"sessions"|"audit_logs"/.test(sql)),
+      'a refused sign-in touches no user, session or log',
+    ).toEqual([]);
 
     // Rate limits come before parameters: an invalid or missing password is 429 too, not 400.
     await expectLimited(await send('/account/sessions', { method: 'POST', project, body: { email: user.email, password: 'x' } }), config());
@@ -162,7 +169,10 @@ describe('sign-in per client IP', () => {
   it('the (limit+1)-th attempt from one IP is 429, whatever the email; another IP still signs in', async () => {
     const { limit, period } = config();
     const project = await createProject();
-    const users = await fastUsers(project, Array.from({ length: limit + 2 }, (_, i) => ({ email: `ip.limit.${i}@example.com` })));
+    const users = await fastUsers(
+      project,
+      Array.from({ length: limit + 2 }, (_, i) => ({ email: `ip.limit.${i}@example.com` })),
+    );
     const ip = randomIp();
     const window = await freshWindow(period, 5_000);
     // Different emails (each far below its own limit), one IP.
@@ -180,7 +190,10 @@ describe('sign-in per client IP', () => {
     // The IP's counter holds across projects (as upstream), and CF-Connecting-IP is what counts.
     const elsewhere = await createProject();
     const there = await fastUser(elsewhere, { email: 'ip.limit.elsewhere@example.com' });
-    await expectLimited(await send('/account/sessions', { method: 'POST', project: elsewhere, ip, body: { email: there.email, password: 'password' } }), config());
+    await expectLimited(
+      await send('/account/sessions', { method: 'POST', project: elsewhere, ip, body: { email: there.email, password: 'password' } }),
+      config(),
+    );
     // Another IP is unaffected, for the very email just refused.
     expect(await accountStatus(await signIn(project, blocked.email, 'password', { ip: randomIp() }))).toBe(200);
     expect(windowOf(period)).toBe(window);
@@ -189,7 +202,10 @@ describe('sign-in per client IP', () => {
   it('X-Forwarded-For does not separate clients: only CF-Connecting-IP does', async () => {
     const { limit, period } = config();
     const project = await createProject();
-    const users = await fastUsers(project, Array.from({ length: limit + 1 }, (_, i) => ({ email: `xff.${i}@example.com` })));
+    const users = await fastUsers(
+      project,
+      Array.from({ length: limit + 1 }, (_, i) => ({ email: `xff.${i}@example.com` })),
+    );
     const ip = randomIp();
     const window = await freshWindow(period, 5_000);
     for (let i = 0; i < limit; i++) {
@@ -197,7 +213,13 @@ describe('sign-in per client IP', () => {
     }
     const last = users[limit]!;
     await expectLimited(
-      await send('/account/sessions', { method: 'POST', project, ip, headers: { 'x-forwarded-for': randomIp() }, body: { email: last.email, password: 'password' } }),
+      await send('/account/sessions', {
+        method: 'POST',
+        project,
+        ip,
+        headers: { 'x-forwarded-for': randomIp() },
+        body: { email: last.email, password: 'password' },
+      }),
       config(),
     );
     expect(windowOf(period)).toBe(window);
@@ -207,13 +229,21 @@ describe('sign-in per client IP', () => {
 describe('the client an address counts as', () => {
   it('an IPv6 address by its /64, however spelt; an IPv4-mapped one as its IPv4; anything else as it is', () => {
     const slash64 = '2001:db8:0:a::/64';
-    for (const ip of ['2001:db8:0:a::1', '2001:0db8:0000:000a:0000:0000:0000:0002', '2001:DB8::A:FFFF:FFFF:FFFF:FFFF', '2001:db8:0:a:1::', '2001:db8:0:a::1.2.3.4', '2001:db8:0:a::9%eth0']) {
+    for (const ip of [
+      '2001:db8:0:a::1',
+      '2001:0db8:0000:000a:0000:0000:0000:0002',
+      '2001:DB8::A:FFFF:FFFF:FFFF:FFFF',
+      '2001:db8:0:a:1::',
+      '2001:db8:0:a::1.2.3.4',
+      '2001:db8:0:a::9%eth0',
+    ]) {
       expect(clientKey(ip), ip).toBe(slash64);
     }
     expect(clientKey('2001:db8:0:b::1')).toBe('2001:db8:0:b::/64');
     expect(clientKey('::1')).toBe('0:0:0:0::/64');
     for (const ip of ['::ffff:192.0.2.7', '::FFFF:c000:0207', '0:0:0:0:0:ffff:192.0.2.7']) expect(clientKey(ip), ip).toBe('192.0.2.7');
-    for (const ip of ['192.0.2.7', '', 'not an address', '2001:db8::1::2', '1:2:3:4:5:6:7:8:9', '2001:db8::12345', '::ffff:1.2.3.256', '1.2.3.4::']) expect(clientKey(ip), ip).toBe(ip);
+    for (const ip of ['192.0.2.7', '', 'not an address', '2001:db8::1::2', '1:2:3:4:5:6:7:8:9', '2001:db8::12345', '::ffff:1.2.3.256', '1.2.3.4::'])
+      expect(clientKey(ip), ip).toBe(ip);
   });
 });
 
@@ -226,13 +256,23 @@ describe('sign-in per client IP, IPv6', () => {
     const project = await createProject();
     const user = await fastUser(project, { email: 'ipv6.limit@example.com' });
     const [a, b] = [hex(), hex()];
-    const spellings = [`2001:db8:${a}:${b}::${hex()}`, `2001:0db8:${a.padStart(4, '0')}:${b.padStart(4, '0')}:${hex()}:0:0:${hex()}`, `2001:DB8:${a}:${b}:${hex()}:${hex()}:${hex()}:${hex()}`.toUpperCase()];
+    const spellings = [
+      `2001:db8:${a}:${b}::${hex()}`,
+      `2001:0db8:${a.padStart(4, '0')}:${b.padStart(4, '0')}:${hex()}:0:0:${hex()}`,
+      `2001:DB8:${a}:${b}:${hex()}:${hex()}:${hex()}:${hex()}`.toUpperCase(),
+    ];
     const window = await freshWindow(period, 5_000);
     // Each from another address of the /64 (and a new email): cheap 400s, counted all the same.
     for (let i = 0; i < limit; i++) {
-      await expectErrorResponse(await send('/account/sessions', { method: 'POST', project, ip: spellings[i % 3], body: { email: `v6.${i}@example.com`, password: 'x' } }), 400);
+      await expectErrorResponse(
+        await send('/account/sessions', { method: 'POST', project, ip: spellings[i % 3], body: { email: `v6.${i}@example.com`, password: 'x' } }),
+        400,
+      );
     }
-    await expectLimited(await send('/account/sessions', { method: 'POST', project, ip: `2001:db8:${a}:${b}::${hex()}:1`, body: { email: user.email, password: 'password' } }), config());
+    await expectLimited(
+      await send('/account/sessions', { method: 'POST', project, ip: `2001:db8:${a}:${b}::${hex()}:1`, body: { email: user.email, password: 'password' } }),
+      config(),
+    );
     expect(await accountStatus(await signIn(project, user.email, 'password', { ip: `2001:db8:${a}:${(parseInt(b, 16) ^ 1).toString(16)}::1` }))).toBe(200);
     expect(windowOf(period)).toBe(window);
   });
@@ -244,7 +284,10 @@ describe('sign-in per client IP, IPv6', () => {
     const ip = randomIp();
     const window = await freshWindow(period, 5_000);
     for (let i = 0; i < limit; i++) {
-      await expectErrorResponse(await send('/account/sessions', { method: 'POST', project, ip: `::ffff:${ip}`, body: { email: `mapped.${i}@example.com`, password: 'x' } }), 400);
+      await expectErrorResponse(
+        await send('/account/sessions', { method: 'POST', project, ip: `::ffff:${ip}`, body: { email: `mapped.${i}@example.com`, password: 'x' } }),
+        400,
+      );
     }
     await expectLimited(await send('/account/sessions', { method: 'POST', project, ip, body: { email: user.email, password: 'password' } }), config());
     expect(windowOf(period)).toBe(window);
@@ -262,7 +305,10 @@ describe('sign-in per project', () => {
     const window = await freshWindow(period, 20_000);
     // The flood: each from its own address, with its own email (far below their own limits). Cheap 400s here, counted all the same.
     const flood = await pool(
-      Array.from({ length: limit }, (_, i) => async () => (await send('/account/sessions', { method: 'POST', project, body: { email: `flood.${i}@example.com`, password: 'x' } })).status),
+      Array.from(
+        { length: limit },
+        (_, i) => async () => (await send('/account/sessions', { method: 'POST', project, body: { email: `flood.${i}@example.com`, password: 'x' } })).status,
+      ),
       16,
     );
     expect(flood).toEqual(Array(limit).fill(400));
@@ -326,7 +372,10 @@ describe('creating users with an API key', () => {
       expect([400, 429]).toContain(response.status);
       await response.text();
     }
-    await expectLimited(await send('/account/sessions', { method: 'POST', project, ip, body: { email, password: 'password' } }), rateLimits().SIGN_IN_EMAIL_LIMITER);
+    await expectLimited(
+      await send('/account/sessions', { method: 'POST', project, ip, body: { email, password: 'password' } }),
+      rateLimits().SIGN_IN_EMAIL_LIMITER,
+    );
     // POST /v1/users from that IP, with that email: created.
     const created = await sendJson('/users', { method: 'POST', project, ip, body: { email, password: 'password' } });
     expect(created.status, created.text).toBe(201);

@@ -47,7 +47,12 @@ async function call(
   path: string,
   options: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; key?: string | null; cookie?: string; base?: string } = {},
 ): Promise<Exchange> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'cf-connecting-ip': randomIp(), ...options.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-appwrite-project': project.id,
+    'cf-connecting-ip': randomIp(),
+    ...options.headers,
+  };
   if (options.key) headers['x-appwrite-key'] = options.key;
   if (options.cookie) headers.cookie = options.cookie;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -56,7 +61,9 @@ async function call(
   const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, LOG_REQUESTS: 'true' }, ctx);
   await waitOnExecutionContext(ctx);
   const signIn = path === '/account/sessions' && (options.method ?? 'GET') === 'POST';
-  const shownHeaders = [...response.headers].filter(([name]) => !(signIn && response.status === 201 && (name === 'set-cookie' || name === 'x-fallback-cookies')));
+  const shownHeaders = [...response.headers].filter(
+    ([name]) => !(signIn && response.status === 201 && (name === 'set-cookie' || name === 'x-fallback-cookies')),
+  );
   const text = `${shownHeaders.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${await response.clone().text()}`;
   const exchange = { label, status: response.status, requestId: response.headers.get('X-Request-Id'), text, signIn, response };
   exchanges.push(exchange);
@@ -82,7 +89,11 @@ beforeAll(async () => {
   users = [];
   // Through the API, so that the stored hashes are what the Worker writes.
   for (const [i, password] of PASSWORDS.slice(0, 2).entries()) {
-    const { status, text } = await call(`create ${i}`, '/users', { method: 'POST', key: project.key, body: { email: `secret.${i}@example.com`, password, name: `Secret ${i}` } });
+    const { status, text } = await call(`create ${i}`, '/users', {
+      method: 'POST',
+      key: project.key,
+      body: { email: `secret.${i}@example.com`, password, name: `Secret ${i}` },
+    });
     expect(status, text).toBe(201);
     users.push({ id: JSON.parse(text.split('\n\n')[1]!).$id, email: `secret.${i}@example.com`, password });
   }
@@ -91,7 +102,9 @@ beforeAll(async () => {
 describe('storage', () => {
   it('API keys are stored as sha256(secret), sessions as sha256(secret), passwords as argon2id; no plain secret anywhere in D1 or KV', async () => {
     const sessions = [await signInAs('s1', users[0]!), await signInAs('s2', users[0]!), await signInAs('s3', users[1]!)];
-    const keys = (await env.DB.prepare('SELECT secret_hash FROM api_keys WHERE project_id = ?').bind(project.id).all<{ secret_hash: string }>()).results.map((r) => r.secret_hash);
+    const keys = (await env.DB.prepare('SELECT secret_hash FROM api_keys WHERE project_id = ?').bind(project.id).all<{ secret_hash: string }>()).results.map(
+      (r) => r.secret_hash,
+    );
     expect(keys.sort()).toEqual((await Promise.all([project.key, project.readKey, project.writeKey].map(sha256))).sort());
     for (const s of sessions) {
       const row = await env.DB.prepare('SELECT token_hash FROM sessions WHERE id = ?').bind(s.id).first<{ token_hash: string }>();
@@ -100,7 +113,9 @@ describe('storage', () => {
     for (const u of users) expect((await storedUser(u.id))!.password_hash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
 
     // Every value of every table, and every KV key, value and metadata.
-    const tables = (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()).results;
+    const tables = (
+      await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()
+    ).results;
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'sessions', 'api_keys', 'audit_logs', 'projects']));
     let stored = '';
     for (const { name } of tables) {
@@ -155,13 +170,25 @@ describe('responses and logs', () => {
     await call('password as email', '/account/sessions', { method: 'POST', body: { email: u0.password, password: u0.password } });
     await call('key one char off', `/users/${u0.id}`, { key: `${project.key.slice(0, -1)}0` });
     await call('read key writes', `/users/${u0.id}/status`, { method: 'PATCH', key: project.readKey, body: { status: 1 } });
-    await call('tampered secret', '/account', { cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: u0.id, secret: `${ses.secret.slice(0, -1)}0` })))}` });
-    await call('secret of another user', '/account', { cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: u1.id, secret: ses.secret })))}` });
+    await call('tampered secret', '/account', {
+      cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: u0.id, secret: `${ses.secret.slice(0, -1)}0` })))}`,
+    });
+    await call('secret of another user', '/account', {
+      cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: u1.id, secret: ses.secret })))}`,
+    });
     await call('unknown user', '/users/nosuchuser', { key: project.key });
     await call('duplicate', '/users', { method: 'POST', key: project.key, body: { email: u0.email.toUpperCase(), password: u0.password } });
-    await call('invalid password', '/users', { method: 'POST', key: project.key, body: { email: 'x@example.com', password: `${u0.password}${'x'.repeat(40)}` } });
+    await call('invalid password', '/users', {
+      method: 'POST',
+      key: project.key,
+      body: { email: 'x@example.com', password: `${u0.password}${'x'.repeat(40)}` },
+    });
     await call('broken JSON with password', '/users', { method: 'POST', key: project.key, rawBody: `{"email":"y@example.com","password":"${u0.password}"` });
-    await call('too large', '/users', { method: 'POST', key: project.key, rawBody: JSON.stringify({ email: 'z@example.com', password: u0.password, name: 'x'.repeat(140_000) }) });
+    await call('too large', '/users', {
+      method: 'POST',
+      key: project.key,
+      rawBody: JSON.stringify({ email: 'z@example.com', password: u0.password, name: 'x'.repeat(140_000) }),
+    });
     await call('no route', '/nope', { key: project.key });
 
     // Forced server errors: real D1 errors (drizzle wraps them with the SQL and its
@@ -173,7 +200,13 @@ describe('responses and logs', () => {
         return realPrepare.call(env.DB, pattern.test(query) ? query.replace(/"(users|sessions|audit_logs)"/, '"$1_gone"') : query);
       });
     broken(/^insert into "users"/);
-    failures.push(await call('500: create user', '/users', { method: 'POST', key: project.key, body: { email: 'fail.1@example.com', password: PASSWORDS[2], name: 'Fail' } }));
+    failures.push(
+      await call('500: create user', '/users', {
+        method: 'POST',
+        key: project.key,
+        body: { email: 'fail.1@example.com', password: PASSWORDS[2], name: 'Fail' },
+      }),
+    );
     vi.mocked(env.DB.prepare).mockRestore();
     broken(/^insert into "sessions"/);
     failures.push(await call('500: sign in', '/account/sessions', { method: 'POST', body: { email: u1.email, password: u1.password } }));
@@ -192,7 +225,9 @@ describe('responses and logs', () => {
     vi.mocked(env.DB.batch).mockRestore();
     await env.DB.prepare("CREATE TRIGGER secret_abort BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'aborted'); END").run();
     try {
-      failures.push(await call('500: aborted batch', '/users', { method: 'POST', key: project.key, body: { email: 'fail.2@example.com', password: PASSWORDS[2] } }));
+      failures.push(
+        await call('500: aborted batch', '/users', { method: 'POST', key: project.key, body: { email: 'fail.2@example.com', password: PASSWORDS[2] } }),
+      );
     } finally {
       await env.DB.prepare('DROP TRIGGER secret_abort').run();
     }
@@ -200,11 +235,18 @@ describe('responses and logs', () => {
 
     // Sign-outs, at the end (on https: the expired cookies are Secure too).
     await call('delete one via users', `/users/${u0.id}/sessions/${ses2.id}`, { method: 'DELETE', key: project.key, body: {} });
-    const logout = await call('logout https', '/account/sessions/current', { method: 'DELETE', cookie: httpsSession.cookie, body: {}, base: 'https://localhost/v1' });
+    const logout = await call('logout https', '/account/sessions/current', {
+      method: 'DELETE',
+      cookie: httpsSession.cookie,
+      body: {},
+      base: 'https://localhost/v1',
+    });
     await call('delete all via users', `/users/${u0.id}/sessions`, { method: 'DELETE', key: project.key, body: {} });
 
     // What must never appear.
-    const hashes = (await env.DB.prepare('SELECT password_hash FROM users WHERE project_id = ?').bind(project.id).all<{ password_hash: string }>()).results.map((r) => r.password_hash);
+    const hashes = (await env.DB.prepare('SELECT password_hash FROM users WHERE project_id = ?').bind(project.id).all<{ password_hash: string }>()).results.map(
+      (r) => r.password_hash,
+    );
     const sessions = [ses, ses2, httpsSession];
     const needles = [
       ...PASSWORDS,
@@ -230,7 +272,10 @@ describe('responses and logs', () => {
     // Every 500 is logged with its request id (and the 500 body says nothing more).
     for (const f of failures) {
       expect(JSON.parse(f.text.split('\n\n')[1]!)).toEqual({ message: 'Server Error', code: 500, version: expect.any(String) });
-      expect(logs.some((l) => l.includes(f.requestId!) && /error/i.test(l)), `${f.label}: no error log line with its request id`).toBe(true);
+      expect(
+        logs.some((l) => l.includes(f.requestId!) && /error/i.test(l)),
+        `${f.label}: no error log line with its request id`,
+      ).toBe(true);
     }
 
     // Cookies: HttpOnly always, Secure on https, for the session and for its expiry.

@@ -271,7 +271,9 @@ export async function sessionRows(userId: string): Promise<Array<{ id: string; t
 }
 
 export async function count(sql: string, ...values: unknown[]): Promise<number> {
-  return (await env.DB.prepare(sql).bind(...values).first<{ n: number }>())!.n;
+  return (await env.DB.prepare(sql)
+    .bind(...values)
+    .first<{ n: number }>())!.n;
 }
 
 /** SHA-256 hex, computed without src/. */

@@ -110,7 +110,9 @@ describe('preflights', () => {
       const { statements } = await preflight(origin);
       expect(statements).toHaveLength(1);
       const [{ sql, params }] = statements as [Statement];
-      const { meta } = await env.DB.prepare(sql).bind(...params).run();
+      const { meta } = await env.DB.prepare(sql)
+        .bind(...params)
+        .run();
       expect(meta.rows_read, origin).toBeLessThanOrEqual(1);
     }
 

@@ -31,7 +31,12 @@ async function runScheduled(vars: Partial<Env> = {}, scheduledTime = NOW * 1000)
 /** `n` audit entries of the user at `time`, inserted directly. */
 async function insertLogs(project: TestProject, userId: string, time: number, n: number, event = 'users.update.prefs') {
   const statements = Array.from({ length: n }, () =>
-    env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '{}', '--')").bind(project.id, userId, event, time),
+    env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '{}', '--')").bind(
+      project.id,
+      userId,
+      event,
+      time,
+    ),
   );
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
 }
@@ -39,14 +44,9 @@ async function insertLogs(project: TestProject, userId: string, time: number, n:
 /** `n` sessions of the user expiring at `expire`, inserted directly (no KV tokens: KV expires those itself). */
 async function insertSessions(project: TestProject, userId: string, expire: number, n: number, tag: string) {
   const statements = Array.from({ length: n }, (_, i) =>
-    env.DB.prepare("INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES (?, ?, ?, ?, ?, ?, '', '{}', '--')").bind(
-      `${tag}-${i}`,
-      project.id,
-      userId,
-      `${tag}-hash-${i}`,
-      expire,
-      expire - 1000,
-    ),
+    env.DB.prepare(
+      "INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES (?, ?, ?, ?, ?, ?, '', '{}', '--')",
+    ).bind(`${tag}-${i}`, project.id, userId, `${tag}-hash-${i}`, expire, expire - 1000),
   );
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
 }
@@ -101,13 +101,9 @@ describe('the scheduled retention job', () => {
     const hook = await createWebhook(project, ['users.*']);
     const cutoff = NOW - DEFAULT_LOG_RETENTION_DAYS * DAY;
     const event = (id: string, time: number, queued: number | null, settled: number | null, delivery: 'pending' | 'delivered' | 'failed' | null) => [
-      env.DB.prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued, settled) VALUES (?, ?, 'users.create', 'u', ?, '{}', ?, ?)").bind(
-        id,
-        project.id,
-        time,
-        queued,
-        settled,
-      ),
+      env.DB.prepare(
+        "INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued, settled) VALUES (?, ?, 'users.create', 'u', ?, '{}', ?, ?)",
+      ).bind(id, project.id, time, queued, settled),
       ...(delivery === null
         ? []
         : [
@@ -135,7 +131,11 @@ describe('the scheduled retention job', () => {
 
     await runScheduled();
 
-    const ids = (sql: string) => env.DB.prepare(sql).bind(project.id).all<{ id: string }>().then((r) => r.results.map((row) => row.id));
+    const ids = (sql: string) =>
+      env.DB.prepare(sql)
+        .bind(project.id)
+        .all<{ id: string }>()
+        .then((r) => r.results.map((row) => row.id));
     expect(await ids('SELECT id FROM webhook_events WHERE project_id = ? ORDER BY time')).toEqual(['old-pending', 'old-given-up', 'old-unqueued', 'recent']);
     expect(await ids('SELECT event_id AS id FROM webhook_deliveries WHERE project_id = ? ORDER BY created')).toEqual(['old-pending', 'recent']);
     // The stalled-event sweep can still re-send the one the queue gave up on.
@@ -149,7 +149,9 @@ describe('the scheduled retention job', () => {
     const stale = await createWebhookSql({ projectId: project.id, url: 'http://127.0.0.1:9/stale', events: ['users.*'], name: 'stale' }, newSecretKey(), true);
     await env.DB.prepare(stale.sql).run();
     const user = await fastUser(project, { email: 'rotated.key@example.com' });
-    const { id } = (await recordEvent(database(env.DB), { projectId: project.id, userId: user.id, event: 'users.update.name', time: Math.floor(Date.now() / 1000) }))[0]!;
+    const { id } = (
+      await recordEvent(database(env.DB), { projectId: project.id, userId: user.id, event: 'users.update.name', time: Math.floor(Date.now() / 1000) })
+    )[0]!;
     await env.DB.prepare('UPDATE webhook_events SET queued = time WHERE id = ?').bind(id).run();
     expect((await deliver([id])).explicitAcks).toEqual(['m0']);
 
@@ -173,13 +175,25 @@ describe('the scheduled retention job', () => {
     const bounds = { firstBatch: 10, maxBatch: 20, rounds: 3, budgetMs: 60_000 };
     const db = database(env.DB);
     const kept = () => count("SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND event = 'users.update.name'", project.id);
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 12, remaining: 0 }, logs: { deleted: 50, remaining: 25 }, events: { deleted: 0, remaining: 0 } });
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({
+      sessions: { deleted: 12, remaining: 0 },
+      logs: { deleted: 50, remaining: 25 },
+      events: { deleted: 0, remaining: 0 },
+    });
     expect(await logsOf(project)).toBe(25 + 4);
     expect(await sessionsOf(project)).toBe(3);
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 0, remaining: 0 }, logs: { deleted: 25, remaining: 0 }, events: { deleted: 0, remaining: 0 } });
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({
+      sessions: { deleted: 0, remaining: 0 },
+      logs: { deleted: 25, remaining: 0 },
+      events: { deleted: 0, remaining: 0 },
+    });
     expect(await kept()).toBe(4);
     expect(await sessionsOf(project)).toBe(3);
-    expect(await sweepExpired(db, now, 1, bounds)).toEqual({ sessions: { deleted: 0, remaining: 0 }, logs: { deleted: 0, remaining: 0 }, events: { deleted: 0, remaining: 0 } });
+    expect(await sweepExpired(db, now, 1, bounds)).toEqual({
+      sessions: { deleted: 0, remaining: 0 },
+      logs: { deleted: 0, remaining: 0 },
+      events: { deleted: 0, remaining: 0 },
+    });
   });
 
   it('stops starting DELETEs once the run has used its time budget, and says what remains', async () => {
@@ -202,7 +216,9 @@ describe('the scheduled retention job', () => {
     )
       .bind(project.id, user.id, NOW)
       .run();
-    await env.DB.prepare(`INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) SELECT ?1, ?2, 'users.update.prefs', '', ?3 - 1 - i % 1000, '[]', '--' FROM (${rows(30_000)})`)
+    await env.DB.prepare(
+      `INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) SELECT ?1, ?2, 'users.update.prefs', '', ?3 - 1 - i % 1000, '[]', '--' FROM (${rows(30_000)})`,
+    )
       .bind(project.id, user.id, cutoff)
       .run();
     await insertSessions(project, user.id, NOW + 1, 2, 'large-live');
@@ -248,7 +264,9 @@ describe('the scheduled retention job', () => {
     for (const bad of ['0', '-1', '1.5', 'ten', '36501']) {
       await expect(runScheduled({ LOG_RETENTION_DAYS: bad })).rejects.toThrow('scheduled jobs failed: retention');
     }
-    expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])).error)).toEqual(Array(5).fill('Error: LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500'));
+    expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])).error)).toEqual(
+      Array(5).fill('Error: LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500'),
+    );
     expect(await logsOf(project)).toBe(2);
   });
 

@@ -36,7 +36,10 @@ describe('the document', () => {
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of new Set(refs.map((match) => match.slice(8, -1)))) {
-      const target = ref.slice(2).split('/').reduce<any>((node, key) => node?.[key], doc);
+      const target = ref
+        .slice(2)
+        .split('/')
+        .reduce<any>((node, key) => node?.[key], doc);
       expect(target, ref).toBeTypeOf('object');
     }
   });
@@ -54,7 +57,12 @@ describe('the document', () => {
 function bodyFields(operation: Operation) {
   const schema = operation.requestBody?.content['application/json']?.schema;
   const properties: Record<string, Schema> = schema?.properties ?? {};
-  return Object.entries(properties).map(([name, field]) => ({ name, required: schema!.required?.includes(name) ?? false, description: field.description, schema: field }));
+  return Object.entries(properties).map(([name, field]) => ({
+    name,
+    required: schema!.required?.includes(name) ?? false,
+    description: field.description,
+    schema: field,
+  }));
 }
 
 describe.each(endpoints.map((endpoint) => [endpoint.operationId, endpoint] as const))('%s', (_, endpoint) => {

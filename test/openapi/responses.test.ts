@@ -81,7 +81,12 @@ describe('documented responses', () => {
     await expectCall('listUsers', '/users', { project: null }, 400);
     await expectCall('listUsers', '/users', { project, key: null }, 401);
     await expectCall('createUser', '/users', { method: 'POST', project, key: project.readKey, body: { email, password } }, 401);
-    await expectCall('createSession', '/account/sessions', { method: 'POST', project, key: null, headers: { Origin: 'https://evil.example' }, body: { email, password } }, 403);
+    await expectCall(
+      'createSession',
+      '/account/sessions',
+      { method: 'POST', project, key: null, headers: { Origin: 'https://evil.example' }, body: { email, password } },
+      403,
+    );
     await expectCall('listUsers', '/users?limit=101', { project }, 400);
     await expectCall('updateUserPrefs', `/users/${userId}/prefs`, { method: 'PATCH', project, body: { prefs: [] } }, 400);
     await expectCall('getUser', '/users/unknown', { project }, 404);
@@ -95,8 +100,28 @@ describe('documented responses', () => {
     const routes: Array<[string, string, Record<string, unknown>]> = [
       ['createBcryptUser', 'bcrypt', { password: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a' }],
       ['createArgon2User', 'argon2', { password: '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4' }],
-      ['createScryptUser', 'scrypt', { password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', passwordSalt: 'sälz$,=', passwordCpu: 2, passwordMemory: 1, passwordParallel: 1, passwordLength: 32 }],
-      ['createScryptModifiedUser', 'scrypt-modified', { password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==', passwordSalt: '42xEC+ixf3L2lw==', passwordSaltSeparator: 'Bw==', passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==' }],
+      [
+        'createScryptUser',
+        'scrypt',
+        {
+          password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
+          passwordSalt: 'sälz$,=',
+          passwordCpu: 2,
+          passwordMemory: 1,
+          passwordParallel: 1,
+          passwordLength: 32,
+        },
+      ],
+      [
+        'createScryptModifiedUser',
+        'scrypt-modified',
+        {
+          password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+          passwordSalt: '42xEC+ixf3L2lw==',
+          passwordSaltSeparator: 'Bw==',
+          passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+        },
+      ],
       ['createShaUser', 'sha', { password: 'ab'.repeat(32), passwordVersion: 'sha256' }],
       ['createMd5User', 'md5', { password: md5 }],
       ['createPhpassUser', 'phpass', { password: '$P$B12345678L6Lpt4BxNotVIMILOa9u81' }],

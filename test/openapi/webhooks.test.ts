@@ -13,7 +13,10 @@ const doc = (await fetchDocument()) as Awaited<ReturnType<typeof fetchDocument>>
 describe('the webhooks section', () => {
   it('describes each event with the Standard Webhooks headers', () => {
     for (const [event, { post }] of Object.entries(doc.webhooks)) {
-      expect(post.parameters.map((p: Schema) => p.name), event).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'X-Appwrite-Webhook-Event', 'X-Appwrite-Webhook-Project-Id']);
+      expect(
+        post.parameters.map((p: Schema) => p.name),
+        event,
+      ).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'X-Appwrite-Webhook-Event', 'X-Appwrite-Webhook-Project-Id']);
       expect(post.requestBody.content['application/json'].schema.$ref, event).toMatch(/^#\/components\/schemas\/Webhook/);
     }
   });

@@ -23,7 +23,12 @@ describe('D1', () => {
   it('refuses a statement with more than 100 bound parameters, allows 100', async () => {
     const db = guardD1(env.DB, newBudget());
     const sql = (n: number) => `SELECT ${Array.from({ length: n }, () => '?').join(', ')}`;
-    expect(await db.prepare(sql(100)).bind(...Array.from({ length: 100 }, (_, i) => i)).raw()).toHaveLength(1);
+    expect(
+      await db
+        .prepare(sql(100))
+        .bind(...Array.from({ length: 100 }, (_, i) => i))
+        .raw(),
+    ).toHaveLength(1);
     await refused(() => db.prepare(sql(101)).bind(...Array.from({ length: 101 }, (_, i) => i)), /101 bound parameters/);
   });
 

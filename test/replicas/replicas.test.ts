@@ -33,7 +33,11 @@ async function via(path: string, options: ViaOptions = {}): Promise<Response> {
   if (key) headers['x-appwrite-key'] = key;
   if (options.session) headers.cookie = `a_session_${options.session.projectId}=${options.session.cookieValue}`;
   if (options.bookmark) headers['x-d1-bookmark'] = options.bookmark;
-  const request = new Request(BASE + path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const request = new Request(BASE + path, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const ctx = createExecutionContext();
   const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, DB: replica.binding(), METER_ROWS_READ: 'true' }, ctx);
   await waitOnExecutionContext(ctx);

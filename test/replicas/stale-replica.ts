@@ -36,7 +36,9 @@ export class StaleReplica {
   /** Copies every table of the primary into the replica; the search index is rebuilt from the copied users. */
   async snapshot(): Promise<void> {
     const tables = await this.primary
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'users_fts%' AND name != 'd1_migrations'")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'users_fts%' AND name != 'd1_migrations'",
+      )
       .all<{ name: string }>();
     const statements: D1PreparedStatement[] = [this.replica.prepare('PRAGMA defer_foreign_keys = on')];
     for (const { name } of tables.results) statements.push(this.replica.prepare(`DELETE FROM "${name}"`));

@@ -6,18 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OFFLINE } from '../../src/domain/hash-admission.ts';
 import { hashPassword } from '../../src/domain/passwords.ts';
 import { createProject, expectError, expectJson, type TestProject } from '../helpers.ts';
-import {
-  BLOCKED,
-  emailOf,
-  GUEST_ACCOUNT,
-  INVALID_CREDENTIALS,
-  insertUser,
-  send,
-  sha256,
-  signIn,
-  storedSessions,
-  type Session,
-} from './support.ts';
+import { BLOCKED, emailOf, GUEST_ACCOUNT, INVALID_CREDENTIALS, insertUser, send, sha256, signIn, storedSessions, type Session } from './support.ts';
 
 const setStatus = (project: TestProject, userId: string, status: unknown) =>
   send(`/users/${userId}/status`, { method: 'PATCH', project, key: project.key, body: { status } });

@@ -40,7 +40,9 @@ it('keeps every session and log entry readable, and bounds the user from the nex
   await db.prepare(key.sql).run();
   const hash = await hashPassword('password', OFFLINE, { m: 64, t: 1, p: 1 });
   await db
-    .prepare("INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration) VALUES (1, ?, ?, 'legacy@example.com', 'legacy@example.com', ?, 1700000000)")
+    .prepare(
+      "INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration) VALUES (1, ?, ?, 'legacy@example.com', 'legacy@example.com', ?, 1700000000)",
+    )
     .bind(USER, PROJECT, hash)
     .run();
   // 12 live sessions (more than MAX_SESSIONS: none was capped then), the first the newest, with their KV tokens.
@@ -54,17 +56,26 @@ it('keeps every session and log entry readable, and bounds the user from the nex
   await db.batch(
     sessions.map((s) =>
       db
-        .prepare("INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES (?, ?, ?, ?, ?, ?, '192.0.2.1', ?, 'us')")
+        .prepare(
+          "INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES (?, ?, ?, ?, ?, ?, '192.0.2.1', ?, 'us')",
+        )
         .bind(s.id, PROJECT, USER, s.hash, start + 3600, s.created, LEGACY_DEVICE),
     ),
   );
   for (const s of sessions) {
-    await env.SESSIONS.put(`session:${s.hash}`, JSON.stringify({ sessionId: s.id, userId: USER, projectId: PROJECT, expire: start + 3600 }), { expiration: start + 3600 });
+    await env.SESSIONS.put(`session:${s.hash}`, JSON.stringify({ sessionId: s.id, userId: USER, projectId: PROJECT, expire: start + 3600 }), {
+      expiration: start + 3600,
+    });
   }
   // 40 sign-ins and 3 changes in the log, older than the sessions.
   const log = (event: string, time: number) =>
-    db.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '192.0.2.1', ?, ?, 'us')").bind(PROJECT, USER, event, time, LEGACY_DEVICE);
-  await db.batch([...Array.from({ length: 3 }, (_, i) => log('users.update.name', start - 10_000 - i)), ...Array.from({ length: 40 }, (_, i) => log('account.sessions.create', start - 1000 - i))]);
+    db
+      .prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '192.0.2.1', ?, ?, 'us')")
+      .bind(PROJECT, USER, event, time, LEGACY_DEVICE);
+  await db.batch([
+    ...Array.from({ length: 3 }, (_, i) => log('users.update.name', start - 10_000 - i)),
+    ...Array.from({ length: 40 }, (_, i) => log('account.sessions.create', start - 1000 - i)),
+  ]);
 
   await applyD1Migrations(db, env.TEST_MIGRATIONS);
 
@@ -78,7 +89,13 @@ it('keeps every session and log entry readable, and bounds the user from the nex
   expect(listed.body.map((s: any) => s.$id)).toEqual(sessions.map((s) => s.id));
   const logs = await send(`/users/${USER}/logs?limit=100`, { key: key.secret });
   expect(logs.body).toHaveLength(43);
-  expect(logs.body[0]).toEqual({ event: 'account.sessions.create', ip: '192.0.2.1', time: start - 1000, ...CHROME_DEVICE, geo: { isoCode: 'us', country: 'United States' } });
+  expect(logs.body[0]).toEqual({
+    event: 'account.sessions.create',
+    ip: '192.0.2.1',
+    time: start - 1000,
+    ...CHROME_DEVICE,
+    geo: { isoCode: 'us', country: 'United States' },
+  });
 
   // The next sign-in ends all but the newest 9 old sessions; the log keeps 20 sign-ins, and the changes.
   const signedIn = await send('/account/sessions', { method: 'POST', body: { email: 'legacy@example.com', password: 'password' }, ua: IPHONE_UA });
@@ -90,7 +107,9 @@ it('keeps every session and log entry readable, and bounds the user from the nex
   expect(after.body.map((s: any) => s.$id)).toEqual([signedIn.body.$id, ...sessions.slice(0, 9).map((s) => s.id)]);
   expect(after.body[0]).toMatchObject({ OS: { name: 'iOS' }, device: 1 });
   const events = (await send(`/users/${USER}/logs?limit=100`, { key: key.secret })).body.map((l: any) => l.event);
-  const counts = Object.fromEntries(['account.sessions.create', 'account.sessions.delete', 'users.update.name'].map((e) => [e, events.filter((x: string) => x === e).length]));
+  const counts = Object.fromEntries(
+    ['account.sessions.create', 'account.sessions.delete', 'users.update.name'].map((e) => [e, events.filter((x: string) => x === e).length]),
+  );
   expect(counts).toEqual({ 'account.sessions.create': SIGN_IN_ENTRIES_KEPT, 'account.sessions.delete': 3, 'users.update.name': 3 });
 
   // The other routes that touch sessions and logs.

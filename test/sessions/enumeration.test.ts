@@ -30,7 +30,11 @@ async function attempt(project: TestProject, email: string, password: string) {
   const argon2id = argon2idCount();
   const request = new Request(`${BASE}/account/sessions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'cf-connecting-ip': `10.9.${log.length}.${Math.floor(Math.random() * 250)}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-appwrite-project': project.id,
+      'cf-connecting-ip': `10.9.${log.length}.${Math.floor(Math.random() * 250)}`,
+    },
     body: JSON.stringify({ email, password }),
   });
   const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, DB: recordingDb(log) }, ctx);

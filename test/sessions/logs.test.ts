@@ -4,20 +4,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createProject, expectError, expectJson, type TestProject } from '../helpers.ts';
-import {
-  CHROME_DEVICE,
-  CHROME_UA,
-  emailOf,
-  IPHONE_UA,
-  insertUser,
-  now,
-  send,
-  signIn,
-  storedLogCount,
-  storedLogs,
-  UNKNOWN_GEO,
-  US,
-} from './support.ts';
+import { CHROME_DEVICE, CHROME_UA, emailOf, IPHONE_UA, insertUser, now, send, signIn, storedLogCount, storedLogs, UNKNOWN_GEO, US } from './support.ts';
 
 const LOG_KEYS = ['event', 'ip', 'time', 'OS', 'client', 'device', 'brand', 'model', 'geo'];
 const LIMIT = 'Invalid limit: Value must be in range between 1 and 100';
@@ -42,15 +29,22 @@ describe('the events of a user’s life', () => {
     );
     const userId: string = user.$id;
     // Later sign-ins need not pay for the real hash: swap in a cheap one of the same password.
-    await env.DB.prepare('UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = ?) WHERE id = ?').bind(await insertUser(project), userId).run();
-    const phone = await signIn(project, 'audited@example.com', 'password', { cf: { country: 'US' }, headers: { 'CF-Connecting-IP': '192.0.2.2', 'User-Agent': IPHONE_UA } });
+    await env.DB.prepare('UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = ?) WHERE id = ?')
+      .bind(await insertUser(project), userId)
+      .run();
+    const phone = await signIn(project, 'audited@example.com', 'password', {
+      cf: { country: 'US' },
+      headers: { 'CF-Connecting-IP': '192.0.2.2', 'User-Agent': IPHONE_UA },
+    });
     await expectError(
       send('/account/sessions', { method: 'POST', project, body: { email: 'audited@example.com', password: 'wrong-password' }, ...from('192.0.2.3') }),
       401,
       'Invalid credentials',
     );
     const desktop = await signIn(project, 'AUDITED@example.com', 'password', from('192.0.2.4', 'US'));
-    await expectJson(send(`/users/${userId}/prefs`, { method: 'PATCH', project, key: project.key, body: { prefs: { theme: 'dark' } }, ...from('192.0.2.5', 'FR') }));
+    await expectJson(
+      send(`/users/${userId}/prefs`, { method: 'PATCH', project, key: project.key, body: { prefs: { theme: 'dark' } }, ...from('192.0.2.5', 'FR') }),
+    );
     await expectJson(send(`/users/${userId}/status`, { method: 'PATCH', project, key: project.key, body: { status: 1 }, ...from('192.0.2.6') }));
     await expectJson(send(`/users/${userId}/sessions/${phone.id}`, { method: 'DELETE', project, key: project.key, body: {}, ...from('192.0.2.7', 'US') }));
     const logout = await send('/account/sessions/current', { method: 'DELETE', project, session: desktop, body: {}, ...from('192.0.2.8', 'US') });
@@ -75,12 +69,28 @@ describe('the events of a user’s life', () => {
       { event: 'users.update.prefs', ip: '192.0.2.5', ...CHROME_DEVICE, geo: { isoCode: 'fr', country: 'France' } },
       { event: 'account.sessions.create', ip: '192.0.2.4', ...CHROME_DEVICE, geo: US },
       { event: 'account.sessions.failed', ip: '192.0.2.3', ...CHROME_DEVICE, geo: UNKNOWN_GEO },
-      { event: 'account.sessions.create', ip: '192.0.2.2', OS: expect.objectContaining({ name: 'iOS' }), client: expect.objectContaining({ name: 'Mobile Safari' }), device: 1, brand: 'AP', model: 'iPhone', geo: US },
+      {
+        event: 'account.sessions.create',
+        ip: '192.0.2.2',
+        OS: expect.objectContaining({ name: 'iOS' }),
+        client: expect.objectContaining({ name: 'Mobile Safari' }),
+        device: 1,
+        brand: 'AP',
+        model: 'iPhone',
+        geo: US,
+      },
       { event: 'users.create', ip: '192.0.2.1', ...CHROME_DEVICE, geo: { isoCode: 'de', country: 'Germany' } },
     ]);
 
     // Country names follow X-Appwrite-Locale; the reading request's own actor data does not matter.
-    const de = await expectJson<any[]>(send(`/users/${userId}/logs`, { project, key: project.key, headers: { 'x-appwrite-locale': 'de', 'CF-Connecting-IP': '198.51.100.99' }, cf: { country: 'JP' } }));
+    const de = await expectJson<any[]>(
+      send(`/users/${userId}/logs`, {
+        project,
+        key: project.key,
+        headers: { 'x-appwrite-locale': 'de', 'CF-Connecting-IP': '198.51.100.99' },
+        cf: { country: 'JP' },
+      }),
+    );
     expect(de.map((e) => e.geo)).toEqual([
       { isoCode: 'us', country: 'Vereinigte Staaten' },
       { isoCode: 'us', country: 'Vereinigte Staaten' },
@@ -98,7 +108,11 @@ describe('the events of a user’s life', () => {
     const project = await createProject();
     const userId = await insertUser(project);
     const before = await storedLogCount();
-    await expectError(send('/account/sessions', { method: 'POST', project, body: { email: 'unknown@example.com', password: 'password' } }), 401, 'Invalid credentials');
+    await expectError(
+      send('/account/sessions', { method: 'POST', project, body: { email: 'unknown@example.com', password: 'password' } }),
+      401,
+      'Invalid credentials',
+    );
     expect(await storedLogCount()).toBe(before);
     expect(await logs(project, userId)).toEqual([]);
   });
@@ -126,7 +140,15 @@ describe('paging', () => {
     const project = await createProject();
     const userId = await insertUser(project);
     for (let i = 0; i < count; i++) {
-      await expectJson(send(`/users/${userId}/prefs`, { method: 'PATCH', project, key: project.key, body: { prefs: { n: i } }, headers: { 'CF-Connecting-IP': `192.0.2.${i}` } }));
+      await expectJson(
+        send(`/users/${userId}/prefs`, {
+          method: 'PATCH',
+          project,
+          key: project.key,
+          body: { prefs: { n: i } },
+          headers: { 'CF-Connecting-IP': `192.0.2.${i}` },
+        }),
+      );
     }
     // Newest first: the expected order of IPs.
     const ips = Array.from({ length: count }, (_, i) => `192.0.2.${count - 1 - i}`);
@@ -166,7 +188,11 @@ describe('paging', () => {
     const { project, userId } = await userWithEntries(1);
     await expectError(send('/users/nosuchuser/logs', { project, key: project.key }), 404, 'User not found');
     await expectError(send(`/users/${userId}/logs`, { project }), 401, 'Guest (role: guest) missing scope (users.read)');
-    await expectError(send(`/users/${userId}/logs`, { project, key: project.writeKey }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.read)`);
+    await expectError(
+      send(`/users/${userId}/logs`, { project, key: project.writeKey }),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.read)`,
+    );
   });
 });
 

@@ -57,11 +57,20 @@ describe('listing the sessions of a user with 1,200 of them', { timeout: 30_000 
 
 describe('ending 1,200 sessions in one request', { timeout: 30_000 }, () => {
   it.each([
-    ['DELETE /v1/users/{userId}/sessions', (p: TestProject, id: string) => send(`/users/${id}/sessions`, { method: 'DELETE', project: p, key: p.writeKey, body: {} })],
+    [
+      'DELETE /v1/users/{userId}/sessions',
+      (p: TestProject, id: string) => send(`/users/${id}/sessions`, { method: 'DELETE', project: p, key: p.writeKey, body: {} }),
+    ],
     ['blocking the user', (p: TestProject, id: string) => send(`/users/${id}/status`, { method: 'PATCH', project: p, key: p.writeKey, body: { status: 2 } })],
-    ['a password change', (p: TestProject, id: string) => send(`/users/${id}/password`, { method: 'PATCH', project: p, key: p.writeKey, body: { password: 'new-password' } })],
+    [
+      'a password change',
+      (p: TestProject, id: string) => send(`/users/${id}/password`, { method: 'PATCH', project: p, key: p.writeKey, body: { password: 'new-password' } }),
+    ],
     ['deleting the user', (p: TestProject, id: string) => send(`/users/${id}`, { method: 'DELETE', project: p, key: p.writeKey, body: {} })],
-    ['a sign-in (MAX_SESSIONS ends all but the newest 9 and itself)', async (p: TestProject, id: string) => send('/account/sessions', { method: 'POST', project: p, body: { email: await emailOf(id), password: 'password' } })],
+    [
+      'a sign-in (MAX_SESSIONS ends all but the newest 9 and itself)',
+      async (p: TestProject, id: string) => send('/account/sessions', { method: 'POST', project: p, body: { email: await emailOf(id), password: 'password' } }),
+    ],
   ])('%s makes at most 500 KV deletes; every token is refused, those left in KV too', async (_, end) => {
     const { project, userId, sessions } = await userWithManySessions();
     const kv = countKvOperations();
@@ -73,7 +82,12 @@ describe('ending 1,200 sessions in one request', { timeout: 30_000 }, () => {
 
     // A sign-in keeps the newest 9 of them besides its own.
     const kept = response.status === 201 ? sessions.slice(0, 9) : [];
-    expect((await storedSessions(userId)).filter((s) => sessions.some((t) => t.id === s.id)).map((s) => s.id).sort()).toEqual(kept.map((s) => s.id).sort());
+    expect(
+      (await storedSessions(userId))
+        .filter((s) => sessions.some((t) => t.id === s.id))
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(kept.map((s) => s.id).sort());
     const stale = (await leftInKv(sessions)).filter((s) => !kept.includes(s));
     expect(stale).toHaveLength(MANY - kept.length - 500);
     // A sample of the stale entries, the newest and oldest included: none authenticates.

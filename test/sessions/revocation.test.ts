@@ -45,7 +45,9 @@ async function expectAlive(project: TestProject, session: Session) {
 describe('DELETE /v1/account/sessions/current', () => {
   it('answers 204 with no body, expires both cookies, sends X-Fallback-Cookies: [] and ends the session at once', async () => {
     const project = await createProject();
-    const { sessions: [session, other] } = await userWithSessions(project, 2);
+    const {
+      sessions: [session, other],
+    } = await userWithSessions(project, 2);
     const response = await send('/account/sessions/current', { method: 'DELETE', project, session: session!, body: {} });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
@@ -80,7 +82,9 @@ describe('DELETE /v1/account/sessions/current', () => {
 
   it('a second delete with the ended token is 401', async () => {
     const project = await createProject();
-    const { sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     expect((await send('/account/sessions/current', { method: 'DELETE', project, session: session! })).status).toBe(204);
     await expectError(send('/account/sessions/current', { method: 'DELETE', project, session: session! }), 401, GUEST_ACCOUNT);
     await expectError(send(`/account/sessions/${session!.id}`, { method: 'DELETE', project, session: session! }), 401, GUEST_ACCOUNT);
@@ -96,7 +100,10 @@ describe('DELETE /v1/account/sessions/current', () => {
 describe('DELETE /v1/account/sessions/{sessionId}', () => {
   it('ends another of one’s own sessions and leaves the current one working, cookies untouched', async () => {
     const project = await createProject();
-    const { userId, sessions: [current, other] } = await userWithSessions(project, 2);
+    const {
+      userId,
+      sessions: [current, other],
+    } = await userWithSessions(project, 2);
     const response = await send(`/account/sessions/${other!.id}`, { method: 'DELETE', project, session: current!, body: {} });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
@@ -109,7 +116,9 @@ describe('DELETE /v1/account/sessions/{sessionId}', () => {
 
   it('naming the session in use by its id ends it like `current`, expiring the cookies', async () => {
     const project = await createProject();
-    const { sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     const response = await send(`/account/sessions/${session!.id}`, { method: 'DELETE', project, session: session! });
     expect(response.status).toBe(204);
     expect(response.headers.get('X-Fallback-Cookies')).toBe('[]');
@@ -119,7 +128,10 @@ describe('DELETE /v1/account/sessions/{sessionId}', () => {
 
   it('an unknown session id is 404 Session not found, and the current session goes on', async () => {
     const project = await createProject();
-    const { userId, sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      userId,
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     await expectError(send('/account/sessions/nosuchsession', { method: 'DELETE', project, session: session! }), 404, 'Session not found');
     await expectAlive(project, session!);
     expect(await storedSessions(userId)).toHaveLength(1);
@@ -127,8 +139,13 @@ describe('DELETE /v1/account/sessions/{sessionId}', () => {
 
   it('cannot end another user’s session: 404, and that session goes on', async () => {
     const project = await createProject();
-    const { sessions: [mine] } = await userWithSessions(project, 1);
-    const { userId: victimId, sessions: [theirs] } = await userWithSessions(project, 1);
+    const {
+      sessions: [mine],
+    } = await userWithSessions(project, 1);
+    const {
+      userId: victimId,
+      sessions: [theirs],
+    } = await userWithSessions(project, 1);
     await expectError(send(`/account/sessions/${theirs!.id}`, { method: 'DELETE', project, session: mine! }), 404, 'Session not found');
     await expectAlive(project, theirs!);
     await expectAlive(project, mine!);
@@ -181,7 +198,9 @@ describe('DELETE /v1/users/{userId}/sessions', () => {
   it('answers 200 {"result":"success"} and ends every session of the user at once (D1 rows and KV entries gone)', async () => {
     const project = await createProject();
     const { userId, sessions } = await userWithSessions(project, 3);
-    const { sessions: [bystander] } = await userWithSessions(project, 1);
+    const {
+      sessions: [bystander],
+    } = await userWithSessions(project, 1);
     const response = await send(`/users/${userId}/sessions`, { method: 'DELETE', project, key: project.writeKey, body: {} });
     expect(await expectJson(response)).toEqual({ result: 'success' });
     expect(setCookies(response)).toEqual([]);
@@ -199,7 +218,10 @@ describe('DELETE /v1/users/{userId}/sessions', () => {
 
   it('is 404 for an unknown user; needs users.write', async () => {
     const project = await createProject();
-    const { userId, sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      userId,
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     await expectError(send('/users/nosuchuser/sessions', { method: 'DELETE', project, key: project.key, body: {} }), 404, 'User not found');
     await expectError(send(`/users/${userId}/sessions`, { method: 'DELETE', project, key: project.readKey, body: {} }), 401, app(project.id, 'users.write'));
     await expectError(send(`/users/${userId}/sessions`, { method: 'DELETE', project, body: {} }), 401, guest('users.write'));
@@ -211,7 +233,10 @@ describe('DELETE /v1/users/{userId}/sessions', () => {
   it('cannot reach a user of another project', async () => {
     const project = await createProject();
     const other = await createProject();
-    const { userId, sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      userId,
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     await expectError(send(`/users/${userId}/sessions`, { method: 'DELETE', project: other, key: other.key }), 404, 'User not found');
     await expectAlive(project, session!);
   });
@@ -220,7 +245,10 @@ describe('DELETE /v1/users/{userId}/sessions', () => {
 describe('DELETE /v1/users/{userId}/sessions/{sessionId}', () => {
   it('answers 200 success and ends only that session', async () => {
     const project = await createProject();
-    const { userId, sessions: [kept, ended] } = await userWithSessions(project, 2);
+    const {
+      userId,
+      sessions: [kept, ended],
+    } = await userWithSessions(project, 2);
     const response = await send(`/users/${userId}/sessions/${ended!.id}`, { method: 'DELETE', project, key: project.key, body: {} });
     expect(await expectJson(response)).toEqual({ result: 'success' });
     await expectEnded(project, ended!);
@@ -230,7 +258,10 @@ describe('DELETE /v1/users/{userId}/sessions/{sessionId}', () => {
 
   it('is 200 success for an unknown session id, ending nothing', async () => {
     const project = await createProject();
-    const { userId, sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      userId,
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     expect(await expectJson(send(`/users/${userId}/sessions/nosuchsession`, { method: 'DELETE', project, key: project.key }))).toEqual({ result: 'success' });
     await expectAlive(project, session!);
   });
@@ -238,16 +269,25 @@ describe('DELETE /v1/users/{userId}/sessions/{sessionId}', () => {
   it('does not end another user’s session named under this user', async () => {
     const project = await createProject();
     const userId = await insertUser(project);
-    const { sessions: [theirs] } = await userWithSessions(project, 1);
+    const {
+      sessions: [theirs],
+    } = await userWithSessions(project, 1);
     expect(await expectJson(send(`/users/${userId}/sessions/${theirs!.id}`, { method: 'DELETE', project, key: project.key }))).toEqual({ result: 'success' });
     await expectAlive(project, theirs!);
   });
 
   it('is 404 for an unknown user; a read key cannot delete', async () => {
     const project = await createProject();
-    const { userId, sessions: [session] } = await userWithSessions(project, 1);
+    const {
+      userId,
+      sessions: [session],
+    } = await userWithSessions(project, 1);
     await expectError(send(`/users/nosuchuser/sessions/${session!.id}`, { method: 'DELETE', project, key: project.key }), 404, 'User not found');
-    await expectError(send(`/users/${userId}/sessions/${session!.id}`, { method: 'DELETE', project, key: project.readKey }), 401, app(project.id, 'users.write'));
+    await expectError(
+      send(`/users/${userId}/sessions/${session!.id}`, { method: 'DELETE', project, key: project.readKey }),
+      401,
+      app(project.id, 'users.write'),
+    );
     await expectError(send(`/users/${userId}/sessions/${session!.id}`, { method: 'DELETE', project }), 401, guest('users.write'));
     await expectAlive(project, session!);
     // None of the refused requests left a trace in the user's log but the sign-in.

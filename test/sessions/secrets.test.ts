@@ -5,18 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createProject, expectJson } from '../helpers.ts';
-import {
-  dumpDatabase,
-  dumpKv,
-  emailOf,
-  insertUser,
-  send,
-  sha256,
-  signIn,
-  storedSessions,
-  type SendOptions,
-  type Session,
-} from './support.ts';
+import { dumpDatabase, dumpKv, emailOf, insertUser, send, sha256, signIn, storedSessions, type SendOptions, type Session } from './support.ts';
 
 describe('session storage', () => {
   it('D1 holds sha256(secret) as token_hash; KV maps session:<hash> to {sessionId, userId, projectId, expire}, expiring with the session', async () => {
@@ -71,7 +60,10 @@ describe('no response leaks a secret', () => {
     // The user signs in with a cheap hash (fast); one more user is created through the API
     // so that the create response is scanned too.
     const userId = await insertUser(project, { email: 'leak@example.com', password });
-    await expectJson(record('create user', '/users', { method: 'POST', project, key: project.key, body: { email: 'created@example.com', password, name: 'Leak Test' } }), 201);
+    await expectJson(
+      record('create user', '/users', { method: 'POST', project, key: project.key, body: { email: 'created@example.com', password, name: 'Leak Test' } }),
+      201,
+    );
     const signInOnce = async (label: string, extra: SendOptions = {}) => {
       const response = await record(label, '/account/sessions', { method: 'POST', project, body: { email: 'leak@example.com', password }, ...extra }, true);
       expect(response.status).toBe(201);
@@ -90,7 +82,10 @@ describe('no response leaks a secret', () => {
     await record('account', '/account', { project, session: first });
     await record('account via fallback', '/account', { project, headers: fallback });
     await record('account sessions', '/account/sessions', { project, session: first, headers: { Origin: origin } });
-    await record('account tampered', '/account', { project, headers: { cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: userId, secret: first.secret.slice(1) })))}` } });
+    await record('account tampered', '/account', {
+      project,
+      headers: { cookie: `a_session_${project.id}=${encodeURIComponent(btoa(JSON.stringify({ id: userId, secret: first.secret.slice(1) })))}` },
+    });
     await record('get user', `/users/${userId}`, { project, key: project.readKey });
     await record('list users', '/users?search=leak', { project, key: project.readKey });
     await record('user sessions', `/users/${userId}/sessions`, { project, key: project.key });

@@ -15,7 +15,9 @@ import { CHROME_UA, GUEST_ACCOUNT, credentialsValue, emailOf, insertSessions, in
 const MAX = 10;
 
 const liveSessionIds = async (userId: string) =>
-  (await env.DB.prepare('SELECT id FROM sessions WHERE user_id = ? AND expire > ? ORDER BY created DESC, id DESC').bind(userId, now()).all<{ id: string }>()).results.map((r) => r.id);
+  (
+    await env.DB.prepare('SELECT id FROM sessions WHERE user_id = ? AND expire > ? ORDER BY created DESC, id DESC').bind(userId, now()).all<{ id: string }>()
+  ).results.map((r) => r.id);
 
 async function expectRefused(project: TestProject, sessions: InsertedSession[]) {
   for (const session of sessions) await expectError(send('/account', { project, session }), 401, GUEST_ACCOUNT);
@@ -28,7 +30,12 @@ describe('the log of a user who signs in often', () => {
     const email = await emailOf(userId);
     const t = now() - 100_000;
     const entry = (event: string, time: number) =>
-      env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '[]', '--')").bind(project.id, userId, event, time);
+      env.DB.prepare("INSERT INTO audit_logs (project_id, user_id, event, ip, time, device, country) VALUES (?, ?, ?, '', ?, '[]', '--')").bind(
+        project.id,
+        userId,
+        event,
+        time,
+      );
     // Changes first (the oldest entries), then 60 sign-ins, endings and failures in turn.
     await env.DB.batch(['users.create', 'users.update.name', 'users.update.password'].map((event, i) => entry(event, t + i)));
     const kinds = ['account.sessions.create', 'account.sessions.delete', 'account.sessions.failed'];
@@ -37,8 +44,17 @@ describe('the log of a user who signs in often', () => {
     expect((await send('/account/sessions', { method: 'POST', project, body: { email, password: 'wrong-password' } })).status).toBe(401);
 
     const logs = await expectJson<any[]>(send(`/users/${userId}/logs?limit=100`, { project, key: project.readKey }));
-    const counts = Object.fromEntries([...kinds, 'users.create', 'users.update.name', 'users.update.password'].map((e) => [e, logs.filter((l) => l.event === e).length]));
-    expect(counts).toEqual({ 'account.sessions.create': SIGN_IN_ENTRIES_KEPT, 'account.sessions.delete': SIGN_IN_ENTRIES_KEPT, 'account.sessions.failed': SIGN_IN_ENTRIES_KEPT, 'users.create': 1, 'users.update.name': 1, 'users.update.password': 1 });
+    const counts = Object.fromEntries(
+      [...kinds, 'users.create', 'users.update.name', 'users.update.password'].map((e) => [e, logs.filter((l) => l.event === e).length]),
+    );
+    expect(counts).toEqual({
+      'account.sessions.create': SIGN_IN_ENTRIES_KEPT,
+      'account.sessions.delete': SIGN_IN_ENTRIES_KEPT,
+      'account.sessions.failed': SIGN_IN_ENTRIES_KEPT,
+      'users.create': 1,
+      'users.update.name': 1,
+      'users.update.password': 1,
+    });
     expect(SIGN_IN_ENTRIES_KEPT).toBe(20);
     // The newest of each kind stayed: today's sign-in and failure lead the log.
     expect(logs.slice(0, 2).map((l) => l.event)).toEqual(['account.sessions.failed', 'account.sessions.create']);
@@ -75,7 +91,9 @@ describe('MAX_SESSIONS', () => {
     const listed = await expectJson<any[]>(send(`/users/${userId}/sessions`, { project, key: project.readKey }));
     expect(listed.map((s) => s.$id).sort()).toEqual(kept);
     // The 1.x dialect sees the same ten: the ended one is gone from its list and its total.
-    const listed1x = await expectJson<{ total: number; sessions: any[] }>(send(`/users/${userId}/sessions`, { project, key: project.readKey, headers: { 'x-appwrite-response-format': '1.6.0' } }));
+    const listed1x = await expectJson<{ total: number; sessions: any[] }>(
+      send(`/users/${userId}/sessions`, { project, key: project.readKey, headers: { 'x-appwrite-response-format': '1.6.0' } }),
+    );
     expect(listed1x.total).toBe(MAX);
     expect(listed1x.sessions.map((s) => s.$id).sort()).toEqual(kept);
 
@@ -85,10 +103,12 @@ describe('MAX_SESSIONS', () => {
     // The ending carries the request that caused it, like every entry.
     expect(logs[0]).toMatchObject({ OS: { name: 'Windows' }, client: { name: 'Chrome' }, device: 0 });
     const events = (await storedEvents(project)).map((e) => [e.event, e.data]);
-    expect(events).toEqual(expect.arrayContaining([
-      ['account.sessions.create', { $id: fresh.id }],
-      ['account.sessions.delete', { $id: oldest.id }],
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        ['account.sessions.create', { $id: fresh.id }],
+        ['account.sessions.delete', { $id: oldest.id }],
+      ]),
+    );
     expect(events).toHaveLength(2);
   });
 
@@ -96,7 +116,9 @@ describe('MAX_SESSIONS', () => {
     const project = await createProject();
     const userId = await insertUser(project);
     const existing = await insertSessions(project, userId, MAX - 1);
-    await env.DB.prepare("INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES ('expired', ?, ?, 'expired-hash', ?, ?, '', '{}', '--')")
+    await env.DB.prepare(
+      "INSERT INTO sessions (id, project_id, user_id, token_hash, expire, created, ip, device, country) VALUES ('expired', ?, ?, 'expired-hash', ?, ?, '', '{}', '--')",
+    )
       .bind(project.id, userId, now() - 10, now() - 100)
       .run();
     const fresh = await signIn(project, await emailOf(userId));
@@ -117,14 +139,18 @@ describe('MAX_SESSIONS', () => {
     expect(live).toEqual(expect.arrayContaining(fresh.map((s) => s.id)));
     expect(live).toEqual(expect.arrayContaining(existing.slice(0, 2).map((s) => s.id)));
     await expectRefused(project, existing.slice(2));
-    const deletes = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE user_id = ? AND event = 'account.sessions.delete'").bind(userId).first<{ n: number }>();
+    const deletes = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE user_id = ? AND event = 'account.sessions.delete'")
+      .bind(userId)
+      .first<{ n: number }>();
     expect(deletes!.n).toBe(3);
   });
 
   it('concurrent session starts of the batch piece itself (every way a session begins) hold the cap of 3', async () => {
     const project = await createProject();
     const userId = await insertUser(project);
-    const { password_hash: verifiedHash } = (await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(userId).first<{ password_hash: string }>())!;
+    const { password_hash: verifiedHash } = (await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?')
+      .bind(userId)
+      .first<{ password_hash: string }>())!;
     const db = database(env.DB);
     const stores = { db, kv: env.SESSIONS, primary: () => db, events: { announce() {} } };
     const actor = { ip: '192.0.2.7', device: parseUserAgent(CHROME_UA), country: 'us' };
@@ -139,7 +165,9 @@ describe('MAX_SESSIONS', () => {
       const response = await send('/account', { project, session: asSession(b) });
       expect(response.status, b!.id).toBe(live.includes(b!.id) ? 200 : 401);
     }
-    const ended = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE user_id = ? AND event = 'account.sessions.delete'").bind(userId).first<{ n: number }>();
+    const ended = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE user_id = ? AND event = 'account.sessions.delete'")
+      .bind(userId)
+      .first<{ n: number }>();
     expect(ended!.n).toBe(17);
   });
 });

@@ -28,7 +28,9 @@ it.each([
   expect(pick(log)).toBe(expected);
   expect(Object.keys(session)).toEqual(['$id', 'ip', 'OS', 'client', 'device', 'brand', 'model', 'geo']);
 
-  const stored = await env.DB.prepare('SELECT (SELECT device FROM sessions WHERE user_id = ?1) AS s, (SELECT device FROM audit_logs WHERE user_id = ?1) AS l').bind(userId).first<{ s: string; l: string }>();
+  const stored = await env.DB.prepare('SELECT (SELECT device FROM sessions WHERE user_id = ?1) AS s, (SELECT device FROM audit_logs WHERE user_id = ?1) AS l')
+    .bind(userId)
+    .first<{ s: string; l: string }>();
   expect(JSON.parse(stored!.s)).toBeInstanceOf(Array);
   expect(stored!.l).toBe(stored!.s);
   expect(stored!.s.length).toBeLessThan(expected.length / 2);

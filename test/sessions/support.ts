@@ -7,8 +7,7 @@ import { OFFLINE } from '../../src/domain/hash-admission.ts';
 import { hashPassword } from '../../src/domain/passwords.ts';
 import { BASE, insertUsers, type TestProject } from '../helpers.ts';
 
-export const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
+export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.77 Safari/537.36';
 export const CHROME_DEVICE = {
   OS: { name: 'Windows', short_name: 'WIN', version: '10', platform: 'x64' },
   client: { type: 'browser', name: 'Chrome', short_name: 'CH', version: '70.0', engine: 'Blink' },
@@ -117,7 +116,9 @@ export async function insertUser(project: TestProject, fields: { email?: string;
   let hash = cheapHashes.get(password);
   if (!hash) cheapHashes.set(password, (hash = hashPassword(password, OFFLINE, { m: 64, t: 1, p: 1 })));
   const [id] = await insertUsers(project, [{ email, status: fields.status }]);
-  await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(fields.hash ?? (await hash), id).run();
+  await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
+    .bind(fields.hash ?? (await hash), id)
+    .run();
   return id!;
 }
 
@@ -170,7 +171,9 @@ export async function sha256(text: string): Promise<string> {
 
 /** Every value of every row of every table (but D1's own), as one string. */
 export async function dumpDatabase(): Promise<string> {
-  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'").all<{ name: string }>();
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'",
+  ).all<{ name: string }>();
   const parts: string[] = [];
   for (const { name } of tables.results) {
     try {
@@ -225,9 +228,11 @@ export async function insertSessions(project: TestProject, userId: string, count
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
   for (let i = 0; i < sessions.length; i += 100) {
     await Promise.all(
-      sessions.slice(i, i + 100).map((s, j) =>
-        env.SESSIONS.put(`session:${hashes[i + j]}`, JSON.stringify({ sessionId: s.id, userId, projectId: project.id, expire }), { expiration: expire }),
-      ),
+      sessions
+        .slice(i, i + 100)
+        .map((s, j) =>
+          env.SESSIONS.put(`session:${hashes[i + j]}`, JSON.stringify({ sessionId: s.id, userId, projectId: project.id, expire }), { expiration: expire }),
+        ),
     );
   }
   return sessions;

@@ -51,12 +51,14 @@ export const newBudget = (): Budget => ({ d1Queries: 0, kvOperations: 0 });
 
 function spendQueries(budget: Budget, n: number): void {
   budget.d1Queries += n;
-  if (budget.d1Queries > LIMITS.d1QueriesPerInvocation) violate(`more than ${LIMITS.d1QueriesPerInvocation} D1 queries in one invocation (${budget.d1Queries})`);
+  if (budget.d1Queries > LIMITS.d1QueriesPerInvocation)
+    violate(`more than ${LIMITS.d1QueriesPerInvocation} D1 queries in one invocation (${budget.d1Queries})`);
 }
 
 function spendKv(budget: Budget, operation: string): void {
   budget.kvOperations++;
-  if (budget.kvOperations > LIMITS.kvOperationsPerInvocation) violate(`more than ${LIMITS.kvOperationsPerInvocation} KV operations in one invocation (${operation})`);
+  if (budget.kvOperations > LIMITS.kvOperationsPerInvocation)
+    violate(`more than ${LIMITS.kvOperationsPerInvocation} KV operations in one invocation (${operation})`);
 }
 
 // --- D1 ------------------------------------------------------------------------------
@@ -77,7 +79,8 @@ function guardStatement(statement: D1PreparedStatement, sql: string, budget: Bud
     };
   const guarded = {
     bind: (...values: unknown[]) => {
-      if (values.length > LIMITS.d1BoundParameters) violate(`a D1 statement with ${values.length} bound parameters (at most ${LIMITS.d1BoundParameters}): ${sql.slice(0, 80)}…`);
+      if (values.length > LIMITS.d1BoundParameters)
+        violate(`a D1 statement with ${values.length} bound parameters (at most ${LIMITS.d1BoundParameters}): ${sql.slice(0, 80)}…`);
       return guardStatement(statement.bind(...values), sql, budget);
     },
     first: run('first'),
@@ -135,8 +138,10 @@ function checkKey(key: unknown): void {
 }
 
 function checkPutOptions(options: KVNamespacePutOptions | undefined): void {
-  if (options?.expirationTtl !== undefined && options.expirationTtl < LIMITS.kvMinTtlSeconds) violate(`a KV expirationTtl of ${options.expirationTtl} s (at least ${LIMITS.kvMinTtlSeconds})`);
-  if (options?.expiration !== undefined && options.expiration < Date.now() / 1000 + LIMITS.kvMinTtlSeconds) violate(`a KV expiration less than ${LIMITS.kvMinTtlSeconds} s ahead`);
+  if (options?.expirationTtl !== undefined && options.expirationTtl < LIMITS.kvMinTtlSeconds)
+    violate(`a KV expirationTtl of ${options.expirationTtl} s (at least ${LIMITS.kvMinTtlSeconds})`);
+  if (options?.expiration !== undefined && options.expiration < Date.now() / 1000 + LIMITS.kvMinTtlSeconds)
+    violate(`a KV expiration less than ${LIMITS.kvMinTtlSeconds} s ahead`);
 }
 
 export function guardKv(kv: KVNamespace, budget: Budget): KVNamespace {

@@ -73,7 +73,12 @@ describe('project', () => {
   it('a `project` body parameter overrides the header on POST', async () => {
     const a = await createProject();
     const created = await expectJson(
-      call('/users', { method: 'POST', headers: { 'x-appwrite-project': 'nosuchproject' }, key: a.key, body: { project: a.id, email: 'body-project@example.com', password: 'password' } }),
+      call('/users', {
+        method: 'POST',
+        headers: { 'x-appwrite-project': 'nosuchproject' },
+        key: a.key,
+        body: { project: a.id, email: 'body-project@example.com', password: 'password' },
+      }),
       201,
     );
     expect(created.email).toBe('body-project@example.com');
@@ -100,11 +105,7 @@ describe('API key', () => {
     const before = await databaseSnapshot();
     for (const route of routes) {
       const wrongKey = route.scope === 'users.write' ? project.readKey : project.writeKey;
-      await expectError(
-        call(route.path, { method: route.method, body: route.body, project, key: wrongKey }),
-        401,
-        app(project.id, route.scope),
-      );
+      await expectError(call(route.path, { method: route.method, body: route.body, project, key: wrongKey }), 401, app(project.id, route.scope));
     }
     expect(await databaseSnapshot()).toEqual(before);
   });
@@ -112,7 +113,11 @@ describe('API key', () => {
   it('the scope message names the host the request was sent to', async () => {
     const project = await createProject();
     const response = exports.default.fetch(
-      new Request('http://api.example.test:8787/v1/users', { method: 'POST', headers: { 'x-appwrite-project': project.id, 'x-appwrite-key': project.readKey, 'content-type': 'application/json' }, body: '{}' }),
+      new Request('http://api.example.test:8787/v1/users', {
+        method: 'POST',
+        headers: { 'x-appwrite-project': project.id, 'x-appwrite-key': project.readKey, 'content-type': 'application/json' },
+        body: '{}',
+      }),
     );
     await expectError(response, 401, `app.${project.id}@service.api.example.test:8787 (role: application) missing scope (users.write)`);
   });
@@ -122,7 +127,10 @@ describe('API key', () => {
     await expectJson(call('/users', { project, key: project.readKey }));
     await expectJson(call('/users', { project, key: project.key.toUpperCase() }));
     await expectJson(call('/users', { project, key: project.readKey.toUpperCase() }));
-    const created = await expectJson(call('/users', { method: 'POST', project, key: project.writeKey.toUpperCase(), body: { email: 'upper@example.com', password: 'password' } }), 201);
+    const created = await expectJson(
+      call('/users', { method: 'POST', project, key: project.writeKey.toUpperCase(), body: { email: 'upper@example.com', password: 'password' } }),
+      201,
+    );
     expect(created.email).toBe('upper@example.com');
   });
 });
@@ -134,7 +142,11 @@ describe('check order', () => {
     await expectError(call('/users?limit=abc&offset=-1&orderType=up', { project, key: null }), 401, guest('users.read'));
     await expectError(call('/users?limit=abc', { project, key: project.writeKey }), 401, app(project.id, 'users.read'));
     await expectError(call('/users', { method: 'POST', project, key: null, body: {} }), 401, guest('users.write'));
-    await expectError(call('/users', { method: 'POST', project, key: project.readKey, body: { email: 'bad', password: '1' } }), 401, app(project.id, 'users.write'));
+    await expectError(
+      call('/users', { method: 'POST', project, key: project.readKey, body: { email: 'bad', password: '1' } }),
+      401,
+      app(project.id, 'users.write'),
+    );
     await expectError(call('/users', { method: 'POST', project, key: null, rawBody: '{not json' }), 401, guest('users.write'));
     await expectError(call('/users/x/status', { method: 'PATCH', project, key: project.readKey, body: { status: 9 } }), 401, app(project.id, 'users.write'));
     await expectError(call('/users/x/prefs', { method: 'PATCH', project, key: null, body: { prefs: 'bad-string' } }), 401, guest('users.write'));
@@ -150,7 +162,11 @@ describe('check order', () => {
     const project = await createProject();
     await expectError(call('/users/nosuchuser', { project, key: null }), 401, guest('users.read'));
     await expectError(call('/users/nosuchuser/status', { method: 'PATCH', project, key: null, body: { status: 1 } }), 401, guest('users.write'));
-    await expectError(call('/users/nosuchuser/status', { method: 'PATCH', project, body: { status: 7 } }), 400, 'Invalid status: Value must be one of (1, 2, 0)');
+    await expectError(
+      call('/users/nosuchuser/status', { method: 'PATCH', project, body: { status: 7 } }),
+      400,
+      'Invalid status: Value must be one of (1, 2, 0)',
+    );
     await expectError(call('/users/nosuchuser/status', { method: 'PATCH', project, body: { status: 1 } }), 404, 'User not found');
   });
 

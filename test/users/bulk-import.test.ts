@@ -32,7 +32,16 @@ describe('POST /v1/users/import', () => {
   it('creates every record with all its fields; sum, search, logs and list order are exact', async () => {
     const project = await createProject();
     const users = [
-      { userId: 'first', email: 'First@Example.com', name: 'Zoë First', emailVerification: true, status: 1, registration: 1_500_000_000, prefs: { theme: 'dark', n: [1, 2] }, hash: { algorithm: 'bcrypt', value: BCRYPT } },
+      {
+        userId: 'first',
+        email: 'First@Example.com',
+        name: 'Zoë First',
+        emailVerification: true,
+        status: 1,
+        registration: 1_500_000_000,
+        prefs: { theme: 'dark', n: [1, 2] },
+        hash: { algorithm: 'bcrypt', value: BCRYPT },
+      },
       { userId: 'unique()', email: 'second@example.com', registration: 1_400_000_000 },
       { email: 'third@example.com', name: 'Third', status: 2 },
     ];
@@ -41,8 +50,22 @@ describe('POST /v1/users/import', () => {
     expect(result.errors).toEqual([]);
     const [first, second, third] = result.users;
     expect(first).toEqual({ $id: 'first', email: 'First@Example.com', emailVerification: true, status: 1, registration: 1_500_000_000, name: 'Zoë First' });
-    expect(second).toEqual({ $id: expect.stringMatching(/^[0-9a-f]{14}$/), email: 'second@example.com', emailVerification: false, status: 0, registration: 1_400_000_000, name: '' });
-    expect(third).toEqual({ $id: expect.stringMatching(/^[0-9a-f]{14}$/), email: 'third@example.com', emailVerification: false, status: 2, registration: expect.any(Number), name: 'Third' });
+    expect(second).toEqual({
+      $id: expect.stringMatching(/^[0-9a-f]{14}$/),
+      email: 'second@example.com',
+      emailVerification: false,
+      status: 0,
+      registration: 1_400_000_000,
+      name: '',
+    });
+    expect(third).toEqual({
+      $id: expect.stringMatching(/^[0-9a-f]{14}$/),
+      email: 'third@example.com',
+      emailVerification: false,
+      status: 2,
+      registration: expect.any(Number),
+      name: 'Third',
+    });
     // List order is registration order.
     const list = await expectJson(call('/users', { project }));
     expect(list).toEqual({ sum: 3, users: [second, first, third] });
@@ -83,7 +106,8 @@ describe('POST /v1/users/import', () => {
     const result = await expectJson(bulk(project, { users: file }));
     expect(result.users.map((u: { $id: string }) => u.$id)).toEqual(['ok-1', 'ok-14']);
     expect(result.sum).toBe(2);
-    const USER_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
+    const USER_ID =
+      'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
     expect(result.errors).toEqual([
       { index: 1, code: 400, message: USER_ID },
       { index: 2, code: 409, message: 'User already registered' },
@@ -141,9 +165,13 @@ describe('POST /v1/users/import', () => {
     expect(ids).toEqual([...records(1000, 'a'), ...records(5, 'b')].map((r) => r.userId));
     expect((await expectJson(call('/users?search=person999', { project }))).users.map((u: { $id: string }) => u.$id)).toEqual(['a-0999']);
     expect((await expectJson(call('/users?search=b', { project }))).sum).toBe(5);
-    const fts = await env.DB.prepare("SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?").bind(matchExpression(await projectSeq(project), 'person')).first<{ n: number }>();
+    const fts = await env.DB.prepare('SELECT count(*) AS n FROM users_fts WHERE users_fts MATCH ?')
+      .bind(matchExpression(await projectSeq(project), 'person'))
+      .first<{ n: number }>();
     expect(fts!.n).toBe(1005);
-    const logs = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND event = 'users.create'").bind(project.id).first<{ n: number }>();
+    const logs = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND event = 'users.create'")
+      .bind(project.id)
+      .first<{ n: number }>();
     expect(logs!.n).toBe(1005);
   });
 
@@ -153,7 +181,11 @@ describe('POST /v1/users/import', () => {
     await expectError(bulk(project, { users: records(1001, 'x') }), 400, 'Invalid users: Value must be an array of at most 1000 records');
     await expectError(bulk(project, {}), 400, 'Param "users" is not optional.');
     await expectError(bulk(project, { users: { a: 1 } }), 400, 'Invalid users: Value must be an array of at most 1000 records');
-    await expectError(call('/users/import', { method: 'POST', project, body: { users: [] }, key: project.readKey }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.write)`);
+    await expectError(
+      call('/users/import', { method: 'POST', project, body: { users: [] }, key: project.readKey }),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.write)`,
+    );
     expect(await databaseSnapshot()).toEqual(before);
     expect(await expectJson(bulk(project, { users: [] }))).toEqual({ sum: 0, users: [], errors: [] });
   });
@@ -169,8 +201,24 @@ describe('GET /v1/users/export', () => {
     const page1 = await expectJson(call('/users/export?limit=2', { project, key: project.readKey }));
     expect(page1).toEqual({
       records: [
-        { userId: 'early-0000', email: 'early.0@example.com', name: 'early Person0', emailVerification: false, status: 0, registration: 1_600_000_000, prefs: {} },
-        { userId: 'early-0001', email: 'early.1@example.com', name: 'early Person1', emailVerification: false, status: 0, registration: 1_600_000_000, prefs: {} },
+        {
+          userId: 'early-0000',
+          email: 'early.0@example.com',
+          name: 'early Person0',
+          emailVerification: false,
+          status: 0,
+          registration: 1_600_000_000,
+          prefs: {},
+        },
+        {
+          userId: 'early-0001',
+          email: 'early.1@example.com',
+          name: 'early Person1',
+          emailVerification: false,
+          status: 0,
+          registration: 1_600_000_000,
+          prefs: {},
+        },
       ],
       cursor: expect.any(String),
     });
@@ -237,7 +285,11 @@ describe('GET /v1/users/export', () => {
     await expectError(call('/users/export?limit=0', { project }), 400, 'Invalid limit: Value must be in range between 1 and 1000');
     await expectError(call('/users/export?limit=1001', { project }), 400, 'Invalid limit: Value must be in range between 1 and 1000');
     const exportOnly = await exportKey(project, ['users.export']);
-    await expectError(call('/users/export', { project, key: exportOnly }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.read)`);
+    await expectError(
+      call('/users/export', { project, key: exportOnly }),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.read)`,
+    );
     expect(await expectJson(call('/users/export', { project }))).toEqual({ records: [], cursor: null });
   });
 
@@ -245,6 +297,10 @@ describe('GET /v1/users/export', () => {
     const [one, two] = [await createProject(), await createProject()];
     await expectJson(bulk(one, { users: records(2, 'other') }));
     const { cursor } = await expectJson(call('/users/export?limit=1', { project: one }));
-    await expectError(call(`/users/export?cursor=${encodeURIComponent(cursor)}`, { project: two }), 400, "Invalid cursor: Value must be the cursor of a previous page of this project's export");
+    await expectError(
+      call(`/users/export?cursor=${encodeURIComponent(cursor)}`, { project: two }),
+      400,
+      "Invalid cursor: Value must be the cursor of a previous page of this project's export",
+    );
   });
 });

@@ -32,7 +32,12 @@ async function remoteImport(records: Array<Record<string, unknown>>) {
   async function* checked() {
     for (const record of records) yield checkImportRecord(record) as CheckedRecord;
   }
-  const summary = await importInChunks(checked(), (chunk) => importUsers(stores, { ...project, origins: [] }, chunk, actor), (s) => skipped.push(s), { inlined: true });
+  const summary = await importInChunks(
+    checked(),
+    (chunk) => importUsers(stores, { ...project, origins: [] }, chunk, actor),
+    (s) => skipped.push(s),
+    { inlined: true },
+  );
   return { summary, calls, skipped, users: await storedUsers(test) };
 }
 
@@ -57,7 +62,15 @@ describe('users import --remote', () => {
     const records = [0, 1, 2].map((i) => ({ userId: `q-${i}`, email: `q.${i}@example.com`, prefs: i === 1 ? { q: "'".repeat(60_000) } : {} }));
     const { summary, calls, skipped, users } = await remoteImport(records);
     expect(summary).toEqual({ created: 2, skipped: 1 });
-    expect(skipped).toEqual([{ index: 1, code: 400, message: expect.stringMatching(/^Record too large for --remote \(\d+ bytes of SQL, over the 100000 that one wrangler d1 execute takes\); import it through POST \/v1\/users\/import$/) }]);
+    expect(skipped).toEqual([
+      {
+        index: 1,
+        code: 400,
+        message: expect.stringMatching(
+          /^Record too large for --remote \(\d+ bytes of SQL, over the 100000 that one wrangler d1 execute takes\); import it through POST \/v1\/users\/import$/,
+        ),
+      },
+    ]);
     expect(users.map((u) => u.id)).toEqual(['q-0', 'q-2']);
     expect(Math.max(...calls)).toBeLessThanOrEqual(MAX_SQL_BYTES);
   });

@@ -49,7 +49,15 @@ describe('POST /v1/users', () => {
     expect(response.headers.get('Content-Type')).toBe('application/json; charset=UTF-8');
     const user = JSON.parse(text);
     expect(Object.keys(user).sort()).toEqual(['$id', 'email', 'emailVerification', 'name', 'registration', 'roles', 'status']);
-    expect(user).toEqual({ $id: expect.any(String), email: 'new.user@example.com', emailVerification: false, status: 0, registration: expect.any(Number), name: 'New User', roles: [] });
+    expect(user).toEqual({
+      $id: expect.any(String),
+      email: 'new.user@example.com',
+      emailVerification: false,
+      status: 0,
+      registration: expect.any(Number),
+      name: 'New User',
+      roles: [],
+    });
     expect(Number.isInteger(user.registration)).toBe(true);
     expect(user.registration).toBeGreaterThanOrEqual(before);
     expect(user.registration).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 1);
@@ -213,7 +221,8 @@ describe('POST /v1/users', () => {
 
   it('a name written with JSON escapes: a lone surrogate is 400 and stores nothing; an escaped surrogate pair is stored as its character', async () => {
     const project = await createProject();
-    const raw = (name: string, email: string) => call('/users', { method: 'POST', project, rawBody: `{"email":"${email}","password":"password","name":"${name}"}` });
+    const raw = (name: string, email: string) =>
+      call('/users', { method: 'POST', project, rawBody: `{"email":"${email}","password":"password","name":"${name}"}` });
     for (const [i, lone] of ['\\ud800', 'a\\udc00b', '\\ude00\\ud83d'].entries()) await expectError(raw(lone, `lone${i}@example.com`), 400, NAME);
     expect(await storedUserCount(project)).toBe(0);
     const created = await expectJson(raw('Ada \\ud83d\\ude00 \\ud835\\udc9c', 'astral@example.com'), 201);
@@ -230,7 +239,9 @@ describe('POST /v1/users', () => {
     const last = newUserKey();
     clock.mockRestore();
     const taken = userKey(last.seq + 1);
-    await env.DB.prepare("INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration, search_text) VALUES (?, ?, ?, 'x@example.com', 'x@example.com', '', ?, '')")
+    await env.DB.prepare(
+      "INSERT INTO users (seq, id, project_id, email, email_key, password_hash, registration, search_text) VALUES (?, ?, ?, 'x@example.com', 'x@example.com', '', ?, '')",
+    )
       .bind(taken.seq, taken.id, other.id, taken.registration)
       .run();
     const created = await expectJson(post(project, { email: 'collide@example.com', password: 'password' }), 201);
@@ -248,7 +259,10 @@ describe('POST /v1/users', () => {
 
   it('ignores unknown fields', async () => {
     const project = await createProject();
-    const user = await expectJson(post(project, { email: 'extra@example.com', password: 'password', status: 2, emailVerification: true, $id: 'chosen', roles: ['admin'], prefs: { a: 1 } }), 201);
+    const user = await expectJson(
+      post(project, { email: 'extra@example.com', password: 'password', status: 2, emailVerification: true, $id: 'chosen', roles: ['admin'], prefs: { a: 1 } }),
+      201,
+    );
     expect(user).toMatchObject({ status: 0, emailVerification: false, roles: [] });
     expect(user.$id).not.toBe('chosen');
     expect((await storedUser(user.$id))!.prefs).toBe('{}');

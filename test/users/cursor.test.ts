@@ -21,7 +21,15 @@ async function fixtures(project: TestProject) {
 }
 
 /** What §9.4 says the page is, computed from the whole list. */
-function expected(all: string[], matching: Set<string> | null, cursor: string, order: 'ASC' | 'DESC', direction: 'after' | 'before', limit: number, offset: number) {
+function expected(
+  all: string[],
+  matching: Set<string> | null,
+  cursor: string,
+  order: 'ASC' | 'DESC',
+  direction: 'after' | 'before',
+  limit: number,
+  offset: number,
+) {
   const listed = order === 'ASC' ? all : [...all].reverse();
   const at = listed.indexOf(cursor);
   const side = listed.filter((id, i) => (direction === 'after' ? i > at : i < at) && (!matching || matching.has(id)));
@@ -37,7 +45,14 @@ describe('GET /v1/users with a cursor', () => {
     for (const search of ['', 'ada']) {
       for (const orderType of ['ASC', 'DESC'] as const) {
         for (const direction of ['after', 'before'] as const) {
-          for (const [cursor, limit, offset] of [[order[0]!, 5, 0], [order[11]!, 4, 0], [order[11]!, 3, 2], [order[23]!, 5, 1], [order[5]!, 100, 0], [order[17]!, 0, 0]] as const) {
+          for (const [cursor, limit, offset] of [
+            [order[0]!, 5, 0],
+            [order[11]!, 4, 0],
+            [order[11]!, 3, 2],
+            [order[23]!, 5, 1],
+            [order[5]!, 100, 0],
+            [order[17]!, 0, 0],
+          ] as const) {
             const query = `search=${search}&orderType=${orderType}&cursor=${cursor}&cursorDirection=${direction}&limit=${limit}&offset=${offset}`;
             const body = await list(project, query);
             expect({ query, ids: ids(body), sum: body.sum }).toEqual({

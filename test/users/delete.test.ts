@@ -5,7 +5,18 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client.ts';
 import { eraseSettledUserEvents } from '../../src/db/webhooks.ts';
-import { call, callJson, createProject, createUser, databaseSnapshot, expectError, expectJson, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
+import {
+  call,
+  callJson,
+  createProject,
+  createUser,
+  databaseSnapshot,
+  expectError,
+  expectJson,
+  storedUser,
+  storedUserCount,
+  type TestProject,
+} from '../helpers.ts';
 import { accountStatus, count, fastUser, sha256, signIn } from '../hardening/support.ts';
 import { createWebhook, deliver, receiver, storedDeliveries, storedEvents } from '../webhooks/support.ts';
 
@@ -89,7 +100,11 @@ describe('DELETE /v1/users/{userId}', () => {
   it('needs users.write: a read-only key is 401 and nothing is deleted', async () => {
     const project = await createProject();
     const user = await fastUser(project, { email: 'guarded@example.com' });
-    await expectError(call(`/users/${user.id}`, { method: 'DELETE', project, key: project.readKey }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.write)`);
+    await expectError(
+      call(`/users/${user.id}`, { method: 'DELETE', project, key: project.readKey }),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.write)`,
+    );
     expect(await storedUser(user.id)).not.toBeNull();
   });
 
@@ -159,7 +174,9 @@ describe('DELETE /v1/users/{userId}', () => {
 describe('the erase of webhook events in a delete', () => {
   it("seeks the user's events by index, never walking the project's", async () => {
     const { sql, params } = eraseSettledUserEvents(database(env.DB), 'p', 'u').toSQL();
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
     expect(results.map((r) => r.detail).join('\n')).toMatch(/SEARCH webhook_events USING INDEX webhook_events_user \(project_id=\? AND user_id=\?\)/);
   });
 });

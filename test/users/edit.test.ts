@@ -4,10 +4,22 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { searchText } from '../../src/domain/search.ts';
-import { call, createProject, createUser, databaseSnapshot, expectError, expectJson, insertUsers, projectSeq, storedUser, type TestProject } from '../helpers.ts';
+import {
+  call,
+  createProject,
+  createUser,
+  databaseSnapshot,
+  expectError,
+  expectJson,
+  insertUsers,
+  projectSeq,
+  storedUser,
+  type TestProject,
+} from '../helpers.ts';
 import { accountStatus, eventsOf, fastUser, sessionRows, signIn } from '../hardening/support.ts';
 
-const patch = (project: TestProject, id: string, field: string, body: unknown) => call(`/users/${encodeURIComponent(id)}/${field}`, { method: 'PATCH', project, body });
+const patch = (project: TestProject, id: string, field: string, body: unknown) =>
+  call(`/users/${encodeURIComponent(id)}/${field}`, { method: 'PATCH', project, body });
 
 async function fixture() {
   const project = await createProject();
@@ -83,13 +95,13 @@ describe('PATCH /v1/users/{userId}/email', () => {
     expect((await createUser(project, { email: 'edit.me@example.com' })).email).toBe('edit.me@example.com');
   });
 
-  it('changing only the case of one\'s own email is allowed', async () => {
+  it("changing only the case of one's own email is allowed", async () => {
     const { project, id, user } = await fixture();
     expect(await expectJson(patch(project, id, 'email', { email: 'EDIT.ME@EXAMPLE.COM' }))).toEqual({ ...user, email: 'EDIT.ME@EXAMPLE.COM' });
     expect((await storedUser(id))!.email).toBe('EDIT.ME@EXAMPLE.COM');
   });
 
-  it('another user\'s address, in any case, is 409 User already registered and changes nothing', async () => {
+  it("another user's address, in any case, is 409 User already registered and changes nothing", async () => {
     const { project, id } = await fixture();
     await insertUsers(project, [{ email: 'taken@example.com' }]);
     const before = await databaseSnapshot();
@@ -134,7 +146,11 @@ describe('PATCH /v1/users/{userId}/password', () => {
       expect(await accountStatus(s)).toBe(401);
       expect(await env.SESSIONS.list({ prefix: 'session:' }).then((l) => l.keys.some((k) => k.name.includes(s.secret)))).toBe(false);
     }
-    await expectError(call('/account/sessions', { method: 'POST', project, key: null, body: { email: user.email, password: 'password' } }), 401, 'Invalid credentials');
+    await expectError(
+      call('/account/sessions', { method: 'POST', project, key: null, body: { email: user.email, password: 'password' } }),
+      401,
+      'Invalid credentials',
+    );
     const fresh = await signIn(project, user.email, 'new-password');
     expect(await accountStatus(fresh)).toBe(200);
     expect(await eventsOf(user.id)).toEqual([
@@ -192,7 +208,12 @@ describe('PATCH /v1/users/{userId}/verification', () => {
 });
 
 describe('every edit route', () => {
-  const bodies: Record<string, unknown> = { name: { name: 'x' }, email: { email: 'x@example.com' }, password: { password: 'password' }, verification: { emailVerification: true } };
+  const bodies: Record<string, unknown> = {
+    name: { name: 'x' },
+    email: { email: 'x@example.com' },
+    password: { password: 'password' },
+    verification: { emailVerification: true },
+  };
 
   it.each(Object.keys(bodies))('%s: an unknown user, or one of another project, is 404 User not found; a read-only key is 401', async (field) => {
     const { project } = await fixture();
@@ -201,7 +222,11 @@ describe('every edit route', () => {
     const before = await databaseSnapshot();
     await expectError(patch(project, 'unknown', field, bodies[field]), 404, 'User not found');
     await expectError(patch(project, foreign!, field, bodies[field]), 404, 'User not found');
-    await expectError(call(`/users/${foreign}/${field}`, { method: 'PATCH', project, key: project.readKey, body: bodies[field] }), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.write)`);
+    await expectError(
+      call(`/users/${foreign}/${field}`, { method: 'PATCH', project, key: project.readKey, body: bodies[field] }),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.write)`,
+    );
     expect(await databaseSnapshot()).toEqual(before);
   });
 });

@@ -6,17 +6,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index.ts';
 import { SERVICE_VERSION } from '../../src/http/errors.ts';
-import {
-  BASE,
-  JSON_CONTENT_TYPE,
-  call,
-  createProject,
-  databaseSnapshot,
-  expectError,
-  expectJson,
-  insertUsers,
-  storedUserCount,
-} from '../helpers.ts';
+import { BASE, JSON_CONTENT_TYPE, call, createProject, databaseSnapshot, expectError, expectJson, insertUsers, storedUserCount } from '../helpers.ts';
 
 const KiB = 1024;
 const LIMIT = 128 * KiB;
@@ -296,7 +286,11 @@ describe('body size limit', () => {
       });
     };
     const headers = { 'content-type': 'application/json', 'x-appwrite-project': project.id, 'x-appwrite-key': project.key };
-    const post = new Request(`${BASE}/users`, { method: 'POST', headers, body: stream(10 * KiB * KiB, '{"email":"s@example.com","password":"password","name":"') });
+    const post = new Request(`${BASE}/users`, {
+      method: 'POST',
+      headers,
+      body: stream(10 * KiB * KiB, '{"email":"s@example.com","password":"password","name":"'),
+    });
     expect(post.headers.get('Content-Length')).toBeNull();
     await expectError(exports.default.fetch(post), 413, 'Request body too large');
     const patch = new Request(`${BASE}/users/${user.$id}/prefs`, { method: 'PATCH', headers, body: stream(LIMIT + 1, '{"prefs":{"a":"') });

@@ -35,7 +35,11 @@ function recordingBody(extra: Record<string, unknown> = {}) {
 
 async function importWith(headers: Record<string, string>, options: { query?: string; extra?: Record<string, unknown> } = {}) {
   const { stream, state } = recordingBody(options.extra);
-  const request = new Request(`${BASE}/users/import${options.query ?? ''}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: stream });
+  const request = new Request(`${BASE}/users/import${options.query ?? ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: stream,
+  });
   const ctx = createExecutionContext();
   const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
   await waitOnExecutionContext(ctx);

@@ -4,7 +4,18 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { encodeStoredHash } from '../../src/domain/password-formats.ts';
 import { searchText } from '../../src/domain/search.ts';
-import { call, callJson, createProject, databaseSnapshot, expectError, expectJson, projectSeq, storedUser, storedUserCount, type TestProject } from '../helpers.ts';
+import {
+  call,
+  callJson,
+  createProject,
+  databaseSnapshot,
+  expectError,
+  expectJson,
+  projectSeq,
+  storedUser,
+  storedUserCount,
+  type TestProject,
+} from '../helpers.ts';
 
 const post = (project: TestProject, route: string, body: unknown, key?: string) => call(`/users/${route}`, { method: 'POST', project, body, key });
 
@@ -17,7 +28,14 @@ const FIREBASE = {
   passwordSaltSeparator: 'Bw==',
   passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
 };
-const SCRYPT = { password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48', passwordSalt: 'sälz$,=', passwordCpu: 2, passwordMemory: 1, passwordParallel: 1, passwordLength: 32 };
+const SCRYPT = {
+  password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
+  passwordSalt: 'sälz$,=',
+  passwordCpu: 2,
+  passwordMemory: 1,
+  passwordParallel: 1,
+  passwordLength: 32,
+};
 const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
 const SHA256_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
 
@@ -32,7 +50,13 @@ const ROUTES: Array<[string, Record<string, unknown>, string]> = [
   [
     'scrypt-modified',
     FIREBASE,
-    encodeStoredHash({ algorithm: 'scrypt-modified', value: FIREBASE.password, salt: FIREBASE.passwordSalt, saltSeparator: FIREBASE.passwordSaltSeparator, signerKey: FIREBASE.passwordSignerKey }),
+    encodeStoredHash({
+      algorithm: 'scrypt-modified',
+      value: FIREBASE.password,
+      salt: FIREBASE.passwordSalt,
+      saltSeparator: FIREBASE.passwordSaltSeparator,
+      signerKey: FIREBASE.passwordSignerKey,
+    }),
   ],
 ];
 
@@ -52,7 +76,15 @@ describe('POST /v1/users/<algorithm>', () => {
     const userId = `${route}.user-1_x`;
     const before = Math.floor(Date.now() / 1000);
     const user = await expectJson(post(project, route, { userId, email: `Imported.${route}@Example.com`, name: 'Ada Import', ...extra }), 201);
-    expect(user).toEqual({ $id: userId, email: `Imported.${route}@Example.com`, emailVerification: false, status: 0, registration: expect.any(Number), name: 'Ada Import', roles: [] });
+    expect(user).toEqual({
+      $id: userId,
+      email: `Imported.${route}@Example.com`,
+      emailVerification: false,
+      status: 0,
+      registration: expect.any(Number),
+      name: 'Ada Import',
+      roles: [],
+    });
     expect(user.registration).toBeGreaterThanOrEqual(before);
     const row = (await storedUser(userId))!;
     expect(row.password_hash).toBe(stored);
@@ -60,7 +92,10 @@ describe('POST /v1/users/<algorithm>', () => {
     expect(row.search_text).toBe(searchText(await projectSeq(project), 'Ada Import', `Imported.${route}@Example.com`));
     expect(await storedUserCount(project)).toBe(1);
     const found = await expectJson(call('/users?search=ada', { project }));
-    expect(found).toEqual({ sum: 1, users: [{ $id: userId, email: user.email, emailVerification: false, status: 0, registration: user.registration, name: 'Ada Import' }] });
+    expect(found).toEqual({
+      sum: 1,
+      users: [{ $id: userId, email: user.email, emailVerification: false, status: 0, registration: user.registration, name: 'Ada Import' }],
+    });
     const logs = await expectJson(call(`/users/${encodeURIComponent(userId)}/logs`, { project }));
     expect(logs.map((l: { event: string }) => l.event)).toEqual(['users.create']);
   });
@@ -94,7 +129,8 @@ describe('POST /v1/users/<algorithm>', () => {
     await expectJson(post(await createProject(), 'md5', { userId: 'taken', email: 'taken@example.com', password: MD5 }), 201);
   });
 
-  const BAD_ID = 'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
+  const BAD_ID =
+    'Invalid userId: Value must be unique() or 1 to 36 chars of a-z, A-Z, 0-9, period, hyphen and underscore, not starting with a special char, and not export, import or usage';
   it.each([
     ['.dot', BAD_ID],
     ['-dash', BAD_ID],
@@ -122,18 +158,46 @@ describe('POST /v1/users/<algorithm>', () => {
     await rejected('md5', { userId: 'x', password: MD5 }, 400, 'Param "email" is not optional.');
     await rejected('md5', { userId: 'x', email: 'x@example.com' }, 400, 'Param "password" is not optional.');
     await rejected('md5', { userId: 'x', email: 'not-an-email', password: MD5 }, 400, 'Invalid email: Value must be a valid email address');
-    await rejected('md5', { userId: 'x', email: 'x@example.com', password: MD5, name: 'n'.repeat(101) }, 400, 'Invalid name: Value must be a string and no longer than 100 chars');
-    await rejected('md5', { userId: 'x', email: 'x@example.com', password: 'h'.repeat(1025) }, 400, 'Invalid password: Value must be a string of at most 1024 chars');
-    await rejected('sha', { userId: 'x', email: 'x@example.com', password: SHA256_ABC, passwordVersion: 'sha0' }, 400, 'Invalid passwordVersion: Value must be one of (sha1, sha224, sha256, sha384, sha512/224, sha512/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512)');
+    await rejected(
+      'md5',
+      { userId: 'x', email: 'x@example.com', password: MD5, name: 'n'.repeat(101) },
+      400,
+      'Invalid name: Value must be a string and no longer than 100 chars',
+    );
+    await rejected(
+      'md5',
+      { userId: 'x', email: 'x@example.com', password: 'h'.repeat(1025) },
+      400,
+      'Invalid password: Value must be a string of at most 1024 chars',
+    );
+    await rejected(
+      'sha',
+      { userId: 'x', email: 'x@example.com', password: SHA256_ABC, passwordVersion: 'sha0' },
+      400,
+      'Invalid passwordVersion: Value must be one of (sha1, sha224, sha256, sha384, sha512/224, sha512/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512)',
+    );
     await rejected('scrypt', { ...SCRYPT, userId: 'x', email: 'x@example.com', passwordCpu: undefined }, 400, 'Param "passwordCpu" is not optional.');
-    await rejected('scrypt-modified', { ...FIREBASE, userId: 'x', email: 'x@example.com', passwordSignerKey: undefined }, 400, 'Param "passwordSignerKey" is not optional.');
+    await rejected(
+      'scrypt-modified',
+      { ...FIREBASE, userId: 'x', email: 'x@example.com', passwordSignerKey: undefined },
+      400,
+      'Param "passwordSignerKey" is not optional.',
+    );
   });
 
   it.each([
-    ['bcrypt', { password: BCRYPT.replace('$2y$10$', '$2x$10$') }, 'Invalid password: bcrypt hash must be $2a$, $2b$ or $2y$, a two-digit cost and 53 characters'],
+    [
+      'bcrypt',
+      { password: BCRYPT.replace('$2y$10$', '$2x$10$') },
+      'Invalid password: bcrypt hash must be $2a$, $2b$ or $2y$, a two-digit cost and 53 characters',
+    ],
     ['bcrypt', { password: BCRYPT.replace('$2y$10$', '$2y$13$') }, 'Invalid password: bcrypt cost must be between 4 and 12'],
     ['argon2', { password: ARGON2.replace('m=256', 'm=65536') }, 'Invalid password: argon2 memory (m, KiB) must be between 8 and 32768'],
-    ['argon2', { password: 'argon2id$nonsense' }, 'Invalid password: argon2 hash must be a PHC string: $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash> (base64 without padding)'],
+    [
+      'argon2',
+      { password: 'argon2id$nonsense' },
+      'Invalid password: argon2 hash must be a PHC string: $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash> (base64 without padding)',
+    ],
     ['phpass', { password: '$P$short' }, 'Invalid password: phpass hash must be $P$ or $H$ followed by 31 characters'],
     ['md5', { password: MD5.slice(2) }, 'Invalid password: md5 hash must be 32 hex digits'],
     ['sha', { password: SHA256_ABC }, 'Invalid password: sha3-512 hash must be 128 hex digits'],
@@ -147,7 +211,11 @@ describe('POST /v1/users/<algorithm>', () => {
 
   it('needs users.write', async () => {
     const project = await createProject();
-    await expectError(post(project, 'md5', { userId: 'x', email: 'x@example.com', password: MD5 }, project.readKey), 401, `app.${project.id}@service.localhost (role: application) missing scope (users.write)`);
+    await expectError(
+      post(project, 'md5', { userId: 'x', email: 'x@example.com', password: MD5 }, project.readKey),
+      401,
+      `app.${project.id}@service.localhost (role: application) missing scope (users.write)`,
+    );
   });
 });
 

@@ -78,7 +78,10 @@ describe('GET /v1/users', () => {
 
   it('accepts the bounds 0 and 100 for limit, 0 and 2000 for offset, and upper-case ASC/DESC', async () => {
     const project = await createProject();
-    await insertUsers(project, Array.from({ length: 105 }, (_, i) => ({ email: `bulk${i}@example.com` })));
+    await insertUsers(
+      project,
+      Array.from({ length: 105 }, (_, i) => ({ email: `bulk${i}@example.com` })),
+    );
     expect((await list(project, '?limit=100')).users).toHaveLength(100);
     expect((await list(project, '?limit=100&offset=100')).users).toHaveLength(5);
     expect((await list(project, '?limit=0&offset=0')).sum).toBe(105);
@@ -122,7 +125,9 @@ describe('GET /v1/users', () => {
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({
       sum: 1,
-      users: [{ $id: created.$id, email: 'Shape.User@Example.com', emailVerification: false, status: 0, registration: created.registration, name: 'Shape User' }],
+      users: [
+        { $id: created.$id, email: 'Shape.User@Example.com', emailVerification: false, status: 0, registration: created.registration, name: 'Shape User' },
+      ],
     });
     for (const leak of ['roles', 'secret-password', 'argon2', 'prefs', 'theme', 'password', 'search']) expect(text).not.toContain(leak);
   });
@@ -141,7 +146,10 @@ describe('GET /v1/users', () => {
 
   it('the sum stays exact when a user row is deleted (as a future DELETE endpoint would), and search forgets it', async () => {
     const project = await createProject();
-    const [gone] = await insertUsers(project, [{ email: 'gone@example.com', name: 'Gone Away' }, { email: 'kept@example.com', name: 'Kept' }]);
+    const [gone] = await insertUsers(project, [
+      { email: 'gone@example.com', name: 'Gone Away' },
+      { email: 'kept@example.com', name: 'Kept' },
+    ]);
     await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(gone).run();
     expect(await list(project)).toMatchObject({ sum: 1, users: [{ email: 'kept@example.com' }] });
     expect(await storedUserCount(project)).toBe(1);

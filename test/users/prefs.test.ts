@@ -1,17 +1,7 @@
 // GET and PATCH /v1/users/{userId}/prefs (contract §4): the bare prefs object, a
 // shallow top-level merge, the 64 KiB cap, odd keys and values, concurrency.
 import { describe, expect, it } from 'vitest';
-import {
-  call,
-  createProject,
-  createUser,
-  databaseSnapshot,
-  expectError,
-  expectJson,
-  insertUsers,
-  storedUser,
-  type TestProject,
-} from '../helpers.ts';
+import { call, createProject, createUser, databaseSnapshot, expectError, expectJson, insertUsers, storedUser, type TestProject } from '../helpers.ts';
 
 const INVALID = 'Invalid prefs: Value must be a valid object.';
 const REQUIRED = 'Param "prefs" is not optional.';
@@ -107,9 +97,9 @@ describe('PATCH /v1/users/{userId}/prefs', () => {
   it('round-trips unicode and control characters in keys and values', async () => {
     const { project, id } = await userWithPrefs();
     const prefs = {
-      'Zoë': 'Ñandú',
-      'Иван': 'Петров',
-      '山田': '太郎',
+      Zoë: 'Ñandú',
+      Иван: 'Петров',
+      山田: '太郎',
       '😀': '🎉👩‍👩‍👧',
       rtl: '\u202eabc',
       separators: 'a\u2028b\u2029c',
@@ -118,7 +108,7 @@ describe('PATCH /v1/users/{userId}/prefs', () => {
       '': 'empty key',
       'key with spaces': 'v',
       'a.b': 'dotted',
-      '$id': 'dollar',
+      $id: 'dollar',
     };
     expect(await expectJson(patchPrefs(project, id, prefs))).toEqual(prefs);
     expect(await getPrefs(project, id)).toEqual(prefs);

@@ -31,18 +31,27 @@ async function matches(seq: number, search: string): Promise<string[]> {
 it('rewrites existing users’ search text to the 8-character namespace and rebuilds the index with prefix indexes', async () => {
   expect(BEFORE).toBeGreaterThan(0);
   await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(0, BEFORE));
-  for (const [seq, id] of [[7, 'small'], [1234567, 'large']] as const) {
+  for (const [seq, id] of [
+    [7, 'small'],
+    [1234567, 'large'],
+  ] as const) {
     await db.prepare(createProjectSql(id, id, [])).run();
     await db.prepare('UPDATE projects SET seq = ? WHERE id = ?').bind(seq, id).run();
   }
   await db.batch(
     USERS.map(([seq, id, name, email, text], i) =>
       db
-        .prepare("INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, registration, search_text) VALUES (?, ?, ?, ?, ?, ?, '', 1700000000, ?)")
+        .prepare(
+          "INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, registration, search_text) VALUES (?, ?, ?, ?, ?, ?, '', 1700000000, ?)",
+        )
         .bind(1000 + i, id, seq === 7 ? 'small' : 'large', email, email, name, text),
     ),
   );
-  await db.prepare("INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, registration, search_text) VALUES (2000, 'empty', 'small', 'e@x', 'e@x', '', '', 1700000000, '')").run();
+  await db
+    .prepare(
+      "INSERT INTO users (seq, id, project_id, email, email_key, name, password_hash, registration, search_text) VALUES (2000, 'empty', 'small', 'e@x', 'e@x', '', '', 1700000000, '')",
+    )
+    .run();
 
   await applyD1Migrations(db, env.TEST_MIGRATIONS);
 
@@ -67,7 +76,10 @@ it('rewrites existing users’ search text to the 8-character namespace and rebu
   expect(await matches(1234567, 'north.example')).toEqual(['jon']);
 
   // The triggers are back: an edit and a delete keep the index exact.
-  await db.prepare("UPDATE users SET name = 'Ada King', search_text = ? WHERE id = 'ada'").bind(searchText(7, 'Ada King', 'ada@example.com')).run();
+  await db
+    .prepare("UPDATE users SET name = 'Ada King', search_text = ? WHERE id = 'ada'")
+    .bind(searchText(7, 'Ada King', 'ada@example.com'))
+    .run();
   await db.prepare("DELETE FROM users WHERE id = 'zoe'").run();
   expect(await matches(7, 'lo')).toEqual([]);
   expect(await matches(7, 'ki')).toEqual(['ada']);

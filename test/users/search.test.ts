@@ -19,7 +19,9 @@ describe('search', () => {
     const body = await search(project, 'example.com');
     expect(body).toEqual({
       sum: 1,
-      users: [{ $id: user.$id, email: 'users.service@example.com', emailVerification: false, status: 0, registration: user.registration, name: 'Project User' }],
+      users: [
+        { $id: user.$id, email: 'users.service@example.com', emailVerification: false, status: 0, registration: user.registration, name: 'Project User' },
+      ],
     });
   });
 
@@ -40,7 +42,10 @@ describe('search', () => {
 
   it('is case-insensitive, on names and emails', async () => {
     const project = await createProject();
-    await insertUsers(project, [{ email: 'Walter.White@Example.com', name: 'Heisenberg' }, { email: 'jesse@example.org', name: 'Jesse Pinkman' }]);
+    await insertUsers(project, [
+      { email: 'Walter.White@Example.com', name: 'Heisenberg' },
+      { email: 'jesse@example.org', name: 'Jesse Pinkman' },
+    ]);
     for (const term of ['walter', 'WALTER', 'WaLtEr', 'heisenberg', 'HEISENBERG', 'walter.white@example.com', 'WALTER.WHITE@EXAMPLE.COM']) {
       expect(emails(await search(project, term)), term).toEqual(['Walter.White@Example.com']);
     }
@@ -57,7 +62,13 @@ describe('search', () => {
       { email: 'majo@example.com', name: 'Ma Jo' },
       { email: 'ajo@example.com', name: 'Ajo' },
     ]);
-    expect(emails(await search(project, 'jo'))).toEqual(['bob@example.com', 'joanna@example.org', 'john@example.com', 'johnny@example.com', 'majo@example.com']);
+    expect(emails(await search(project, 'jo'))).toEqual([
+      'bob@example.com',
+      'joanna@example.org',
+      'john@example.com',
+      'johnny@example.com',
+      'majo@example.com',
+    ]);
     expect(emails(await search(project, 'john'))).toEqual(['john@example.com', 'johnny@example.com']);
     expect(emails(await search(project, 'sm'))).toEqual(['john@example.com']);
   });
@@ -117,7 +128,10 @@ describe('search', () => {
     const project = await createProject();
     const user = await createUser(project, { email: 'grace.hopper@navy.example', name: 'Grace Brewster Hopper' });
     for (const term of ['grace', 'brewster', 'hop', 'navy', 'navy.example', 'grace.hopper@navy.example']) {
-      expect((await search(project, term)).users.map((u) => u.$id), term).toEqual([user.$id]);
+      expect(
+        (await search(project, term)).users.map((u) => u.$id),
+        term,
+      ).toEqual([user.$id]);
     }
   });
 
@@ -125,7 +139,10 @@ describe('search', () => {
     const a = await createProject();
     const b = await createProject();
     const [inA] = await insertUsers(a, [{ email: 'twin@example.com', name: 'Twin Peaks' }]);
-    const [inB] = await insertUsers(b, [{ email: 'twin@example.com', name: 'Twin Peaks' }, { email: 'other@example.com', name: 'Other' }]);
+    const [inB] = await insertUsers(b, [
+      { email: 'twin@example.com', name: 'Twin Peaks' },
+      { email: 'other@example.com', name: 'Other' },
+    ]);
     for (const term of ['twin', 'peaks', 'twin@example.com', 'example.com']) {
       const inProjectA = await search(a, term);
       expect(inProjectA.sum, term).toBe(1);

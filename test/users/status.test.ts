@@ -37,7 +37,15 @@ describe('PATCH /v1/users/{userId}/status', () => {
   ])('%j is accepted and stored as %i', async (sent, stored) => {
     const { project, id } = await fixture(stored === 1 ? 2 : 1);
     const updated = await expectJson(patchStatus(project, id, { status: sent }));
-    expect(updated).toEqual({ $id: id, email: 'status@example.com', emailVerification: false, status: stored, registration: 1_500_000_000, name: 'Status', roles: [] });
+    expect(updated).toEqual({
+      $id: id,
+      email: 'status@example.com',
+      emailVerification: false,
+      status: stored,
+      registration: 1_500_000_000,
+      name: 'Status',
+      roles: [],
+    });
     expect(typeof updated.status).toBe('number');
     expect((await storedUser(id))!.status).toBe(stored);
   });

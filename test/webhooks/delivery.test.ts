@@ -123,7 +123,9 @@ describe('retries', () => {
     listen(() => new DOMException('The operation timed out.', 'TimeoutError'));
     const result = await deliver([event.id]);
     expect(result.retryMessages).toEqual([{ msgId: 'm0', delaySeconds: RETRY_DELAYS[0] }]);
-    expect(await storedDeliveries(event.id)).toEqual([{ webhookId: hook.id, status: 'pending', attempts: 1, lastStatus: null, lastError: 'no answer in 10 s' }]);
+    expect(await storedDeliveries(event.id)).toEqual([
+      { webhookId: hook.id, status: 'pending', attempts: 1, lastStatus: null, lastError: 'no answer in 10 s' },
+    ]);
   });
 
   it(`after ${MAX_ATTEMPTS} failed attempts the delivery is kept as failed, acknowledged, and listed as failed`, async () => {
@@ -142,7 +144,16 @@ describe('retries', () => {
 
     const { results: failed } = await env.DB.prepare(listDeliveriesSql(project.id, true, 100)).all();
     expect(failed).toEqual([
-      expect.objectContaining({ eventId: event.id, webhookId: hook.id, event: 'users.create', userId: user.$id, status: 'failed', attempts: MAX_ATTEMPTS, lastStatus: 503, lastError: 'HTTP 503' }),
+      expect.objectContaining({
+        eventId: event.id,
+        webhookId: hook.id,
+        event: 'users.create',
+        userId: user.$id,
+        status: 'failed',
+        attempts: MAX_ATTEMPTS,
+        lastStatus: 503,
+        lastError: 'HTTP 503',
+      }),
     ]);
   });
 });
@@ -150,7 +161,9 @@ describe('retries', () => {
 describe('an event the queue gave up on', () => {
   const settledOf = async (project: Parameters<typeof storedEvents>[0]) => (await storedEvents(project))[0]!.settled;
   const handedOverAgo = (id: string, seconds: number) =>
-    env.DB.prepare('UPDATE webhook_events SET queued = ? WHERE id = ?').bind(Math.floor(Date.now() / 1000) - seconds, id).run();
+    env.DB.prepare('UPDATE webhook_events SET queued = ? WHERE id = ?')
+      .bind(Math.floor(Date.now() / 1000) - seconds, id)
+      .run();
   async function sweep() {
     const sweeper = recordingQueue();
     await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
@@ -254,12 +267,12 @@ describe('destinations', () => {
 
   it('registration refuses a private URL in production mode', async () => {
     const project = await createProject();
-    await expect(createWebhookSql({ projectId: project.id, url: 'http://10.0.0.1/hook', events: ['users.*'], name: '' }, env.WEBHOOK_SECRET_KEY, false)).rejects.toThrow(
-      '--url: a loopback, private, link-local or metadata address is not allowed',
-    );
-    await expect(createWebhookSql({ projectId: project.id, url: 'https://hooks.example.com/', events: ['users.nope'], name: '' }, env.WEBHOOK_SECRET_KEY, false)).rejects.toThrow(
-      '--events must be a non-empty list of',
-    );
+    await expect(
+      createWebhookSql({ projectId: project.id, url: 'http://10.0.0.1/hook', events: ['users.*'], name: '' }, env.WEBHOOK_SECRET_KEY, false),
+    ).rejects.toThrow('--url: a loopback, private, link-local or metadata address is not allowed');
+    await expect(
+      createWebhookSql({ projectId: project.id, url: 'https://hooks.example.com/', events: ['users.nope'], name: '' }, env.WEBHOOK_SECRET_KEY, false),
+    ).rejects.toThrow('--events must be a non-empty list of');
   });
 
   it('delivery in production mode refuses a private destination without contacting it, and gives up at once', async () => {
@@ -269,7 +282,13 @@ describe('destinations', () => {
     expect(received).toEqual([]);
     expect(result.explicitAcks).toEqual(['m0']);
     expect(await storedDeliveries(event.id)).toEqual([
-      { webhookId: hook.id, status: 'failed', attempts: 1, lastStatus: null, lastError: 'destination refused: a loopback, private, link-local or metadata address is not allowed' },
+      {
+        webhookId: hook.id,
+        status: 'failed',
+        attempts: 1,
+        lastStatus: null,
+        lastError: 'destination refused: a loopback, private, link-local or metadata address is not allowed',
+      },
     ]);
   });
 });
@@ -309,7 +328,9 @@ describe('secrets at rest', () => {
     expect(result.explicitAcks.sort()).toEqual(['m0', 'm1']);
     expect(result.retryMessages).toEqual([]);
     expect(received.map((r) => r.url)).toEqual([healthy.url, healthy.url]);
-    expect(received.map((r) => verified(healthy.secret, r))).toEqual(expect.arrayContaining(users.map((user) => expect.objectContaining({ userId: user.$id, data: user }))));
+    expect(received.map((r) => verified(healthy.secret, r))).toEqual(
+      expect.arrayContaining(users.map((user) => expect.objectContaining({ userId: user.$id, data: user }))),
+    );
     for (const event of events) {
       expect(await storedDeliveries(event.id)).toEqual(
         [
@@ -322,7 +343,11 @@ describe('secrets at rest', () => {
     expect((await storedEvents(project)).map((e) => e.settled)).toEqual([expect.any(Number), expect.any(Number)]);
     const { results: failed } = await env.DB.prepare(listDeliveriesSql(project.id, true, 100)).all();
     expect(failed).toHaveLength(2);
-    expect(failed).toEqual(expect.arrayContaining(users.map((user) => expect.objectContaining({ webhookId: stale.id, userId: user.$id, status: 'failed', lastError: UNDECRYPTABLE_ERROR }))));
+    expect(failed).toEqual(
+      expect.arrayContaining(
+        users.map((user) => expect.objectContaining({ webhookId: stale.id, userId: user.$id, status: 'failed', lastError: UNDECRYPTABLE_ERROR })),
+      ),
+    );
   });
 
   it('a malformed WEBHOOK_SECRET_KEY (the deployment is wrong, not the webhook) is retried, and fails no delivery', async () => {

@@ -66,12 +66,22 @@ describe('events are written with their change', () => {
   it('imported users are users.create events, one per user created, none for a skipped record', async () => {
     const project = await createProject();
     await createWebhook(project, ['users.create']);
-    const single = await callJson('/users/md5', { method: 'POST', project, body: { userId: 'unique()', email: 'md5@example.com', password: '5f4dcc3b5aa765d61d8327deb882cf99' } });
+    const single = await callJson('/users/md5', {
+      method: 'POST',
+      project,
+      body: { userId: 'unique()', email: 'md5@example.com', password: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    });
     expect(single.status).toBe(201);
     const bulk = await callJson('/users/import', {
       method: 'POST',
       project,
-      body: { users: [{ userId: 'first', email: 'first@example.com' }, { userId: 'dup', email: 'md5@example.com' }, { email: 'second@example.com', name: 'Second' }] },
+      body: {
+        users: [
+          { userId: 'first', email: 'first@example.com' },
+          { userId: 'dup', email: 'md5@example.com' },
+          { email: 'second@example.com', name: 'Second' },
+        ],
+      },
     });
     expect(bulk.status).toBe(200);
     expect(bulk.body.sum).toBe(2);
@@ -138,7 +148,11 @@ describe('a refused or failed change makes no event', () => {
     const big = 'x'.repeat(40_000);
     expect((await callJson(`/users/${userId}/prefs`, { method: 'PATCH', project, body: { prefs: { a: big } } })).status).toBe(200);
     const events = await eventIds(project);
-    await expectError(call(`/users/${userId}/prefs`, { method: 'PATCH', project, body: { prefs: { b: big } } }), 400, 'Invalid prefs: Merged prefs must be at most 64 KiB of JSON');
+    await expectError(
+      call(`/users/${userId}/prefs`, { method: 'PATCH', project, body: { prefs: { b: big } } }),
+      400,
+      'Invalid prefs: Merged prefs must be at most 64 KiB of JSON',
+    );
     expect(await eventIds(project)).toEqual(events);
     expect(events).toHaveLength(1);
   });
@@ -151,7 +165,9 @@ describe('a refused or failed change makes no event', () => {
     expect((await callJson('/users', { method: 'POST', project, body: { email: 'TAKEN@example.com', password: 'password' } })).status).toBe(409);
     expect((await callJson('/users/nosuchuser/status', { method: 'PATCH', project, body: { status: 1 } })).status).toBe(404);
     expect((await callJson('/users/nosuchuser/prefs', { method: 'PATCH', project, body: { prefs: {} } })).status).toBe(404);
-    expect((await callJson('/users', { method: 'POST', project, key: project.readKey, body: { email: 'new@example.com', password: 'password' } })).status).toBe(401);
+    expect((await callJson('/users', { method: 'POST', project, key: project.readKey, body: { email: 'new@example.com', password: 'password' } })).status).toBe(
+      401,
+    );
     expect(await eventIds(project)).toEqual(before);
     expect(before).toHaveLength(1);
   });
@@ -231,12 +247,22 @@ describe('hand-over within the deployed limits', () => {
     const ids = Array.from({ length: 150 }, (_, i) => `backlog${i.toString().padStart(3, '0')}`);
     await env.DB.batch(
       ids.map((id) =>
-        env.DB.prepare(`INSERT INTO webhook_events (id, project_id, event, user_id, time, data) VALUES (?, ?, 'users.create', ?, ?, '{}')`).bind(id, project.id, userId, old),
+        env.DB.prepare(`INSERT INTO webhook_events (id, project_id, event, user_id, time, data) VALUES (?, ?, 'users.create', ?, ?, '{}')`).bind(
+          id,
+          project.id,
+          userId,
+          old,
+        ),
       ),
     );
     const sweeper = recordingQueue();
     await worker.scheduled(createScheduledController(), { ...env, WEBHOOK_EVENTS: sweeper.queue });
-    expect(sweeper.sent.map((m) => m.eventId).filter((id) => id.startsWith('backlog')).sort()).toEqual(ids);
+    expect(
+      sweeper.sent
+        .map((m) => m.eventId)
+        .filter((id) => id.startsWith('backlog'))
+        .sort(),
+    ).toEqual(ids);
     expect((await storedEvents(project)).filter((e) => e.queued === null)).toEqual([]);
   });
 

@@ -15,11 +15,19 @@ it('marks handed-over events without a pending delivery settled at their hand-ov
   await applyD1Migrations(db, env.TEST_MIGRATIONS.slice(0, BEFORE));
   await db.prepare(createProjectSql('history', 'History', [])).run();
   const event = (id: string, queued: number | null) =>
-    db.prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued) VALUES (?, 'history', 'users.create', 'u', 100, '{}', ?)").bind(id, queued);
+    db
+      .prepare("INSERT INTO webhook_events (id, project_id, event, user_id, time, data, queued) VALUES (?, 'history', 'users.create', 'u', 100, '{}', ?)")
+      .bind(id, queued);
   const delivery = (eventId: string, status: string) =>
-    db.prepare("INSERT INTO webhook_deliveries (event_id, webhook_id, project_id, status, attempts, created, updated) VALUES (?, 'hook', 'history', ?, 1, 100, 100)").bind(eventId, status);
+    db
+      .prepare(
+        "INSERT INTO webhook_deliveries (event_id, webhook_id, project_id, status, attempts, created, updated) VALUES (?, 'hook', 'history', ?, 1, 100, 100)",
+      )
+      .bind(eventId, status);
   await db.batch([
-    db.prepare("INSERT INTO webhooks (id, project_id, url, events, secret, created) VALUES ('hook', 'history', 'https://example.com/h', '[\"users.*\"]', 'v1.x.y', 1)"),
+    db.prepare(
+      "INSERT INTO webhooks (id, project_id, url, events, secret, created) VALUES ('hook', 'history', 'https://example.com/h', '[\"users.*\"]', 'v1.x.y', 1)",
+    ),
     event('delivered', 200),
     event('failed', 300),
     event('pending', 400),

@@ -28,7 +28,16 @@ export interface StoredEvent {
 
 export async function storedEvents(project: TestProject): Promise<StoredEvent[]> {
   const { results } = await env.DB.prepare('SELECT * FROM webhook_events WHERE project_id = ? ORDER BY rowid').bind(project.id).all<Record<string, any>>();
-  return results.map((r) => ({ id: r.id, event: r.event, userId: r.user_id, projectId: r.project_id, time: r.time, data: JSON.parse(r.data), queued: r.queued, settled: r.settled }));
+  return results.map((r) => ({
+    id: r.id,
+    event: r.event,
+    userId: r.user_id,
+    projectId: r.project_id,
+    time: r.time,
+    data: JSON.parse(r.data),
+    queued: r.queued,
+    settled: r.settled,
+  }));
 }
 
 export async function storedDeliveries(eventId: string) {

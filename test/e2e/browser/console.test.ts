@@ -24,11 +24,36 @@ const FIREFOX_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:120.0) Gec
 // 30 users on a domain of this run's own: more than one page (25) of the console's table.
 const DOMAIN = `${randomBytes(3).toString('hex')}.console.example`;
 const NAMES = [
-  'Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth',
-  'Margaret Hamilton', 'John Backus', 'Frances Allen', 'Dennis Ritchie', 'Radia Perlman', 'Ken Thompson', 'Hedy Lamarr',
-  'Niklaus Wirth', 'Shafi Goldwasser', 'Tony Hoare', 'Adele Goldberg', 'Leslie Lamport', 'Sophie Wilson', 'Bjarne Stroustrup',
-  'Annie Easley', 'Guido Rossum', 'Lynn Conway', 'Linus Torvalds', 'Jean Bartik', 'Tim Berners-Lee', 'Karen Jones',
-  'Vint Cerf', 'Ida Rhodes',
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Katherine Johnson',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Donald Knuth',
+  'Margaret Hamilton',
+  'John Backus',
+  'Frances Allen',
+  'Dennis Ritchie',
+  'Radia Perlman',
+  'Ken Thompson',
+  'Hedy Lamarr',
+  'Niklaus Wirth',
+  'Shafi Goldwasser',
+  'Tony Hoare',
+  'Adele Goldberg',
+  'Leslie Lamport',
+  'Sophie Wilson',
+  'Bjarne Stroustrup',
+  'Annie Easley',
+  'Guido Rossum',
+  'Lynn Conway',
+  'Linus Torvalds',
+  'Jean Bartik',
+  'Tim Berners-Lee',
+  'Karen Jones',
+  'Vint Cerf',
+  'Ida Rhodes',
 ];
 
 interface User {
@@ -88,7 +113,14 @@ beforeAll(async () => {
   // Four at a time; the table's order (registration, then creation) is read back from the API.
   for (let i = 0; i < NAMES.length; i += 4) seeded.push(...(await Promise.all(NAMES.slice(i, i + 4).map((name) => createUser(name)))));
   // Some activated and blocked users, so the table shows every status badge.
-  const statuses: Record<string, number> = { 'Grace Hopper': 1, 'Alan Turing': 1, 'Barbara Liskov': 1, 'Margaret Hamilton': 2, 'Radia Perlman': 1, 'Hedy Lamarr': 2 };
+  const statuses: Record<string, number> = {
+    'Grace Hopper': 1,
+    'Alan Turing': 1,
+    'Barbara Liskov': 1,
+    'Margaret Hamilton': 2,
+    'Radia Perlman': 1,
+    'Hedy Lamarr': 2,
+  };
   for (const user of seeded.filter((u) => u.name in statuses)) {
     expect((await callApi('PATCH', `/users/${user.$id}/status`, { status: statuses[user.name] })).status).toBe(200);
   }
@@ -179,7 +211,9 @@ describe('the page', () => {
     const { page, requests, errors } = await signedIn();
     await page.locator('table.users tbody tr').first().waitFor();
     expect(requests.filter((r) => new URL(r.url()).origin !== origin).map((r) => r.url())).toEqual([]);
-    expect(requests.map((r) => new URL(r.url()).pathname)).toEqual(expect.arrayContaining(['/console', '/console/app.js', '/console/console.css', '/v1/users']));
+    expect(requests.map((r) => new URL(r.url()).pathname)).toEqual(
+      expect.arrayContaining(['/console', '/console/app.js', '/console/console.css', '/v1/users']),
+    );
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -191,10 +225,12 @@ describe('signing in', () => {
     await signIn(page, 'not-the-key');
     await expect.poll(() => page.getByRole('alert').innerText()).toBe('Guest (role: guest) missing scope (users.read)');
     await expect(page.getByLabel('API key', { exact: true }).isVisible()).resolves.toBe(true);
-    expect(await page.evaluate(() => {
-      const { sessionStorage, localStorage } = globalThis as unknown as PageGlobals;
-      return [sessionStorage.length, localStorage.length];
-    })).toEqual([0, 0]);
+    expect(
+      await page.evaluate(() => {
+        const { sessionStorage, localStorage } = globalThis as unknown as PageGlobals;
+        return [sessionStorage.length, localStorage.length];
+      }),
+    ).toEqual([0, 0]);
     expect(await page.context().cookies()).toEqual([]);
     await page.context().close();
   });
@@ -252,7 +288,9 @@ describe('the users table', () => {
     await page.getByText('1 user matching “lovel”').waitFor();
     expect(await tableNames(page)).toEqual(['Ada Lovelace']);
     // Debounced: fewer requests than key presses (one, unless the machine stalls between keys), the last for the whole word.
-    const searches = usersRequests(requests).filter((url) => url.searchParams.has('search')).map((url) => url.searchParams.get('search'));
+    const searches = usersRequests(requests)
+      .filter((url) => url.searchParams.has('search'))
+      .map((url) => url.searchParams.get('search'));
     expect(searches.length).toBeLessThan('lovel'.length);
     expect(searches.at(-1)).toBe('lovel');
     expect(await page.locator('table.users tbody tr').first().locator('.badge').innerText()).toBe('Unactivated');
@@ -284,7 +322,14 @@ describe('the users table', () => {
     expect(Object.fromEntries(usersRequests(requests).at(-1)!.searchParams)).toMatchObject({ cursor: seeded[25]!.$id, cursorDirection: 'before' });
 
     await page.getByLabel('Order', { exact: true }).selectOption('DESC');
-    await expect.poll(() => tableNames(page)).toEqual(seeded.slice(5).reverse().map((u) => u.name));
+    await expect
+      .poll(() => tableNames(page))
+      .toEqual(
+        seeded
+          .slice(5)
+          .reverse()
+          .map((u) => u.name),
+      );
     await page.context().close();
   });
 
@@ -345,8 +390,12 @@ describe('a user', () => {
       ]),
     );
     const timeline = page.locator('ol.timeline li');
-    await expect.poll(() => timeline.locator('.event').allInnerTexts()).toEqual(['users.update.prefs', 'account.sessions.create', 'account.sessions.create', 'users.create']);
-    expect(await timeline.nth(1).locator('.detail').innerText()).toMatch(/^(Firefox 120\.0 · Mac 10\.15|Chrome 70\.0 · Windows 10 \(x64\)) · Desktop · 🇺🇸 United States · \S+$/);
+    await expect
+      .poll(() => timeline.locator('.event').allInnerTexts())
+      .toEqual(['users.update.prefs', 'account.sessions.create', 'account.sessions.create', 'users.create']);
+    expect(await timeline.nth(1).locator('.detail').innerText()).toMatch(
+      /^(Firefox 120\.0 · Mac 10\.15|Chrome 70\.0 · Windows 10 \(x64\)) · Desktop · 🇺🇸 United States · \S+$/,
+    );
     await page.screenshot({ path: join(ROOT, 'docs', 'console-user.png'), fullPage: true });
 
     await page.getByRole('button', { name: `Revoke session ${first}` }).click();
@@ -470,7 +519,9 @@ describe('import and export', () => {
     records.push({ email: `imported.7@${domain}`, name: 'Duplicate', registration: 1_600_000_000 });
     const { page, requests } = await signedIn();
     await page.getByRole('link', { name: 'Import / export' }).click();
-    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'users.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n') });
+    await page
+      .getByLabel('File', { exact: true })
+      .setInputFiles({ name: 'users.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n') });
     await page.getByText('1,501 records in users.jsonl (JSON Lines').waitFor();
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await shows(page, page.getByText('1,500 created'));
@@ -493,7 +544,10 @@ describe('import and export', () => {
     await shows(page, page.getByText(/^Exported [\d,]+ users\.$/));
     const download = await downloading;
     expect(download.suggestedFilename()).toMatch(new RegExp(`^users-${projectId}-\\d{4}-\\d\\d-\\d\\d\\.jsonl$`));
-    const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { userId: string; email: string });
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { userId: string; email: string });
     const { sum } = (await callApi('GET', '/users?limit=0')).json as { sum: number };
     expect(lines).toHaveLength(sum);
     expect(lines).toEqual(expect.arrayContaining(seeded.map((u) => expect.objectContaining({ userId: u.$id, email: u.email, name: u.name }))));
