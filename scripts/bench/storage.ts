@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { database } from '../../src/db/client.ts';
 import { createProjectSql } from '../../src/domain/admin.ts';
 import type { Actor, Project, Stores } from '../../src/domain/context.ts';
-import { importUsers, type CheckedRecord } from '../../src/domain/imports.ts';
+import { importRecord, importUsers, type CheckedRecord } from '../../src/domain/imports.ts';
 import { OFFLINE } from '../../src/domain/hash-admission.ts';
 import { DEFAULT_PARAMS, hashPassword } from '../../src/domain/passwords.ts';
 import { sweepExpired, DEFAULT_LOG_RETENTION_DAYS } from '../../src/domain/retention.ts';
@@ -102,19 +102,7 @@ async function simulate(file: string, rate: number, sample: number, hash: string
   for (let at = 0; at < sample; at += 100) {
     const records: CheckedRecord[] = Array.from({ length: Math.min(100, sample - at) }, (_, i) => ({
       ok: true,
-      values: {
-        userId: null,
-        email: `user${at + i}@example.com`,
-        name: `User ${at + i}`,
-        emailVerification: false,
-        status: 0,
-        registration: null,
-        prefs: {},
-        phone: '',
-        phoneVerification: false,
-        labels: [],
-        hash: { algorithm: 'argon2', value: hash },
-      },
+      values: importRecord({ userId: null, email: `user${at + i}@example.com`, name: `User ${at + i}`, hash: { algorithm: 'argon2', value: hash } }),
     }));
     await importUsers(stores, project, records, actorOf(at));
   }

@@ -66,6 +66,11 @@ const MAX_ATTEMPTS = 3;
  * `hashParam` names the hash in messages: `password` on the import routes, `hash` in
  * bulk records.
  */
+/** A record of a new user with what an import leaves unset at its defaults (as the bulk schema does). */
+export function importRecord(fields: Pick<ImportRecord, 'userId' | 'email' | 'name' | 'hash'>): ImportRecord {
+  return { emailVerification: false, status: 0, registration: null, prefs: {}, phone: '', phoneVerification: false, labels: [], ...fields };
+}
+
 export async function importUsers(
   { db, events }: Stores,
   project: Project,
@@ -129,17 +134,7 @@ export async function importUser(
   input: { userId: string | null; email: string; name: string; hash: ImportedHash },
   actor: Actor,
 ): Promise<UserRecord> {
-  const record: ImportRecord = {
-    ...input,
-    emailVerification: false,
-    status: 0,
-    registration: null,
-    prefs: {},
-    phone: '',
-    phoneVerification: false,
-    labels: [],
-    hash: { ...input.hash },
-  };
+  const record = importRecord({ ...input, hash: { ...input.hash } });
   const { created, failures } = await importUsers(stores, project, [{ ok: true, values: record }], actor, 'password');
   if (failures[0]) throw failures[0].error;
   return created[0]!;

@@ -1,6 +1,7 @@
 // Bringing users in with the passwords they already have, and taking them out
 // (contract §9.2–9.3): Appwrite 1.x's import routes, the bulk import and the export.
 import { endpoint } from '../http/endpoint.ts';
+import { keyErrors, tag, write } from './users-access.ts';
 import { statusOf } from '../http/errors.ts';
 import { json } from '../http/respond.ts';
 import { errorModel } from '../schemas/common.ts';
@@ -25,11 +26,9 @@ import { User, UserListItem } from '../schemas/user-model.ts';
 import * as imports from '../domain/imports.ts';
 import type { ImportedHash } from '../domain/password-formats.ts';
 
-const tag = 'users';
-const write = { kind: 'key', scope: 'users.write' } as const;
 const errors = {
+  ...keyErrors,
   400: { description: 'Missing or unknown project, an invalid parameter, or a hash not well-formed for its algorithm', model: errorModel },
-  401: { description: 'Missing or insufficient API key', model: errorModel },
 };
 
 /** An import route: its own hash parameters, mapped to the bulk record's `hash`. */

@@ -2,6 +2,7 @@
 // answers differ from 0.6, and those only today's SDKs know (phone, labels, usage).
 // Each renders the domain's records with the 1.x models (src/schemas/*-model.ts).
 import { endpoint } from '../http/endpoint.ts';
+import { keyErrors, read, tag, write } from './users-access.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
 import { errorModel } from '../schemas/common.ts';
@@ -30,16 +31,9 @@ import { renderUsage, usageUsersModel } from '../schemas/usage-model.ts';
 import { z } from 'zod';
 import { optional } from '../schemas/params.ts';
 
-const read = { kind: 'key', scope: 'users.read' } as const;
-const write = { kind: 'key', scope: 'users.write' } as const;
-const tag = 'users';
 const user = User['1.x'];
-const errors = {
-  400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
-  401: { description: 'Missing or insufficient API key', model: errorModel },
-};
 const notFound = { 404: { description: 'User not found (user_not_found)', model: errorModel } };
-const asUser = { 200: { description: 'User', model: user.schema }, ...errors, ...notFound };
+const asUser = { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound };
 
 export const listUsers1x = endpoint({
   method: 'GET',
@@ -49,7 +43,7 @@ export const listUsers1x = endpoint({
   tag,
   access: read,
   params: { queries: queriesParam, search: listUsersParams.search, total: totalParam },
-  responses: { 200: { description: 'Users list', model: UserList['1.x'].schema }, ...errors },
+  responses: { 200: { description: 'Users list', model: UserList['1.x'].schema }, ...keyErrors },
   handle: async (ctx, p) =>
     json(UserList['1.x'].render(await users.findUsers(ctx.stores, ctx.project, p.search, parseUserQueries(p.queries, ctx.project.seq), p.total))),
 });
@@ -64,7 +58,7 @@ export const createUser1x = endpoint({
   params: createUserParams1x,
   responses: {
     201: { description: 'User', model: user.schema },
-    ...errors,
+    ...keyErrors,
     409: { description: 'The id, email or phone is taken (user_already_exists)', model: errorModel },
   },
   handle: async (ctx, p) => {
@@ -81,7 +75,7 @@ export const updateUserPrefs1x = endpoint({
   tag,
   access: write,
   params: updatePrefsParams1x,
-  responses: { 200: { description: 'The new preferences', model: prefsModel }, ...errors, ...notFound },
+  responses: { 200: { description: 'The new preferences', model: prefsModel }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => rawJson(await users.replacePrefs(ctx.stores, ctx.project, ctx.path.userId!, p.prefs, ctx.actor())),
 });
 
@@ -166,7 +160,7 @@ export const getUserLogs1x = endpoint({
   tag,
   access: read,
   params: { queries: queriesParam, total: totalParam },
-  responses: { 200: { description: 'Logs list', model: LogList['1.x'].schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'Logs list', model: LogList['1.x'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => {
     const { limit, offset } = parseLogQueries(p.queries);
     return json(LogList['1.x'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, limit, offset, p.total), ctx));
@@ -181,7 +175,7 @@ export const getUserSessions1x = endpoint({
   tag,
   access: read,
   params: { total: totalParam },
-  responses: { 200: { description: 'Sessions list', model: SessionList['1.x'].schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'Sessions list', model: SessionList['1.x'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => {
     const list = SessionList['1.x'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!), ctx);
     return json(p.total ? list : { ...list, total: 0 });
@@ -197,7 +191,7 @@ export const deleteUserSessions1x = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 204: { description: 'Every session of the user ended' }, ...errors, ...notFound },
+  responses: { 204: { description: 'Every session of the user ended' }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
     return noContent();
@@ -215,7 +209,7 @@ export const deleteUserSession1x = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: {
     204: { description: 'The session ended' },
-    ...errors,
+    ...keyErrors,
     404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel },
   },
   handle: async (ctx) => {
@@ -240,6 +234,6 @@ export const getUsersUsage1x = endpoint({
       '30d' as UsageRange,
     ),
   },
-  responses: { 200: { description: 'UsageUsers', model: usageUsersModel }, ...errors },
+  responses: { 200: { description: 'UsageUsers', model: usageUsersModel }, ...keyErrors },
   handle: async (ctx, p) => json(renderUsage(await usage(ctx.stores, ctx.project, p.range))),
 });

@@ -1,5 +1,6 @@
 // The Users API (contract §4): server side, API key with users.read / users.write.
 import { endpoint } from '../http/endpoint.ts';
+import { keyErrors, read, tag, write } from './users-access.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
 import { errorModel, successModel } from '../schemas/common.ts';
@@ -23,13 +24,6 @@ import * as sessions from '../domain/sessions.ts';
 import { SERVER_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as users from '../domain/users.ts';
 
-const read = { kind: 'key', scope: 'users.read' } as const;
-const write = { kind: 'key', scope: 'users.write' } as const;
-const tag = 'users';
-const errors = {
-  400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
-  401: { description: 'Missing or insufficient API key', model: errorModel },
-};
 const notFound = { 404: { description: 'User not found', model: errorModel } };
 const user06 = User['0.6'];
 
@@ -41,7 +35,7 @@ export const listUsers = endpoint({
   tag,
   access: read,
   params: listUsersParams,
-  responses: { 200: { description: 'Users list', model: UserList['0.6'].schema }, ...errors },
+  responses: { 200: { description: 'Users list', model: UserList['0.6'].schema }, ...keyErrors },
   handle: async (ctx, p) =>
     json(
       UserList['0.6'].render(
@@ -63,7 +57,7 @@ export const createUser = endpoint({
   tag,
   access: write,
   params: createUserParams,
-  responses: { 201: { description: 'User', model: user06.schema }, ...errors, 409: { description: 'User already registered', model: errorModel } },
+  responses: { 201: { description: 'User', model: user06.schema }, ...keyErrors, 409: { description: 'User already registered', model: errorModel } },
   handle: async (ctx, p) => json(user06.render(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS)), 201),
 });
 
@@ -75,7 +69,7 @@ export const getUserPrefs = endpoint({
   tag,
   access: read,
   params: {},
-  responses: { 200: { description: 'Preferences', model: prefsModel }, ...errors, ...notFound },
+  responses: { 200: { description: 'Preferences', model: prefsModel }, ...keyErrors, ...notFound },
   handle: async (ctx) => rawJson(await users.getPrefs(ctx.stores, ctx.project, ctx.path.userId!)),
 });
 
@@ -87,7 +81,7 @@ export const updateUserPrefs = endpoint({
   tag,
   access: write,
   params: updatePrefsParams,
-  responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...errors, ...notFound },
+  responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.stores, ctx.project, ctx.path.userId!, p.prefs, ctx.actor())),
 });
 
@@ -99,7 +93,7 @@ export const updateUserStatus = endpoint({
   tag,
   access: write,
   params: updateStatusParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => json(user06.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status, ctx.actor()))),
 });
 
@@ -111,7 +105,7 @@ export const getUserLogs = endpoint({
   tag,
   access: read,
   params: listLogsParams,
-  responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => json(LogList['0.6'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, p.limit, p.offset), ctx)),
 });
 
@@ -123,7 +117,7 @@ export const getUserSessions = endpoint({
   tag,
   access: read,
   params: {},
-  responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx) => json(SessionList['0.6'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!), ctx)),
 });
 
@@ -136,7 +130,7 @@ export const deleteUserSessions = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...errors, ...notFound },
+  responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
     return json({ result: 'success' });
@@ -152,7 +146,7 @@ export const deleteUserSession = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 200: { description: 'The session ended', model: successModel }, ...errors, ...notFound },
+  responses: { 200: { description: 'The session ended', model: successModel }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
     return json({ result: 'success' });
@@ -169,7 +163,7 @@ export const updateUserName = endpoint({
   tag,
   access: write,
   params: updateNameParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound },
+  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor()))),
 });
 
@@ -181,7 +175,7 @@ export const updateUserPassword = endpoint({
   tag,
   access: write,
   params: updatePasswordParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...errors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
+  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
   handle: async (ctx, p) =>
     json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
 });
@@ -201,7 +195,7 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: read,
       params: {},
-      responses: { 200: { description: 'User', model: user.schema }, ...errors, ...notFound },
+      responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
       handle: async (ctx) => json(user.render(await users.getUser(ctx.stores, ctx.project, ctx.path.userId!))),
     }),
     updateUserEmail: endpoint({
@@ -214,7 +208,7 @@ export function sharedUserRoutes(d: Dialect) {
       params: updateEmailParams,
       responses: {
         200: { description: 'User', model: user.schema },
-        ...errors,
+        ...keyErrors,
         ...notFound,
         409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
       },
@@ -228,7 +222,7 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: write,
       params: updateVerificationParams,
-      responses: { 200: { description: 'User', model: user.schema }, ...errors, ...notFound },
+      responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
       handle: async (ctx, p) => json(user.render(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId!, p.emailVerification, ctx.actor()))),
     }),
     deleteUser: endpoint({
@@ -239,7 +233,7 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: write,
       params: {},
-      responses: { 204: { description: 'The user is erased' }, ...errors, ...notFound },
+      responses: { 204: { description: 'The user is erased' }, ...keyErrors, ...notFound },
       handle: async (ctx) => {
         await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId!);
         return noContent();
