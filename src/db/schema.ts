@@ -43,6 +43,9 @@ export const apiKeys = sqliteTable(
   (t) => [index('api_keys_project').on(t.projectId)],
 );
 
+/** users.seq = registration second × SECOND + a counter: rowid order is registration order (src/domain/ids.ts). */
+export const SECOND = 2 ** 21;
+
 export const users = sqliteTable(
   'users',
   {

@@ -9,6 +9,7 @@ import { preparedOnce } from './prepared.ts';
 import { dueRows, type Due } from './sweep.ts';
 import { auditLogs, sessions, users } from './schema.ts';
 import { publicColumns, userIs } from './users.ts';
+import { UserStatus } from './user-status.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -34,7 +35,7 @@ export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: str
           country: sql`${row.country}`.as('country'),
         })
         .from(users)
-        .where(and(userIs(row.projectId, row.userId), sql`${users.status} != 2`, eq(users.passwordHash, verifiedHash))),
+        .where(and(userIs(row.projectId, row.userId), sql`${users.status} != ${sql.raw(String(UserStatus.blocked))}`, eq(users.passwordHash, verifiedHash))),
     )
     .returning({ id: sessions.id });
 }

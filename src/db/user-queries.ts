@@ -7,10 +7,13 @@
 // seq (registration second × 2^21 + counter), the primary key.
 import { and, asc, desc, eq, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from './client.ts';
-import { projects, users } from './schema.ts';
+import { SECOND, projects, users } from './schema.ts';
 import { publicColumns, type PublicUserRow } from './users.ts';
+import { UserStatus } from './user-status.ts';
 
-const SECOND = 2 ** 21;
+// Literals, not parameters: the plan uses the status index as for any constant, and no bound parameter is spent.
+const BLOCKED = sql.raw(String(UserStatus.blocked));
+const NOT_BLOCKED = sql.raw(`(${UserStatus.unactivated}, ${UserStatus.activated})`);
 
 /** D1 binds at most 100 parameters per statement. */
 export const MAX_BOUND_PARAMS = 100;
@@ -139,7 +142,7 @@ function compile(projectId: string, f: Filter): SQL {
       if (attribute === 'registration' || attribute === '$createdAt') return or(...values.map((v) => registrationBound(f.op, v as number)))!;
       if (attribute === 'status') {
         // true: not blocked; false: blocked (the index users_project_status serves both).
-        const blocked = (v: Value) => (v ? sql`${users.status} IN (0, 1)` : sql`${users.status} = 2`);
+        const blocked = (v: Value) => (v ? sql`${users.status} IN ${NOT_BLOCKED}` : sql`${users.status} = ${BLOCKED}`);
         const any = or(...values.map(blocked))!;
         return f.op === 'notEqual' ? not(any) : any;
       }

@@ -8,6 +8,8 @@
 // the `$id`. Ordering by rowid is then exactly ordering by (registration, $id), so
 // a search can page through the index in order without reading every match.
 // (Upstream ids were 13-hex uniqid(); the contract allows any sortable lower-case id.)
+import { SECOND } from '../db/schema.ts';
+
 /** Project ids: lower-case, so that SDKs which lower-case header values still match. */
 export const PROJECT_ID = /^[a-z0-9][a-z0-9-]{0,35}$/;
 
@@ -21,7 +23,7 @@ export function newId(): string {
   return next.toString(16).padStart(20, '0');
 }
 
-export const SECOND = 2 ** 21;
+export { SECOND };
 
 export interface UserKey {
   seq: number;

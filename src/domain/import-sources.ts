@@ -4,6 +4,7 @@
 // import` (scripts/lib/user-files.ts, streamed): no DOM, no Node. The records' rules are
 // checked afterwards (src/schemas/imports.ts), as for any bulk import.
 import type { ImportedHash } from './password-formats.ts';
+import { UserStatus } from '../db/user-status.ts';
 
 /** A record as a source maps to it, before its rules are checked. */
 export interface SourceRecord {
@@ -25,8 +26,6 @@ export interface FirebaseParams {
   memCost?: number;
 }
 
-const BLOCKED = 2;
-
 /** A Firebase `auth:export` user: localId, email, displayName, emailVerified, createdAt (ms), disabled, passwordHash + salt. */
 export function fromFirebase(user: Record<string, unknown>, params: FirebaseParams): SourceRecord {
   const record: SourceRecord = {
@@ -34,7 +33,7 @@ export function fromFirebase(user: Record<string, unknown>, params: FirebasePara
     email: text(user.email) ?? '',
     name: text(user.displayName) ?? '',
     emailVerification: user.emailVerified === true,
-    status: user.disabled === true ? BLOCKED : 0,
+    status: user.disabled === true ? UserStatus.blocked : UserStatus.unactivated,
   };
   const createdAt = Number(user.createdAt);
   if (user.createdAt !== undefined && Number.isFinite(createdAt)) record.registration = Math.floor(createdAt / 1000);
@@ -65,7 +64,7 @@ export function fromSupabase(row: Record<string, unknown>, now: number): SourceR
     email: text(row.email) ?? '',
     name: text(meta.name) ?? text(meta.full_name) ?? '',
     emailVerification: row.email_confirmed_at !== null && row.email_confirmed_at !== undefined && row.email_confirmed_at !== '',
-    status: (timestamp(row.banned_until) ?? -Infinity) > now ? BLOCKED : 0,
+    status: (timestamp(row.banned_until) ?? -Infinity) > now ? UserStatus.blocked : UserStatus.unactivated,
   };
   const created = timestamp(row.created_at);
   if (created !== undefined) record.registration = Math.floor(created / 1000);

@@ -20,6 +20,7 @@ import type { Admission } from './hash-admission.ts';
 import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword } from './passwords.ts';
 import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
+import { UserStatus } from '../db/user-status.ts';
 
 /** What the session cookie carries: base64(JSON {id: userId, secret}). */
 export interface SessionCredentials {
@@ -98,7 +99,7 @@ async function attemptSignIn(
   // one argon2id hash (against a decoy), then the same log write, which inserts no row for it.
   const admission = { queue: project.id, budgetMs: hashBudgetMs };
   const { valid, upgrade } = await checkPassword(password, user?.passwordHash, admission);
-  if (!user || !valid || user.status === 2) {
+  if (!user || !valid || user.status === UserStatus.blocked) {
     // The audit trail shows refused sign-ins of existing users, blocked ones included.
     await insertLogIf(db, auditEntry(project.id, user?.id ?? '', 'account.sessions.failed', actor, now));
     throw user && valid ? userBlocked() : invalidCredentials();
@@ -114,7 +115,7 @@ async function attemptSignIn(
   if (!begun) {
     if (!last) return null;
     const [current] = await userById(db, project.id, user.id).all();
-    throw current?.status === 2 ? userBlocked() : invalidCredentials();
+    throw current?.status === UserStatus.blocked ? userBlocked() : invalidCredentials();
   }
   return begun;
 }
@@ -220,7 +221,7 @@ export async function authenticate({ db, kv }: Stores, project: Project, credent
   if (!record || record.userId !== credentials.userId || record.projectId !== project.id || record.expire <= now) throw noSession();
   const live = await queries.findLiveSession(db, project.id, record.sessionId, now);
   if (!live || !constantTimeEqual(live.tokenHash, tokenHash)) throw noSession();
-  if (live.user.status === 2) throw userBlocked();
+  if (live.user.status === UserStatus.blocked) throw userBlocked();
   return { sessionId: record.sessionId, user: live.user };
 }
 

@@ -21,9 +21,11 @@ import { newUserKey, skipTakenUserKeys } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
+import { UserStatus } from '../db/user-status.ts';
 
 /** A user as the domain hands it to the edge. */
 export type UserRecord = PublicUserRow;
+export { UserStatus };
 
 /** The 0.6 wire shapes the edge renders a record in (src/schemas/user-model.ts); the 0.6 suites type responses with them. */
 export interface UserListItem {
@@ -117,7 +119,7 @@ async function insertUser(
       passwordHash,
       passwordUpdate: passwordHash === '' ? 0 : now,
       updatedAt: now,
-      status: 0,
+      status: UserStatus.unactivated,
       emailVerification: false,
       registration: key.registration,
       searchText: searchText(project.seq, input.name, input.email),
@@ -221,14 +223,14 @@ export async function replacePrefs(stores: Stores, project: Project, userId: str
   }
 }
 
-/** Blocking (status 2) also ends every session of the user, in the same transaction. */
-export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: number, actor: Actor): Promise<UserRecord> {
+/** Blocking also ends every session of the user, in the same transaction. */
+export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: UserStatus, actor: Actor): Promise<UserRecord> {
   const [[row], , recorded, ended] = await db.batch([
     queries.updateUser(db, project.id, userId, { status }, nowMs()),
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
     recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
-    deleteUserSessionsIf(db, project.id, userId, status === 2),
+    deleteUserSessionsIf(db, project.id, userId, status === UserStatus.blocked),
   ]);
   if (!row) throw userNotFound();
   events.announce(recorded);

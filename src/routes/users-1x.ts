@@ -30,6 +30,7 @@ import { usage, USAGE_RANGES, type UsageRange } from '../domain/usage.ts';
 import { renderUsage, usageUsersModel } from '../schemas/usage-model.ts';
 import { z } from 'zod';
 import { optional } from '../schemas/params.ts';
+import { UserStatus } from '../domain/users.ts';
 
 const user = User['1.x'];
 const notFound = { 404: { description: 'User not found (user_not_found)', model: errorModel } };
@@ -89,7 +90,8 @@ export const updateUserStatus1x = endpoint({
   params: updateStatusParams1x,
   responses: asUser,
   // Unblocking makes a user active; 0.6's "unactivated" (0) has no 1.x word.
-  handle: async (ctx, p) => json(user.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status ? 1 : 2, ctx.actor()))),
+  handle: async (ctx, p) =>
+    json(user.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status ? UserStatus.activated : UserStatus.blocked, ctx.actor()))),
 });
 
 export const updateUserName1x = endpoint({

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { User as User06, UserListItem as UserListItem06, UserRecord } from '../domain/users.ts';
 import { models1x, type Model } from './dialect.ts';
 import { userListItemModel, userListModel, userModel } from './users.ts';
+import { UserStatus } from '../domain/users.ts';
 
 /** A unix-milliseconds time as upstream prints dates; 0 (never) is "". */
 export function isoDate(ms: number): string {
@@ -48,7 +49,7 @@ function user1x(r: UserRecord) {
     $updatedAt: isoDate(r.updatedAt),
     name: r.name,
     registration: registered,
-    status: r.status !== 2,
+    status: r.status !== UserStatus.blocked,
     labels: r.labels,
     passwordUpdate: isoDate(r.passwordUpdate),
     email: r.email,

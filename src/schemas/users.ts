@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { optional, required } from './params.ts';
 import { integerInRange, text } from './common.ts';
+import type { UserStatus } from '../domain/users.ts';
 
 // PHP FILTER_VALIDATE_EMAIL in spirit: an ASCII dot-atom local part and a dotted domain.
 const EMAIL =
@@ -96,7 +97,7 @@ export const updatePrefsParams = {
 // Upstream accepted anything loosely equal to 0/1/2; we accept exactly these (deviation, contract §6).
 export const updateStatusParams = {
   status: required(
-    z.union([z.literal([0, 1, 2]), z.enum(['0', '1', '2']).transform(Number)]).meta({ type: 'integer', enum: [0, 1, 2] }),
+    z.union([z.literal([0, 1, 2]), z.enum(['0', '1', '2']).transform((v) => Number(v) as UserStatus)]).meta({ type: 'integer', enum: [0, 1, 2] }),
     'Value must be one of (1, 2, 0)',
     'User Status code. To activate the user pass 1, to blocking the user pass 2 and for disabling the user pass 0',
   ),
