@@ -2,7 +2,7 @@
 // listing and search, prefs, status, labels, edits and erasure. Every function returns
 // the user's record (db/users.ts PublicUserRow); the edge renders it in the request's
 // dialect (src/schemas/user-model.ts).
-import { deleteUserLogs, insertLogIf } from '../db/audit.ts';
+import { deleteUserLogs } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
 import * as queries from '../db/users.ts';
@@ -12,15 +12,13 @@ import { MAX_BOUND_PARAMS, QueryTooLarge, queryUsers, type UserQuery } from '../
 export type { Attribute, Comparison, Filter, OrderAttribute, UserQuery, Value } from '../db/user-queries.ts';
 import { countCreated } from '../db/usage.ts';
 import { eraseSettledUserEvents } from '../db/webhooks.ts';
-import { deleteTokens } from '../kv/session-tokens.ts';
-import { auditEntry } from './audit.ts';
-import { recordEvent } from './events.ts';
-import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
+import type { Actor, Project, Stores } from './context.ts';
 import { alreadyRegistered, cursorNotFound, invalidParam, phoneTaken, queryInvalid, tooBusy, userNotFound } from './errors.ts';
 import { newUserKey, skipTakenUserKeys } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { lapsed, lease, pollUntil, type Lease } from './polling.ts';
 import { matchExpression, searchText } from './search.ts';
+import { commitUserChange } from './user-change.ts';
 import { UserStatus } from '../db/user-status.ts';
 
 /** A user as the domain hands it to the edge. */
@@ -55,7 +53,8 @@ export interface NewUser {
 }
 
 /** `hashBudgetMs`: how long the caller accepts to wait for a hash slot (hash-admission.ts). */
-export async function createUser({ db, events }: Stores, project: Project, input: NewUser, actor: Actor, hashBudgetMs: number): Promise<UserRecord> {
+export async function createUser(stores: Stores, project: Project, input: NewUser, actor: Actor, hashBudgetMs: number): Promise<UserRecord> {
+  const { db } = stores;
   const key = emailKey(input.email);
   const release = key === '' ? () => {} : await claimEmail(project.id, key, hashBudgetMs + CLAIM_SLACK_MS);
   try {
@@ -63,7 +62,7 @@ export async function createUser({ db, events }: Stores, project: Project, input
     // the unique index still settles a race between isolates.
     if (key !== '' && (await queries.findUserByEmail(db, project.id, key))) throw alreadyRegistered();
     const passwordHash = input.password === '' ? '' : await hashPassword(input.password, { queue: project.id, budgetMs: hashBudgetMs });
-    return await insertUser({ db, events }, project, input, passwordHash, actor);
+    return await insertUser(stores, project, input, passwordHash, actor);
   } finally {
     release();
   }
@@ -97,13 +96,8 @@ async function claimEmail(projectId: string, key: string, termMs: number): Promi
   return () => void (creating.get(claim) === mine && creating.delete(claim));
 }
 
-async function insertUser(
-  { db, events }: Pick<Stores, 'db' | 'events'>,
-  project: Project,
-  input: NewUser,
-  passwordHash: string,
-  actor: Actor,
-): Promise<UserRecord> {
+async function insertUser(stores: Stores, project: Project, input: NewUser, passwordHash: string, actor: Actor): Promise<UserRecord> {
+  const { db } = stores;
   for (let attempt = 1; ; attempt++) {
     const key = newUserKey();
     const id = input.userId ?? key.id;
@@ -125,13 +119,14 @@ async function insertUser(
       searchText: searchText(project.seq, input.name, input.email),
     };
     try {
-      const [[inserted], , recorded] = await db.batch([
-        queries.insertUser(db, row),
-        insertLogIf(db, auditEntry(project.id, id, 'users.create', actor, key.registration)),
-        recordEvent(db, { projectId: project.id, userId: id, event: 'users.create', time: key.registration }),
-        countCreated(db, project.id, 'users', key.registration, 1),
-      ]);
-      events.announce(recorded);
+      const { row: inserted } = await commitUserChange(stores, project, {
+        userId: id,
+        event: 'users.create',
+        write: queries.insertUser(db, row),
+        actor,
+        time: key.registration,
+        also: [countCreated(db, project.id, 'users', key.registration, 1)],
+      });
       return inserted!;
     } catch (err) {
       // Create has one conflict for a taken id, email or phone (upstream 1.x).
@@ -197,15 +192,11 @@ export async function getPrefs({ db }: Stores, project: Project, userId: string)
 }
 
 /** 0.6: a shallow merge into the stored prefs; returns the merged JSON text. */
-export async function mergePrefs({ db, events }: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
+export async function mergePrefs(stores: Stores, project: Project, userId: string, patch: Record<string, unknown>, actor: Actor): Promise<string> {
   try {
-    const [[row], , recorded] = await db.batch([
-      queries.mergePrefs(db, project.id, userId, JSON.stringify(patch), nowMs()),
-      insertLogIf(db, auditEntry(project.id, userId, 'users.update.prefs', actor, nowSeconds())),
-      recordEvent(db, { projectId: project.id, userId, event: 'users.update.prefs' }),
-    ]);
+    const write = queries.mergePrefs(stores.db, project.id, userId, JSON.stringify(patch), nowMs());
+    const { row } = await commitUserChange(stores, project, { userId, event: 'users.update.prefs', write, actor });
     if (!row) throw userNotFound();
-    events.announce(recorded);
     return row.prefs;
   } catch (err) {
     if (isConstraintError(err, 'CHECK')) throw invalidParam('prefs', 'Merged prefs must be at most 64 KiB of JSON');
@@ -224,20 +215,17 @@ export async function replacePrefs(stores: Stores, project: Project, userId: str
 }
 
 /** Blocking also ends every session of the user, in the same transaction. */
-export async function updateStatus({ db, kv, events }: Stores, project: Project, userId: string, status: UserStatus, actor: Actor): Promise<UserRecord> {
-  const [[row], , recorded, ended] = await db.batch([
-    queries.updateUser(db, project.id, userId, { status }, nowMs()),
-    insertLogIf(db, auditEntry(project.id, userId, 'users.update.status', actor, nowSeconds())),
-    recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
+export async function updateStatus(stores: Stores, project: Project, userId: string, status: UserStatus, actor: Actor): Promise<UserRecord> {
+  const { db } = stores;
+  const { row } = await commitUserChange(stores, project, {
+    userId,
+    event: 'users.update.status',
+    write: queries.updateUser(db, project.id, userId, { status }, nowMs()),
+    actor,
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
-    deleteUserSessionsIf(db, project.id, userId, status === UserStatus.blocked),
-  ]);
+    ends: deleteUserSessionsIf(db, project.id, userId, status === UserStatus.blocked),
+  });
   if (!row) throw userNotFound();
-  events.announce(recorded);
-  await deleteTokens(
-    kv,
-    ended.map((s) => s.tokenHash),
-  );
   return row;
 }
 
@@ -280,20 +268,16 @@ export async function updateVerification(stores: Stores, project: Project, userI
 
 /** One plain change of a user, logged and announced in the same batch. */
 async function updateFields(
-  { db, events }: Stores,
+  stores: Stores,
   project: Project,
   userId: string,
   change: Parameters<typeof queries.updateUser>[3],
   event: 'users.update.prefs' | 'users.update.phone' | 'users.update.phoneVerification' | 'users.update.labels' | 'users.update.verification',
   actor: Actor,
 ): Promise<UserRecord> {
-  const [[row], , recorded] = await db.batch([
-    queries.updateUser(db, project.id, userId, change, nowMs()),
-    insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds())),
-    recordEvent(db, { projectId: project.id, userId, event }),
-  ]);
+  const write = queries.updateUser(stores.db, project.id, userId, change, nowMs());
+  const { row } = await commitUserChange(stores, project, { userId, event, write, actor });
   if (!row) throw userNotFound();
-  events.announce(recorded);
   return row;
 }
 
@@ -303,25 +287,26 @@ async function updateFields(
  * write matches nothing and is retried on a fresh read.
  */
 async function updateSearchFields(
-  { db, events }: Stores,
+  stores: Stores,
   project: Project,
   userId: string,
   change: { name: string } | { email: string; emailKey: string },
   event: 'users.update.name' | 'users.update.email',
   actor: Actor,
 ): Promise<UserRecord> {
+  const { db } = stores;
   for (let attempt = 1; attempt <= 3; attempt++) {
     const current = await queries.findSearchFields(db, project.id, userId);
     if (!current) throw userNotFound();
     const next = { ...current, ...change };
-    const [, [row], recorded] = await db.batch([
-      insertLogIf(db, auditEntry(project.id, userId, event, actor, nowSeconds()), queries.stillHas(current)),
-      queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email), nowMs()),
-      recordEvent(db, { projectId: project.id, userId, event, when: queries.stillHas(next) }),
-    ]);
-    if (!row) continue;
-    events.announce(recorded);
-    return row;
+    const { row } = await commitUserChange(stores, project, {
+      userId,
+      event,
+      write: queries.updateSearchFields(db, project.id, userId, current, change, searchText(project.seq, next.name, next.email), nowMs()),
+      actor,
+      guard: { before: queries.stillHas(current), after: queries.stillHas(next) },
+    });
+    if (row) return row;
   }
   // Only a stream of concurrent edits of one user gets here: ask the client to retry.
   throw tooBusy();
@@ -329,29 +314,26 @@ async function updateSearchFields(
 
 /** A new password ends every session of the user in the same transaction (contract §9.1). */
 export async function updatePassword(
-  { db, kv, events }: Stores,
+  stores: Stores,
   project: Project,
   userId: string,
   password: string,
   actor: Actor,
   hashBudgetMs: number,
 ): Promise<UserRecord> {
+  const { db } = stores;
   // An unknown user costs no hash.
   const [exists] = await queries.userById(db, project.id, userId).all();
   if (!exists) throw userNotFound();
   const passwordHash = await hashPassword(password, { queue: project.id, budgetMs: hashBudgetMs });
-  const [[row], , recorded, ended] = await db.batch([
-    queries.updateUser(db, project.id, userId, { passwordHash, passwordUpdate: nowMs() }, nowMs()),
-    insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),
-    recordEvent(db, { projectId: project.id, userId, event: 'users.update.password' }),
-    deleteUserSessions(db, project.id, userId),
-  ]);
+  const { row } = await commitUserChange(stores, project, {
+    userId,
+    event: 'users.update.password',
+    write: queries.updateUser(db, project.id, userId, { passwordHash, passwordUpdate: nowMs() }, nowMs()),
+    actor,
+    ends: deleteUserSessions(db, project.id, userId),
+  });
   if (!row) throw userNotFound();
-  events.announce(recorded);
-  await deleteTokens(
-    kv,
-    ended.map((s) => s.tokenHash),
-  );
   return row;
 }
 
@@ -362,19 +344,15 @@ export async function updatePassword(
  * which takes the counter and search index with it. A sign-in racing this inserts its
  * session from the users row, so once the row is gone it inserts nothing.
  */
-export async function deleteUser({ db, kv, events }: Stores, project: Project, userId: string): Promise<void> {
-  const [recorded, ended, , , deleted] = await db.batch([
-    // Before the delete, so `data` is the user as it was.
-    recordEvent(db, { projectId: project.id, userId, event: 'users.delete' }),
-    deleteUserSessions(db, project.id, userId),
-    deleteUserLogs(db, project.id, userId),
-    eraseSettledUserEvents(db, project.id, userId),
-    queries.deleteUser(db, project.id, userId),
-  ]);
-  if (deleted.length === 0) throw userNotFound();
-  events.announce(recorded);
-  await deleteTokens(
-    kv,
-    ended.map((s) => s.tokenHash),
-  );
+export async function deleteUser(stores: Stores, project: Project, userId: string): Promise<void> {
+  const { db } = stores;
+  const { row } = await commitUserChange(stores, project, {
+    userId,
+    event: 'users.delete',
+    write: queries.deleteUser(db, project.id, userId),
+    eventSees: 'before',
+    ends: deleteUserSessions(db, project.id, userId),
+    also: [deleteUserLogs(db, project.id, userId), eraseSettledUserEvents(db, project.id, userId)],
+  });
+  if (!row) throw userNotFound();
 }
