@@ -18,21 +18,14 @@ export type Access =
   | { kind: 'key'; scope: Scope } // a project and an API key with the scope
   | { kind: 'session' }; // a project and an end-user session
 
-export interface RequestContext {
+/** What every request's handler is given, whatever its access. */
+interface BaseContext {
   request: Request;
   env: Env;
   exec: ExecutionContext;
   url: URL;
   requestId: string;
   stores: Stores;
-  /** Path parameters, percent-decoded. */
-  path: Record<string, string>;
-  /** Set for every endpoint whose access is not 'open'. */
-  project: Project;
-  /** Set for endpoints with 'session' access. */
-  session: AuthenticatedSession;
-  /** The checked API key's scopes ('key' access; empty otherwise). */
-  scopes: readonly string[];
   /** Who made the request (IP, device, country), parsed on first use. */
   actor(): Actor;
   /** The X-Appwrite-Locale language for country names. */
@@ -41,14 +34,32 @@ export interface RequestContext {
   dialect: Dialect;
 }
 
-export interface Endpoint<S extends ParamSpec = ParamSpec> {
+/** What the access kind adds: the project, the checked key's scopes or the session, and how long a hash may wait for a slot. */
+export type AccessContext<A extends Access> = A extends { kind: 'open' }
+  ? {}
+  : A extends { kind: 'public' }
+    ? { project: Project; hashBudgetMs: number }
+    : A extends { kind: 'key' }
+      ? { project: Project; scopes: readonly string[]; hashBudgetMs: number }
+      : { project: Project; session: AuthenticatedSession };
+
+/** The parameters of an itty-router pattern, percent-decoded: '/users/:userId' gives { userId: string }. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string } & PathParams<Rest>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: string }
+    : {};
+
+export type RequestContext<A extends Access = Access, P extends string = string> = BaseContext & AccessContext<A> & { path: PathParams<P> };
+
+export interface Endpoint<S extends ParamSpec = ParamSpec, A extends Access = Access, P extends string = string> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** itty-router pattern below API_BASE, e.g. '/users/:userId'. */
-  path: string;
+  path: P;
   operationId: string;
   summary: string;
   tag: string;
-  access: Access;
+  access: A;
   /** Query parameters for GET, JSON body fields otherwise. */
   params: S;
   /** The largest request body accepted (default MAX_BODY_BYTES, src/http/body.ts). */
@@ -56,10 +67,10 @@ export interface Endpoint<S extends ParamSpec = ParamSpec> {
   /** Abuse limits, checked after credentials and before parameters. */
   rateLimits?: RateLimitRule[];
   responses: Record<number, { description: string; model?: z.ZodType }>;
-  handle(ctx: RequestContext, params: ParamValues<S>): Promise<Response>;
+  handle(ctx: RequestContext<A, P>, params: ParamValues<S>): Promise<Response>;
 }
 
-/** Declares an endpoint with its parameter types inferred from `params`. */
-export function endpoint<S extends ParamSpec>(definition: Endpoint<S>): Endpoint<S> {
+/** Declares an endpoint: its handler's parameters come from `params`, its context from `access` and `path`. */
+export function endpoint<S extends ParamSpec, const A extends Access, const P extends string>(definition: Endpoint<S, A, P>): Endpoint<S, A, P> {
   return definition;
 }

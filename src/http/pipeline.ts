@@ -3,17 +3,20 @@
 // rate limits (429) → parameters, the bookmark among them (400) → the action. The body is
 // read first (413 past the endpoint's limit: the project may be named in it), except a
 // large one (bulk import), which is read only once the credentials in the headers or query
-// pass. Errors get the CORS headers too, so a browser can read them.
+// pass. The handler's context holds what its access kind established (endpoint.ts): the
+// project, the key's scopes or the session, and the hash admission budget of its callers.
+// Errors get the CORS headers too, so a browser can read them.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
-import type { Actor, Project } from '../domain/context.ts';
-import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
+import type { Actor } from '../domain/context.ts';
+import { SERVER_BUDGET_MS, SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
+import { authenticate } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
 import type { Dialect } from '../schemas/dialect.ts';
-import type { Endpoint, RequestContext } from './endpoint.ts';
+import type { Access, AccessContext, Endpoint } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
 import { validateParams } from './params.ts';
 import { enforceRateLimits } from './rate-limit.ts';
@@ -43,52 +46,36 @@ export async function runEndpoint(
     let body: Body = lateBody ? { kind: 'none' } : await readBody(request, endpoint.maxBodyBytes);
     const projectId = () => projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined;
 
-    let project: Project | undefined;
-    let session: AuthenticatedSession | undefined;
-    let scopes: readonly string[] = [];
     const access = endpoint.access;
-    const identify = async (id: string | undefined) => {
-      project = await resolveProject(stores, id);
+    // The handler's context for its access kind (endpoint.ts AccessContext).
+    const identify = async (id: string | undefined): Promise<AccessContext<Access>> => {
+      const project = await resolveProject(stores, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
       const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
-      if (access.kind === 'key') scopes = requireScope(project, key, access.scope, url.host).scopes;
-      if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
+      if (access.kind === 'key') return { project, scopes: requireScope(project, key, access.scope, url.host).scopes, hashBudgetMs: SERVER_BUDGET_MS };
+      if (access.kind === 'session') return { project, session: await authenticate(stores, project, readCredentials(request, project.id)) };
+      return { project, hashBudgetMs: SIGN_IN_BUDGET_MS };
     };
     const identified = projectId();
-    if (access.kind !== 'open') await identify(identified);
+    let who = access.kind === 'open' ? {} : await identify(identified);
     if (lateBody) {
       body = await readBody(request, endpoint.maxBodyBytes);
-      if (access.kind !== 'open' && projectId() !== identified) await identify(projectId());
+      if (access.kind !== 'open' && projectId() !== identified) who = await identify(projectId());
     }
     const source = request.method === 'GET' ? lastValues(url.searchParams, dialect === '1.x') : body.kind === 'object' ? body.value : {};
 
     let actor: Actor | undefined;
     const actorOnce = () => (actor ??= actorOf(request));
     if (endpoint.rateLimits) {
-      await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source });
+      await enforceRateLimits(env, endpoint.rateLimits, { projectId: 'project' in who ? who.project.id : '', ip: actorOnce().ip, params: source });
     }
 
     if (invalidBookmark) throw badRequest('Invalid bookmark');
     if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
     const params = validateParams(endpoint.params, source);
-    const ctx: RequestContext = {
-      request,
-      env,
-      exec,
-      url,
-      requestId,
-      stores,
-      path: decodePath(request.params ?? {}),
-      // Only 'open' endpoints run without a project, and only 'session' ones read the session.
-      project: project as Project,
-      session: session as AuthenticatedSession,
-      scopes,
-      actor: actorOnce,
-      locale: localeOf(request),
-      dialect,
-    };
-    response = await endpoint.handle(ctx, params);
+    const base = { request, env, exec, url, requestId, stores, path: decodePath(request.params ?? {}), actor: actorOnce, locale: localeOf(request), dialect };
+    response = await endpoint.handle({ ...base, ...who }, params);
   } catch (err) {
     response = toErrorResponse(err, requestId, dialect);
   }

@@ -8,7 +8,6 @@ import { errorModel } from '../schemas/common.ts';
 import { ownSessionList06 } from '../schemas/session-model.ts';
 import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
 import { User } from '../schemas/user-model.ts';
-import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as sessions from '../domain/sessions.ts';
 
 const tag = 'account';
@@ -43,7 +42,7 @@ export const createSession = endpoint({
       ctx.actor(),
       sessions.sessionLifetime(ctx.env.SESSION_LIFETIME),
       sessions.maxSessions(ctx.env.MAX_SESSIONS),
-      SIGN_IN_BUDGET_MS,
+      ctx.hashBudgetMs,
     );
     const value = encodeCredentials(created.credentials);
     const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
@@ -90,7 +89,7 @@ export const deleteAccountSession = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 204: { description: 'Session ended' }, ...errors, 404: { description: 'Session not found', model: errorModel } },
   handle: async (ctx) => {
-    const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId!, ctx.actor());
+    const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId, ctx.actor());
     if (!endedCurrent) return noContent();
     const headers = new Headers({ 'X-Fallback-Cookies': '[]' });
     for (const cookie of expiredCookies(ctx.project.id, ctx.url.protocol === 'https:')) headers.append('Set-Cookie', cookie);

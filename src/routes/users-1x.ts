@@ -23,7 +23,6 @@ import {
 } from '../schemas/users-1x.ts';
 import * as audit from '../domain/audit.ts';
 import { sessionNotFound } from '../domain/errors.ts';
-import { SERVER_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
 import { usage, USAGE_RANGES, type UsageRange } from '../domain/usage.ts';
@@ -64,7 +63,7 @@ export const createUser1x = endpoint({
   },
   handle: async (ctx, p) => {
     const input = { userId: p.userId ?? undefined, email: p.email, phone: p.phone, password: p.password, name: p.name };
-    return json(user.render(await users.createUser(ctx.stores, ctx.project, input, ctx.actor(), SERVER_BUDGET_MS)), 201);
+    return json(user.render(await users.createUser(ctx.stores, ctx.project, input, ctx.actor(), ctx.hashBudgetMs)), 201);
   },
 });
 
@@ -77,7 +76,7 @@ export const updateUserPrefs1x = endpoint({
   access: write,
   params: updatePrefsParams1x,
   responses: { 200: { description: 'The new preferences', model: prefsModel }, ...keyErrors, ...notFound },
-  handle: async (ctx, p) => rawJson(await users.replacePrefs(ctx.stores, ctx.project, ctx.path.userId!, p.prefs, ctx.actor())),
+  handle: async (ctx, p) => rawJson(await users.replacePrefs(ctx.stores, ctx.project, ctx.path.userId, p.prefs, ctx.actor())),
 });
 
 export const updateUserStatus1x = endpoint({
@@ -91,7 +90,7 @@ export const updateUserStatus1x = endpoint({
   responses: asUser,
   // Unblocking makes a user active; 0.6's "unactivated" (0) has no 1.x word.
   handle: async (ctx, p) =>
-    json(user.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status ? UserStatus.activated : UserStatus.blocked, ctx.actor()))),
+    json(user.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId, p.status ? UserStatus.activated : UserStatus.blocked, ctx.actor()))),
 });
 
 export const updateUserName1x = endpoint({
@@ -103,7 +102,7 @@ export const updateUserName1x = endpoint({
   access: write,
   params: updateNameParams1x,
   responses: asUser,
-  handle: async (ctx, p) => json(user.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor()))),
+  handle: async (ctx, p) => json(user.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId, p.name, ctx.actor()))),
 });
 
 export const updateUserPassword1x = endpoint({
@@ -115,7 +114,7 @@ export const updateUserPassword1x = endpoint({
   access: write,
   params: updatePasswordParams1x,
   responses: { ...asUser, 429: { description: 'Too many requests', model: errorModel } },
-  handle: async (ctx, p) => json(user.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
+  handle: async (ctx, p) => json(user.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId, p.password, ctx.actor(), ctx.hashBudgetMs))),
 });
 
 export const updateUserPhone1x = endpoint({
@@ -127,7 +126,7 @@ export const updateUserPhone1x = endpoint({
   access: write,
   params: updatePhoneParams1x,
   responses: { ...asUser, 409: { description: 'Another user of the project has the phone (user_phone_already_exists)', model: errorModel } },
-  handle: async (ctx, p) => json(user.render(await users.updatePhone(ctx.stores, ctx.project, ctx.path.userId!, p.number, ctx.actor()))),
+  handle: async (ctx, p) => json(user.render(await users.updatePhone(ctx.stores, ctx.project, ctx.path.userId, p.number, ctx.actor()))),
 });
 
 export const updateUserPhoneVerification1x = endpoint({
@@ -139,7 +138,7 @@ export const updateUserPhoneVerification1x = endpoint({
   access: write,
   params: updatePhoneVerificationParams1x,
   responses: asUser,
-  handle: async (ctx, p) => json(user.render(await users.updatePhoneVerification(ctx.stores, ctx.project, ctx.path.userId!, p.phoneVerification, ctx.actor()))),
+  handle: async (ctx, p) => json(user.render(await users.updatePhoneVerification(ctx.stores, ctx.project, ctx.path.userId, p.phoneVerification, ctx.actor()))),
 });
 
 export const updateUserLabels1x = endpoint({
@@ -151,7 +150,7 @@ export const updateUserLabels1x = endpoint({
   access: write,
   params: updateLabelsParams1x,
   responses: asUser,
-  handle: async (ctx, p) => json(user.render(await users.updateLabels(ctx.stores, ctx.project, ctx.path.userId!, p.labels, ctx.actor()))),
+  handle: async (ctx, p) => json(user.render(await users.updateLabels(ctx.stores, ctx.project, ctx.path.userId, p.labels, ctx.actor()))),
 });
 
 export const getUserLogs1x = endpoint({
@@ -165,7 +164,7 @@ export const getUserLogs1x = endpoint({
   responses: { 200: { description: 'Logs list', model: LogList['1.x'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => {
     const { limit, offset } = parseLogQueries(p.queries);
-    return json(LogList['1.x'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, limit, offset, p.total), ctx));
+    return json(LogList['1.x'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId, limit, offset, p.total), ctx));
   },
 });
 
@@ -179,7 +178,7 @@ export const getUserSessions1x = endpoint({
   params: { total: totalParam },
   responses: { 200: { description: 'Sessions list', model: SessionList['1.x'].schema }, ...keyErrors, ...notFound },
   handle: async (ctx, p) => {
-    const list = SessionList['1.x'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!), ctx);
+    const list = SessionList['1.x'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId), ctx);
     return json(p.total ? list : { ...list, total: 0 });
   },
 });
@@ -195,7 +194,7 @@ export const deleteUserSessions1x = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 204: { description: 'Every session of the user ended' }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
-    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
+    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor());
     return noContent();
   },
 });
@@ -215,7 +214,7 @@ export const deleteUserSession1x = endpoint({
     404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel },
   },
   handle: async (ctx) => {
-    const ended = await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
+    const ended = await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor(), ctx.path.sessionId);
     if (ended === 0) throw sessionNotFound();
     return noContent();
   },

@@ -21,7 +21,6 @@ import {
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
 import * as sessions from '../domain/sessions.ts';
-import { SERVER_BUDGET_MS } from '../domain/hash-admission.ts';
 import * as users from '../domain/users.ts';
 
 const notFound = { 404: { description: 'User not found', model: errorModel } };
@@ -58,7 +57,7 @@ export const createUser = endpoint({
   access: write,
   params: createUserParams,
   responses: { 201: { description: 'User', model: user06.schema }, ...keyErrors, 409: { description: 'User already registered', model: errorModel } },
-  handle: async (ctx, p) => json(user06.render(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), SERVER_BUDGET_MS)), 201),
+  handle: async (ctx, p) => json(user06.render(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), ctx.hashBudgetMs)), 201),
 });
 
 export const getUserPrefs = endpoint({
@@ -70,7 +69,7 @@ export const getUserPrefs = endpoint({
   access: read,
   params: {},
   responses: { 200: { description: 'Preferences', model: prefsModel }, ...keyErrors, ...notFound },
-  handle: async (ctx) => rawJson(await users.getPrefs(ctx.stores, ctx.project, ctx.path.userId!)),
+  handle: async (ctx) => rawJson(await users.getPrefs(ctx.stores, ctx.project, ctx.path.userId)),
 });
 
 export const updateUserPrefs = endpoint({
@@ -82,7 +81,7 @@ export const updateUserPrefs = endpoint({
   access: write,
   params: updatePrefsParams,
   responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...keyErrors, ...notFound },
-  handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.stores, ctx.project, ctx.path.userId!, p.prefs, ctx.actor())),
+  handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.stores, ctx.project, ctx.path.userId, p.prefs, ctx.actor())),
 });
 
 export const updateUserStatus = endpoint({
@@ -94,7 +93,7 @@ export const updateUserStatus = endpoint({
   access: write,
   params: updateStatusParams,
   responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
-  handle: async (ctx, p) => json(user06.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId!, p.status, ctx.actor()))),
+  handle: async (ctx, p) => json(user06.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId, p.status, ctx.actor()))),
 });
 
 export const getUserLogs = endpoint({
@@ -106,7 +105,7 @@ export const getUserLogs = endpoint({
   access: read,
   params: listLogsParams,
   responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema }, ...keyErrors, ...notFound },
-  handle: async (ctx, p) => json(LogList['0.6'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId!, p.limit, p.offset), ctx)),
+  handle: async (ctx, p) => json(LogList['0.6'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId, p.limit, p.offset), ctx)),
 });
 
 export const getUserSessions = endpoint({
@@ -118,7 +117,7 @@ export const getUserSessions = endpoint({
   access: read,
   params: {},
   responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema }, ...keyErrors, ...notFound },
-  handle: async (ctx) => json(SessionList['0.6'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId!), ctx)),
+  handle: async (ctx) => json(SessionList['0.6'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId), ctx)),
 });
 
 export const deleteUserSessions = endpoint({
@@ -132,7 +131,7 @@ export const deleteUserSessions = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
-    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor());
+    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor());
     return json({ result: 'success' });
   },
 });
@@ -148,7 +147,7 @@ export const deleteUserSession = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: { 200: { description: 'The session ended', model: successModel }, ...keyErrors, ...notFound },
   handle: async (ctx) => {
-    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId!, ctx.actor(), ctx.path.sessionId!);
+    await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor(), ctx.path.sessionId);
     return json({ result: 'success' });
   },
 });
@@ -164,7 +163,7 @@ export const updateUserName = endpoint({
   access: write,
   params: updateNameParams,
   responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
-  handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId!, p.name, ctx.actor()))),
+  handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId, p.name, ctx.actor()))),
 });
 
 export const updateUserPassword = endpoint({
@@ -177,7 +176,7 @@ export const updateUserPassword = endpoint({
   params: updatePasswordParams,
   responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
   handle: async (ctx, p) =>
-    json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId!, p.password, ctx.actor(), SERVER_BUDGET_MS))),
+    json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId, p.password, ctx.actor(), ctx.hashBudgetMs))),
 });
 
 /**
@@ -196,7 +195,7 @@ export function sharedUserRoutes(d: Dialect) {
       access: read,
       params: {},
       responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
-      handle: async (ctx) => json(user.render(await users.getUser(ctx.stores, ctx.project, ctx.path.userId!))),
+      handle: async (ctx) => json(user.render(await users.getUser(ctx.stores, ctx.project, ctx.path.userId))),
     }),
     updateUserEmail: endpoint({
       method: 'PATCH',
@@ -212,7 +211,7 @@ export function sharedUserRoutes(d: Dialect) {
         ...notFound,
         409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
       },
-      handle: async (ctx, p) => json(user.render(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId!, p.email, ctx.actor()))),
+      handle: async (ctx, p) => json(user.render(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId, p.email, ctx.actor()))),
     }),
     updateUserVerification: endpoint({
       method: 'PATCH',
@@ -223,7 +222,7 @@ export function sharedUserRoutes(d: Dialect) {
       access: write,
       params: updateVerificationParams,
       responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
-      handle: async (ctx, p) => json(user.render(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId!, p.emailVerification, ctx.actor()))),
+      handle: async (ctx, p) => json(user.render(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId, p.emailVerification, ctx.actor()))),
     }),
     deleteUser: endpoint({
       method: 'DELETE',
@@ -235,7 +234,7 @@ export function sharedUserRoutes(d: Dialect) {
       params: {},
       responses: { 204: { description: 'The user is erased' }, ...keyErrors, ...notFound },
       handle: async (ctx) => {
-        await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId!);
+        await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId);
         return noContent();
       },
     }),
