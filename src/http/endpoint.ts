@@ -2,6 +2,7 @@
 // responses. The router, the request pipeline and the OpenAPI document all read
 // these declarations, so they cannot drift apart.
 import type { z } from 'zod';
+import { noSession, userBlocked, type DomainError } from '../domain/errors.ts';
 import type { Scope } from '../domain/scopes.ts';
 import type { Actor, Project, Stores } from '../domain/context.ts';
 import type { AuthenticatedSession } from '../domain/sessions.ts';
@@ -17,6 +18,9 @@ export type Access =
   | { kind: 'public' } // a project, no credentials (sign-in)
   | { kind: 'key'; scope: Scope } // a project and an API key with the scope
   | { kind: 'session' }; // a project and an end-user session
+
+/** The domain failures an access kind's check raises before the handler runs (domain/sessions.ts authenticate). */
+export const ACCESS_RAISES: Record<Access['kind'], Array<() => DomainError>> = { open: [], public: [], key: [], session: [noSession, userBlocked] };
 
 /** What every request's handler is given, whatever its access. */
 interface BaseContext {
@@ -66,7 +70,10 @@ export interface Endpoint<S extends ParamSpec = ParamSpec, A extends Access = Ac
   maxBodyBytes?: number;
   /** Abuse limits, checked after credentials and before parameters. */
   rateLimits?: RateLimitRule[];
+  /** What it answers besides errors: the errors are documented from `access`, `params`, `rateLimits` and `raises`. */
   responses: Record<number, { description: string; model?: z.ZodType }>;
+  /** The domain failures the handler may raise (factories of src/domain/errors.ts), documented in each dialect's words. */
+  raises?: Array<() => DomainError>;
   handle(ctx: RequestContext<A, P>, params: ParamValues<S>): Promise<Response>;
 }
 

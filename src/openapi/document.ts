@@ -1,15 +1,13 @@
 // The OpenAPI 3.1 document, generated from the route table: the declarations that
 // route and validate requests (src/routes/, src/schemas/) are the ones described.
 import { z } from 'zod';
-import { API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
-import { SERVICE_VERSION } from '../http/errors.ts';
+import { ACCESS_RAISES, API_BASE, type Access, type Endpoint } from '../http/endpoint.ts';
+import { SERVICE_VERSION, statusOf } from '../http/errors.ts';
 import { errorModel, pathParams } from '../schemas/common.ts';
 import { error1xModel, models1x, type Dialect } from '../schemas/dialect.ts';
 import { webhookHeaders, webhookPayloads } from '../schemas/webhooks.ts';
 import type { Param } from '../schemas/params.ts';
 import { componentSchemas, schemaOf, type JsonSchema, type Models } from './json-schema.ts';
-
-type Responses = Endpoint['responses'];
 
 const SECURITY_SCHEMES = {
   Project: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Project', description: 'The project ID. A `project` query or body parameter overrides it.' },
@@ -36,10 +34,17 @@ interface Flavour {
   models: Models;
   error: z.ZodType;
   invalid(name: string, rule: string): string;
+  /** A reason for an error, with its 1.x `type` where the dialect has one. */
+  typed(type: string, reason: string): string;
 }
 const FLAVOURS: Record<Dialect, Flavour> = {
-  '0.6': { models: z.globalRegistry, error: errorModel, invalid: (name, rule) => `Invalid ${name}: ${rule}` },
-  '1.x': { models: models1x, error: error1xModel, invalid: (name, rule) => `general_argument_invalid, Invalid \`${name}\` param: ${rule}` },
+  '0.6': { models: z.globalRegistry, error: errorModel, invalid: (name, rule) => `Invalid ${name}: ${rule}`, typed: (_type, reason) => reason },
+  '1.x': {
+    models: models1x,
+    error: error1xModel,
+    invalid: (name, rule) => `general_argument_invalid, Invalid \`${name}\` param: ${rule}`,
+    typed: (type, reason) => `\`${type}\`: ${reason}`,
+  },
 };
 
 /**
@@ -206,21 +211,38 @@ function paramDescription(name: string, param: Param, flavour: Flavour): string 
 }
 
 function responses(endpoint: Endpoint, flavour: Flavour): JsonSchema {
-  const all: Responses = { ...pipelineResponses(endpoint), ...endpoint.responses };
-  return Object.fromEntries(Object.entries(all).map(([status, { description, model }]) => [status, response(Number(status), description, model, flavour)]));
+  const errors = errorResponses(endpoint, flavour);
+  const all: Array<[string, { description: string; model?: z.ZodType }]> = [
+    ...Object.entries(endpoint.responses),
+    ...[...errors].map(([status, reasons]): [string, { description: string }] => [String(status), { description: reasons.join('; ') }]),
+  ];
+  return Object.fromEntries(all.map(([status, { description, model }]) => [status, response(Number(status), description, model, flavour)]));
 }
 
-/** What src/http/pipeline.ts can answer before the endpoint runs; an endpoint's own declaration of a status wins. */
-function pipelineResponses({ method, access, rateLimits }: Endpoint): Responses {
-  const responses: Responses = {};
+/**
+ * Every error the endpoint can answer, by status: what src/http/pipeline.ts checks before the
+ * handler runs (project, origin, credentials, rate limits, body, parameters), then the domain
+ * failures the handler raises, each in the dialect's words (1.x: its `type` too).
+ */
+function errorResponses({ method, access, rateLimits, raises = [] }: Endpoint, flavour: Flavour): Map<number, string[]> {
+  const errors = new Map<number, string[]>();
+  const add = (status: number, reason: string) => {
+    const reasons = errors.get(status) ?? [];
+    if (!reasons.includes(reason)) errors.set(status, [...reasons, reason]);
+  };
   if (access.kind !== 'open') {
-    responses[400] = { description: 'Missing or unknown project, or an invalid parameter' };
-    responses[403] = { description: 'A browser origin the project does not allow' };
+    add(400, 'Missing or unknown project, or an invalid parameter');
+    add(403, 'A browser origin the project does not allow');
   }
-  if (method !== 'GET') responses[413] = { description: 'Request body too large' };
-  if (rateLimits) responses[429] = { description: 'Too many requests' };
-  responses[500] = { description: 'Server Error (the details only in the logs, under the request id)' };
-  return responses;
+  if (access.kind === 'key') add(401, flavour.typed('general_unauthorized_scope', 'Missing or insufficient API key'));
+  if (method !== 'GET') add(413, 'Request body too large');
+  if (rateLimits) add(429, flavour.typed('general_rate_limit_exceeded', 'Too many requests'));
+  for (const raise of [...ACCESS_RAISES[access.kind], ...raises]) {
+    const failure = raise();
+    add(statusOf(failure), flavour === FLAVOURS['1.x'] ? flavour.typed(failure.typed.type, failure.typed.message) : failure.message);
+  }
+  add(500, 'Server Error (the details only in the logs, under the request id)');
+  return new Map([...errors].sort(([a], [b]) => a - b));
 }
 
 function response(status: number, description: string, model: z.ZodType | undefined, flavour: Flavour): JsonSchema {

@@ -4,18 +4,14 @@ import { endpoint } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
 import { perEmail, perIp, perProject } from '../http/rate-limit.ts';
 import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
-import { errorModel } from '../schemas/common.ts';
 import { ownSessionList06 } from '../schemas/session-model.ts';
 import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
 import { User } from '../schemas/user-model.ts';
+import { invalidCredentials, sessionNotFound, userBlocked } from '../domain/errors.ts';
 import * as sessions from '../domain/sessions.ts';
 
 const tag = 'account';
 const session = { kind: 'session' } as const;
-const errors = {
-  400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
-  401: { description: 'No valid session, or the user is blocked', model: errorModel },
-};
 
 export const createSession = endpoint({
   method: 'POST',
@@ -29,10 +25,8 @@ export const createSession = endpoint({
   rateLimits: [perEmail('SIGN_IN_EMAIL_LIMITER'), perIp('SIGN_IN_IP_LIMITER'), perProject('SIGN_IN_PROJECT_LIMITER')],
   responses: {
     201: { description: 'Session created; the cookie a_session_<projectId> is set', model: createdSessionModel },
-    400: errors[400],
-    401: { description: 'Invalid credentials, or the user is blocked', model: errorModel },
-    429: { description: 'Too many sign-ins for this email, from this IP, or for this project', model: errorModel },
   },
+  raises: [invalidCredentials, userBlocked],
   handle: async (ctx, p) => {
     const created = await sessions.signIn(
       ctx.stores,
@@ -62,7 +56,7 @@ export const getAccount = endpoint({
   tag,
   access: session,
   params: {},
-  responses: { 200: { description: 'User', model: User['0.6'].schema }, ...errors },
+  responses: { 200: { description: 'User', model: User['0.6'].schema } },
   handle: async (ctx) => json(User['0.6'].render(ctx.session.user)),
 });
 
@@ -74,7 +68,7 @@ export const getAccountSessions = endpoint({
   tag,
   access: session,
   params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionList06.schema }, ...errors },
+  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionList06.schema } },
   handle: async (ctx) => json(ownSessionList06.render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
 });
 
@@ -87,7 +81,8 @@ export const deleteAccountSession = endpoint({
   access: session,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 204: { description: 'Session ended' }, ...errors, 404: { description: 'Session not found', model: errorModel } },
+  responses: { 204: { description: 'Session ended' } },
+  raises: [sessionNotFound],
   handle: async (ctx) => {
     const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId, ctx.actor());
     if (!endedCurrent) return noContent();

@@ -1,10 +1,9 @@
 // Bringing users in with the passwords they already have, and taking them out
 // (contract §9.2–9.3): Appwrite 1.x's import routes, the bulk import and the export.
 import { endpoint } from '../http/endpoint.ts';
-import { keyErrors, tag, write } from './users-access.ts';
+import { tag, write } from './users-access.ts';
 import { statusOf } from '../http/errors.ts';
 import { json } from '../http/respond.ts';
-import { errorModel } from '../schemas/common.ts';
 import {
   IMPORT_MAX_BODY_BYTES,
   bulkImportModel,
@@ -23,13 +22,12 @@ import {
 import type { ParamSpec, ParamValues } from '../schemas/params.ts';
 import type { Dialect } from '../schemas/dialect.ts';
 import { User, UserListItem } from '../schemas/user-model.ts';
+import { alreadyRegistered, invalidParam } from '../domain/errors.ts';
 import * as imports from '../domain/imports.ts';
 import type { ImportedHash } from '../domain/password-formats.ts';
 
-const errors = {
-  ...keyErrors,
-  400: { description: 'Missing or unknown project, an invalid parameter, or a hash not well-formed for its algorithm', model: errorModel },
-};
+/** A record's hash that is not well-formed for its algorithm (domain/imports.ts). */
+const malformedHash = () => invalidParam('hash', 'not well-formed for its algorithm');
 
 /** An import route: its own hash parameters, mapped to the bulk record's `hash`. */
 function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; password: unknown; name: unknown }>(
@@ -48,11 +46,8 @@ function importRoute<S extends ParamSpec & { userId: unknown; email: unknown; pa
     tag,
     access: write,
     params,
-    responses: {
-      201: { description: 'User', model: User[d].schema },
-      ...errors,
-      409: { description: 'A user with this ID or email exists', model: errorModel },
-    },
+    responses: { 201: { description: 'User', model: User[d].schema } },
+    raises: [malformedHash, alreadyRegistered],
     handle: async (ctx, p) => {
       const { userId, email, name } = p as ParamValues<S> & { userId: string | null; email: string; name: string };
       return json(User[d].render(await imports.importUser(ctx.stores, ctx.project, { userId, email, name, hash: hashOf(p) }, ctx.actor())), 201);
@@ -118,7 +113,8 @@ export const importUsers = endpoint({
   access: write,
   params: bulkImportParams,
   maxBodyBytes: IMPORT_MAX_BODY_BYTES,
-  responses: { 200: { description: 'The users created, and why the others were skipped', model: bulkImportModel }, ...errors },
+  responses: { 200: { description: 'The users created, and why the others were skipped', model: bulkImportModel } },
+  raises: [malformedHash],
   handle: async (ctx, p) => {
     const { created, failures } = await imports.importUsers(ctx.stores, ctx.project, p.users.map(checkImportRecord), ctx.actor());
     const errors = failures.map(({ index, error }) => ({ index, code: statusOf(error), message: error.message }));
@@ -134,6 +130,6 @@ export const exportUsers = endpoint({
   tag,
   access: { kind: 'key', scope: 'users.read' },
   params: exportUsersParams,
-  responses: { 200: { description: 'One page of records in list order', model: exportPageModel }, ...errors },
+  responses: { 200: { description: 'One page of records in list order', model: exportPageModel } },
   handle: async (ctx, p) => json(await imports.exportUsers(ctx.stores, ctx.project, p.cursor || null, p.limit, ctx.scopes.includes('users.export'))),
 });

@@ -2,10 +2,9 @@
 // answers differ from 0.6, and those only today's SDKs know (phone, labels, usage).
 // Each renders the domain's records with the 1.x models (src/schemas/*-model.ts).
 import { endpoint } from '../http/endpoint.ts';
-import { keyErrors, read, tag, write } from './users-access.ts';
+import { read, tag, write } from './users-access.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
-import { errorModel } from '../schemas/common.ts';
 import { parseUserQueries, parseLogQueries, queriesParam } from '../schemas/queries.ts';
 import { LogList, SessionList } from '../schemas/session-model.ts';
 import { User, UserList } from '../schemas/user-model.ts';
@@ -22,7 +21,7 @@ import {
   updateStatusParams1x,
 } from '../schemas/users-1x.ts';
 import * as audit from '../domain/audit.ts';
-import { sessionNotFound } from '../domain/errors.ts';
+import { alreadyRegistered, phoneTaken, sessionNotFound, tooBusy, userNotFound } from '../domain/errors.ts';
 import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
 import { usage, USAGE_RANGES, type UsageRange } from '../domain/usage.ts';
@@ -32,8 +31,7 @@ import { optional } from '../schemas/params.ts';
 import { UserStatus } from '../domain/users.ts';
 
 const user = User['1.x'];
-const notFound = { 404: { description: 'User not found (user_not_found)', model: errorModel } };
-const asUser = { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound };
+const asUser = { 200: { description: 'User', model: user.schema } };
 
 export const listUsers1x = endpoint({
   method: 'GET',
@@ -43,7 +41,7 @@ export const listUsers1x = endpoint({
   tag,
   access: read,
   params: { queries: queriesParam, search: listUsersParams.search, total: totalParam },
-  responses: { 200: { description: 'Users list', model: UserList['1.x'].schema }, ...keyErrors },
+  responses: { 200: { description: 'Users list', model: UserList['1.x'].schema } },
   handle: async (ctx, p) =>
     json(UserList['1.x'].render(await users.findUsers(ctx.stores, ctx.project, p.search, parseUserQueries(p.queries, ctx.project.seq), p.total))),
 });
@@ -56,11 +54,8 @@ export const createUser1x = endpoint({
   tag,
   access: write,
   params: createUserParams1x,
-  responses: {
-    201: { description: 'User', model: user.schema },
-    ...keyErrors,
-    409: { description: 'The id, email or phone is taken (user_already_exists)', model: errorModel },
-  },
+  responses: { 201: { description: 'User', model: user.schema } },
+  raises: [alreadyRegistered],
   handle: async (ctx, p) => {
     const input = { userId: p.userId ?? undefined, email: p.email, phone: p.phone, password: p.password, name: p.name };
     return json(user.render(await users.createUser(ctx.stores, ctx.project, input, ctx.actor(), ctx.hashBudgetMs)), 201);
@@ -75,7 +70,8 @@ export const updateUserPrefs1x = endpoint({
   tag,
   access: write,
   params: updatePrefsParams1x,
-  responses: { 200: { description: 'The new preferences', model: prefsModel }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'The new preferences', model: prefsModel } },
+  raises: [userNotFound],
   handle: async (ctx, p) => rawJson(await users.replacePrefs(ctx.stores, ctx.project, ctx.path.userId, p.prefs, ctx.actor())),
 });
 
@@ -88,6 +84,7 @@ export const updateUserStatus1x = endpoint({
   access: write,
   params: updateStatusParams1x,
   responses: asUser,
+  raises: [userNotFound],
   // Unblocking makes a user active; 0.6's "unactivated" (0) has no 1.x word.
   handle: async (ctx, p) =>
     json(user.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId, p.status ? UserStatus.activated : UserStatus.blocked, ctx.actor()))),
@@ -102,6 +99,7 @@ export const updateUserName1x = endpoint({
   access: write,
   params: updateNameParams1x,
   responses: asUser,
+  raises: [userNotFound],
   handle: async (ctx, p) => json(user.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId, p.name, ctx.actor()))),
 });
 
@@ -113,7 +111,8 @@ export const updateUserPassword1x = endpoint({
   tag,
   access: write,
   params: updatePasswordParams1x,
-  responses: { ...asUser, 429: { description: 'Too many requests', model: errorModel } },
+  responses: asUser,
+  raises: [userNotFound, tooBusy],
   handle: async (ctx, p) => json(user.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId, p.password, ctx.actor(), ctx.hashBudgetMs))),
 });
 
@@ -125,7 +124,8 @@ export const updateUserPhone1x = endpoint({
   tag,
   access: write,
   params: updatePhoneParams1x,
-  responses: { ...asUser, 409: { description: 'Another user of the project has the phone (user_phone_already_exists)', model: errorModel } },
+  responses: asUser,
+  raises: [userNotFound, phoneTaken],
   handle: async (ctx, p) => json(user.render(await users.updatePhone(ctx.stores, ctx.project, ctx.path.userId, p.number, ctx.actor()))),
 });
 
@@ -138,6 +138,7 @@ export const updateUserPhoneVerification1x = endpoint({
   access: write,
   params: updatePhoneVerificationParams1x,
   responses: asUser,
+  raises: [userNotFound],
   handle: async (ctx, p) => json(user.render(await users.updatePhoneVerification(ctx.stores, ctx.project, ctx.path.userId, p.phoneVerification, ctx.actor()))),
 });
 
@@ -150,6 +151,7 @@ export const updateUserLabels1x = endpoint({
   access: write,
   params: updateLabelsParams1x,
   responses: asUser,
+  raises: [userNotFound],
   handle: async (ctx, p) => json(user.render(await users.updateLabels(ctx.stores, ctx.project, ctx.path.userId, p.labels, ctx.actor()))),
 });
 
@@ -161,7 +163,8 @@ export const getUserLogs1x = endpoint({
   tag,
   access: read,
   params: { queries: queriesParam, total: totalParam },
-  responses: { 200: { description: 'Logs list', model: LogList['1.x'].schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Logs list', model: LogList['1.x'].schema } },
+  raises: [userNotFound],
   handle: async (ctx, p) => {
     const { limit, offset } = parseLogQueries(p.queries);
     return json(LogList['1.x'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId, limit, offset, p.total), ctx));
@@ -176,7 +179,8 @@ export const getUserSessions1x = endpoint({
   tag,
   access: read,
   params: { total: totalParam },
-  responses: { 200: { description: 'Sessions list', model: SessionList['1.x'].schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Sessions list', model: SessionList['1.x'].schema } },
+  raises: [userNotFound],
   handle: async (ctx, p) => {
     const list = SessionList['1.x'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId), ctx);
     return json(p.total ? list : { ...list, total: 0 });
@@ -192,7 +196,8 @@ export const deleteUserSessions1x = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 204: { description: 'Every session of the user ended' }, ...keyErrors, ...notFound },
+  responses: { 204: { description: 'Every session of the user ended' } },
+  raises: [userNotFound],
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor());
     return noContent();
@@ -210,9 +215,8 @@ export const deleteUserSession1x = endpoint({
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
   responses: {
     204: { description: 'The session ended' },
-    ...keyErrors,
-    404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel },
   },
+  raises: [userNotFound, sessionNotFound],
   handle: async (ctx) => {
     const ended = await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor(), ctx.path.sessionId);
     if (ended === 0) throw sessionNotFound();
@@ -235,6 +239,6 @@ export const getUsersUsage1x = endpoint({
       '30d' as UsageRange,
     ),
   },
-  responses: { 200: { description: 'UsageUsers', model: usageUsersModel }, ...keyErrors },
+  responses: { 200: { description: 'UsageUsers', model: usageUsersModel } },
   handle: async (ctx, p) => json(renderUsage(await usage(ctx.stores, ctx.project, p.range))),
 });

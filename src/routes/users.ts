@@ -1,9 +1,9 @@
 // The Users API (contract §4): server side, API key with users.read / users.write.
 import { endpoint } from '../http/endpoint.ts';
-import { keyErrors, read, tag, write } from './users-access.ts';
+import { read, tag, write } from './users-access.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
-import { errorModel, successModel } from '../schemas/common.ts';
+import { successModel } from '../schemas/common.ts';
 import type { Dialect } from '../schemas/dialect.ts';
 import { User, UserList } from '../schemas/user-model.ts';
 import { LogList, SessionList } from '../schemas/session-model.ts';
@@ -20,10 +20,10 @@ import {
   updateVerificationParams,
 } from '../schemas/users.ts';
 import * as audit from '../domain/audit.ts';
+import { alreadyRegistered, tooBusy, userNotFound } from '../domain/errors.ts';
 import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
 
-const notFound = { 404: { description: 'User not found', model: errorModel } };
 const user06 = User['0.6'];
 
 export const listUsers = endpoint({
@@ -34,7 +34,7 @@ export const listUsers = endpoint({
   tag,
   access: read,
   params: listUsersParams,
-  responses: { 200: { description: 'Users list', model: UserList['0.6'].schema }, ...keyErrors },
+  responses: { 200: { description: 'Users list', model: UserList['0.6'].schema } },
   handle: async (ctx, p) =>
     json(
       UserList['0.6'].render(
@@ -56,7 +56,8 @@ export const createUser = endpoint({
   tag,
   access: write,
   params: createUserParams,
-  responses: { 201: { description: 'User', model: user06.schema }, ...keyErrors, 409: { description: 'User already registered', model: errorModel } },
+  responses: { 201: { description: 'User', model: user06.schema } },
+  raises: [alreadyRegistered],
   handle: async (ctx, p) => json(user06.render(await users.createUser(ctx.stores, ctx.project, p, ctx.actor(), ctx.hashBudgetMs)), 201),
 });
 
@@ -68,7 +69,8 @@ export const getUserPrefs = endpoint({
   tag,
   access: read,
   params: {},
-  responses: { 200: { description: 'Preferences', model: prefsModel }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Preferences', model: prefsModel } },
+  raises: [userNotFound],
   handle: async (ctx) => rawJson(await users.getPrefs(ctx.stores, ctx.project, ctx.path.userId)),
 });
 
@@ -80,7 +82,8 @@ export const updateUserPrefs = endpoint({
   tag,
   access: write,
   params: updatePrefsParams,
-  responses: { 200: { description: 'The merged preferences', model: prefsModel }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'The merged preferences', model: prefsModel } },
+  raises: [userNotFound],
   handle: async (ctx, p) => rawJson(await users.mergePrefs(ctx.stores, ctx.project, ctx.path.userId, p.prefs, ctx.actor())),
 });
 
@@ -92,7 +95,8 @@ export const updateUserStatus = endpoint({
   tag,
   access: write,
   params: updateStatusParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'User', model: user06.schema } },
+  raises: [userNotFound],
   handle: async (ctx, p) => json(user06.render(await users.updateStatus(ctx.stores, ctx.project, ctx.path.userId, p.status, ctx.actor()))),
 });
 
@@ -104,7 +108,8 @@ export const getUserLogs = endpoint({
   tag,
   access: read,
   params: listLogsParams,
-  responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Audit log entries', model: LogList['0.6'].schema } },
+  raises: [userNotFound],
   handle: async (ctx, p) => json(LogList['0.6'].render(await audit.listLogs(ctx.stores, ctx.project, ctx.path.userId, p.limit, p.offset), ctx)),
 });
 
@@ -116,7 +121,8 @@ export const getUserSessions = endpoint({
   tag,
   access: read,
   params: {},
-  responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Sessions', model: SessionList['0.6'].schema } },
+  raises: [userNotFound],
   handle: async (ctx) => json(SessionList['0.6'].render(await sessions.listUserSessions(ctx.stores, ctx.project, ctx.path.userId), ctx)),
 });
 
@@ -129,7 +135,8 @@ export const deleteUserSessions = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 200: { description: 'Every session of the user ended', model: successModel }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'Every session of the user ended', model: successModel } },
+  raises: [userNotFound],
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor());
     return json({ result: 'success' });
@@ -145,7 +152,8 @@ export const deleteUserSession = endpoint({
   access: write,
   params: {},
   rateLimits: [perIp('SESSION_DELETE_IP_LIMITER')],
-  responses: { 200: { description: 'The session ended', model: successModel }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'The session ended', model: successModel } },
+  raises: [userNotFound],
   handle: async (ctx) => {
     await sessions.deleteUserSessions(ctx.stores, ctx.project, ctx.path.userId, ctx.actor(), ctx.path.sessionId);
     return json({ result: 'success' });
@@ -162,7 +170,8 @@ export const updateUserName = endpoint({
   tag,
   access: write,
   params: updateNameParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound },
+  responses: { 200: { description: 'User', model: user06.schema } },
+  raises: [userNotFound],
   handle: async (ctx, p) => json(user06.render(await users.updateName(ctx.stores, ctx.project, ctx.path.userId, p.name, ctx.actor()))),
 });
 
@@ -174,7 +183,8 @@ export const updateUserPassword = endpoint({
   tag,
   access: write,
   params: updatePasswordParams,
-  responses: { 200: { description: 'User', model: user06.schema }, ...keyErrors, ...notFound, 429: { description: 'Too many requests', model: errorModel } },
+  responses: { 200: { description: 'User', model: user06.schema } },
+  raises: [userNotFound, tooBusy],
   handle: async (ctx, p) =>
     json(user06.render(await users.updatePassword(ctx.stores, ctx.project, ctx.path.userId, p.password, ctx.actor(), ctx.hashBudgetMs))),
 });
@@ -194,7 +204,8 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: read,
       params: {},
-      responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
+      responses: { 200: { description: 'User', model: user.schema } },
+      raises: [userNotFound],
       handle: async (ctx) => json(user.render(await users.getUser(ctx.stores, ctx.project, ctx.path.userId))),
     }),
     updateUserEmail: endpoint({
@@ -205,12 +216,8 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: write,
       params: updateEmailParams,
-      responses: {
-        200: { description: 'User', model: user.schema },
-        ...keyErrors,
-        ...notFound,
-        409: { description: 'Another user of the project has the email (compared case-insensitively)', model: errorModel },
-      },
+      responses: { 200: { description: 'User', model: user.schema } },
+      raises: [userNotFound, () => alreadyRegistered('user_email_already_exists')],
       handle: async (ctx, p) => json(user.render(await users.updateEmail(ctx.stores, ctx.project, ctx.path.userId, p.email, ctx.actor()))),
     }),
     updateUserVerification: endpoint({
@@ -221,7 +228,8 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: write,
       params: updateVerificationParams,
-      responses: { 200: { description: 'User', model: user.schema }, ...keyErrors, ...notFound },
+      responses: { 200: { description: 'User', model: user.schema } },
+      raises: [userNotFound],
       handle: async (ctx, p) => json(user.render(await users.updateVerification(ctx.stores, ctx.project, ctx.path.userId, p.emailVerification, ctx.actor()))),
     }),
     deleteUser: endpoint({
@@ -232,7 +240,8 @@ export function sharedUserRoutes(d: Dialect) {
       tag,
       access: write,
       params: {},
-      responses: { 204: { description: 'The user is erased' }, ...keyErrors, ...notFound },
+      responses: { 204: { description: 'The user is erased' } },
+      raises: [userNotFound],
       handle: async (ctx) => {
         await users.deleteUser(ctx.stores, ctx.project, ctx.path.userId);
         return noContent();
