@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../../scripts/lib/tools.ts';
@@ -229,12 +230,23 @@ describe('the page', () => {
 
     const { page, requests, errors } = await signedIn();
     await page.locator('table.users tbody tr').first().waitFor();
+    await page.locator('svg.chart rect').first().waitFor();
     expect(requests.filter((r) => new URL(r.url()).origin !== origin).map((r) => r.url())).toEqual([]);
     expect(requests.map((r) => new URL(r.url()).pathname)).toEqual(
       expect.arrayContaining(['/console', '/console/app.js', '/console/console.css', '/v1/users', '/v1/users/usage']),
     );
+    // The chart too is drawn without a style attribute (the CSP would refuse one: a console error).
+    expect(await page.locator('[style]').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it('weighs at most 100 KiB gzipped: the page and everything it loads', async () => {
+    const paths = ['/console', '/console/app.js', '/console/console.css', '/console/icon.svg'];
+    const bodies = await Promise.all(paths.map(async (path) => Buffer.from(await (await fetch(`${origin}${path}`)).arrayBuffer())));
+    const gzipped = bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0);
+    expect(gzipped).toBeLessThanOrEqual(100 * 1024);
+    expect(bodies[1]!.toString()).toContain('X-Appwrite-Response-Format'); // the built script is this one
   });
 });
 
