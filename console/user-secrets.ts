@@ -17,7 +17,8 @@ export function secretsSection(path: string, after: () => Promise<unknown>): { e
     const copy = h('button', { type: 'button' }, 'Copy');
     const hide = h('button', { type: 'button', class: 'quiet' }, 'Hide');
     copy.addEventListener('click', () =>
-      navigator.clipboard.writeText(value.value).then(
+      // No clipboard API outside a secure context (plain http but for localhost).
+      (navigator.clipboard ? navigator.clipboard.writeText(value.value) : Promise.reject(new Error('No clipboard'))).then(
         () => notify('Copied to the clipboard.'),
         () => {
           value.select();
