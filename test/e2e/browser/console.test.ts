@@ -14,6 +14,7 @@ import { launchChromium } from './chromium.ts';
 const endpoint = inject('endpoint');
 const projectId = inject('projectId');
 const key = inject('key');
+const readKey = inject('readKey');
 const origin = new URL(endpoint).origin;
 const CONSOLE = `${origin}/console`;
 
@@ -296,6 +297,18 @@ describe('signing in', () => {
     await search(page, 'lovelace');
     const next = requests.filter((r) => new URL(r.url()).pathname === '/v1/users')[1]!;
     expect(bookmarks).toContain(await next.headerValue('x-d1-bookmark'));
+    await page.context().close();
+  });
+
+  it('stays signed in with a key that lacks a scope, and shows the API’s reason for what it may not do', async () => {
+    const active = seeded.find((u) => u.status)!;
+    const { page } = await openConsole();
+    await signIn(page, readKey);
+    await openUser(page, active);
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/ \(role: applications\) missing scope \(users\.write\)$/);
+    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    expect(await getUser(active.$id)).toMatchObject({ status: true });
     await page.context().close();
   });
 
