@@ -1,8 +1,10 @@
-// The console's only way to the service: the public API on this origin, authenticated by
-// the operator's API key, so the console can do nothing the key cannot. The key lives in
-// sessionStorage (gone when the tab closes; never a cookie, never localStorage).
+// The console's only way to the service: the public API on this origin, in the 1.x dialect
+// (contract §12), authenticated by the operator's API key, so the console can do nothing the
+// key cannot. The key lives in sessionStorage (gone when the tab closes; never a cookie,
+// never localStorage).
 const STORAGE_KEY = 'edge-users-console';
 const API = '/v1';
+const RESPONSE_FORMAT = '1.6.0';
 
 export interface Credentials {
   project: string;
@@ -13,6 +15,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** The 1.x error's `type` (contract §12.2): what the console branches on. */
+    readonly type = '',
   ) {
     super(message);
   }
@@ -42,14 +46,22 @@ export function whenRejected(handler: (message: string) => void): void {
 // console reads its own writes even when a read replica answers.
 let bookmark: string | null = null;
 
-type Query = Record<string, string | number | undefined>;
+/** A list is sent as the SDKs send `queries[]`: `name[0]=…&name[1]=…`. */
+type Query = Record<string, string | number | string[] | undefined>;
 
 export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
   const saved = credentials();
-  if (!saved) throw rejected('Enter a project ID and an API key.');
+  if (!saved) throw rejected('Enter a project ID and an API key.', '');
   const url = new URL(API + path, location.origin);
-  for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
-  const headers: Record<string, string> = { 'X-Appwrite-Project': saved.project, 'X-Appwrite-Key': saved.key };
+  for (const [name, value] of Object.entries(options.query ?? {})) {
+    if (Array.isArray(value)) value.forEach((item, index) => url.searchParams.set(`${name}[${index}]`, item));
+    else if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
+  }
+  const headers: Record<string, string> = {
+    'X-Appwrite-Project': saved.project,
+    'X-Appwrite-Key': saved.key,
+    'X-Appwrite-Response-Format': RESPONSE_FORMAT,
+  };
   if (bookmark) headers['X-D1-Bookmark'] = bookmark;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
@@ -74,19 +86,24 @@ export async function api<T>(method: string, path: string, options: { query?: Qu
     throw new ApiError(response.status, `The API answered ${response.status} without a readable body.`);
   }
   if (response.ok) return json as T;
-  const message = typeof (json as { message?: unknown }).message === 'string' ? (json as { message: string }).message : `The API answered ${response.status}.`;
+  const { message, type } = errorOf(json, response.status);
   // An unknown or revoked key, or a project that does not exist: back to the key form. A
-  // valid key that lacks a scope (role: application) keeps the console open for what it may do.
-  const keyRefused = response.status === 401 && !message.includes('(role: application)');
-  if (keyRefused || (response.status === 400 && message === 'Missing or unknown project ID')) throw rejected(message);
-  throw new ApiError(response.status, message);
+  // valid key that lacks a scope (role: applications) keeps the console open for what it may do.
+  const keyRefused = response.status === 401 && !message.includes('(role: applications)');
+  if (keyRefused || type === 'project_not_found') throw rejected(message, type);
+  throw new ApiError(response.status, message, type);
+}
+
+function errorOf(json: unknown, status: number): { message: string; type: string } {
+  const { message, type } = (typeof json === 'object' && json !== null ? json : {}) as { message?: unknown; type?: unknown };
+  return { message: typeof message === 'string' ? message : `The API answered ${status}.`, type: typeof type === 'string' ? type : '' };
 }
 
 /** An error already shown on the key form (the operator was signed out by it). */
 export class SignedOut extends ApiError {}
 
-function rejected(message: string): ApiError {
+function rejected(message: string, type: string): ApiError {
   signOut();
   onRejected(message);
-  return new SignedOut(401, message);
+  return new SignedOut(401, message, type);
 }

@@ -1,87 +1,81 @@
-// The API's models as the console reads them (contract §3, §9), and how to show their
+// The API's 1.x models as the console reads them (contract §12.2), and how to show their
 // parts to a person. No DOM here: test/console/ checks these in the Workers runtime.
 export interface User {
   $id: string;
-  email: string;
   name: string;
+  /** ISO 8601. */
+  registration: string;
+  /** false exactly when blocked. */
+  status: boolean;
+  labels: string[];
+  passwordUpdate: string;
+  email: string;
+  /** E.164, or "". */
+  phone: string;
   emailVerification: boolean;
-  status: number;
-  registration: number;
+  phoneVerification: boolean;
+  accessedAt: string;
 }
 
 export interface UserList {
-  sum: number;
+  total: number;
   users: User[];
 }
 
-interface Os {
-  name: string;
-  short_name: string;
-  version: string;
-  platform: string;
-}
-
-interface Client {
-  type: string;
-  name: string;
-  short_name: string;
-  version: string;
-  engine: string;
-}
-
-/** The parts a session and a log entry share. An unknown device's OS is `[]`, its client `null`. */
+/** The flat device and country fields a session and a log entry share (empty strings when unknown). */
 export interface Device {
   ip: string;
-  OS: Os | [] | null;
-  client: Client | null;
-  device: number | null;
-  brand: string;
-  model: string;
-  geo: { isoCode: string; country: string };
+  osName: string;
+  osVersion: string;
+  clientName: string;
+  clientVersion: string;
+  deviceName: string;
+  deviceBrand: string;
+  deviceModel: string;
+  /** Lower-case ISO 3166-1 alpha-2, `--` when unknown. */
+  countryCode: string;
+  countryName: string;
 }
 
 export interface Session extends Device {
   $id: string;
+  $createdAt: string;
+  provider: string;
+  /** The session value: set only in the answer that created the session (contract §12.4). */
+  secret: string;
+}
+
+export interface SessionList {
+  total: number;
+  sessions: Session[];
 }
 
 export interface LogEntry extends Device {
   event: string;
-  time: number;
+  mode: 'admin' | 'user';
+  time: string;
 }
 
-export const STATUS: Record<number, string> = { 0: 'Unactivated', 1: 'Activated', 2: 'Blocked' };
+export interface LogList {
+  total: number;
+  logs: LogEntry[];
+}
 
-// Matomo DeviceDetector's device types, by number (contract §3).
-const DEVICE_TYPES = [
-  'Desktop',
-  'Smartphone',
-  'Tablet',
-  'Feature phone',
-  'Console',
-  'TV',
-  'Car browser',
-  'Smart display',
-  'Camera',
-  'Portable media player',
-  'Phablet',
-  'Smart speaker',
-  'Wearable',
-  'Peripheral',
-];
+/** 1.x has two states; 0.6's "unactivated" reads as active there. */
+export const statusLabel = (status: boolean) => (status ? 'Active' : 'Blocked');
 
-export function deviceLabel(entry: Pick<Device, 'device' | 'brand' | 'model'>): string {
-  const type = entry.device === null ? 'Unknown device' : (DEVICE_TYPES[entry.device] ?? `Device type ${entry.device}`);
-  const make = [entry.brand, entry.model].filter(Boolean).join(' ');
+export function deviceLabel(entry: Pick<Device, 'deviceName' | 'deviceBrand' | 'deviceModel'>): string {
+  const type = entry.deviceName ? entry.deviceName[0]!.toUpperCase() + entry.deviceName.slice(1) : 'Unknown device';
+  const make = [entry.deviceBrand, entry.deviceModel].filter(Boolean).join(' ');
   return make ? `${type} (${make})` : type;
 }
 
-export function clientLabel(client: Client | null): string {
-  return client && client.name ? [client.name, client.version].filter(Boolean).join(' ') : 'Unknown client';
+export function clientLabel(entry: Pick<Device, 'clientName' | 'clientVersion'>): string {
+  return entry.clientName ? [entry.clientName, entry.clientVersion].filter(Boolean).join(' ') : 'Unknown client';
 }
 
-export function osLabel(os: Os | [] | null): string {
-  if (!os || Array.isArray(os) || !os.name) return 'Unknown OS';
-  return [os.name, os.version].filter(Boolean).join(' ') + (os.platform ? ` (${os.platform})` : '');
+export function osLabel(entry: Pick<Device, 'osName' | 'osVersion'>): string {
+  return entry.osName ? [entry.osName, entry.osVersion].filter(Boolean).join(' ') : 'Unknown OS';
 }
 
 /** The flag emoji of an ISO-3166 alpha-2 code (regional indicator letters); "" for "--" or anything else. */
@@ -90,12 +84,17 @@ export function flagEmoji(isoCode: string): string {
   return String.fromCodePoint(...[...isoCode.toUpperCase()].map((letter) => 0x1f1e6 + letter.charCodeAt(0) - 65));
 }
 
-export function countryLabel(geo: Device['geo']): string {
-  const flag = flagEmoji(geo.isoCode);
-  return flag ? `${flag} ${geo.country}` : geo.country;
+export function countryLabel(entry: Pick<Device, 'countryCode' | 'countryName'>): string {
+  const flag = flagEmoji(entry.countryCode);
+  return flag ? `${flag} ${entry.countryName}` : entry.countryName;
 }
 
-/** Unix seconds as a UTC date and time, the same for every operator whatever their time zone. */
-export function dateTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+/** An ISO date as a UTC date and time, the same for every operator whatever their time zone; "" (never) is "Never". */
+export function dateTime(iso: string): string {
+  return iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'Never';
+}
+
+/** Labels as the operator types them (separated by commas or spaces), in order, each once; the API checks each. */
+export function parseLabels(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }

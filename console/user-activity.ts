@@ -1,7 +1,8 @@
-// A user's activity timeline: the audit log, newest first, a page at a time (contract §4).
+// A user's activity timeline: the audit log, newest first, a page at a time (contract §4, §12.3).
 import { api } from './api.ts';
 import { busy, h, replace, showError } from './dom.ts';
-import { clientLabel, countryLabel, dateTime, deviceLabel, osLabel, type Device, type LogEntry } from './model.ts';
+import { clientLabel, countryLabel, dateTime, deviceLabel, osLabel, type Device, type LogEntry, type LogList } from './model.ts';
+import { Query } from './queries.ts';
 
 const LOGS_PAGE = 25;
 
@@ -13,7 +14,8 @@ export function activitySection(path: string): { elements: HTMLElement[]; load: 
 
   async function load(fromStart: boolean): Promise<void> {
     try {
-      const entries = await api<LogEntry[]>('GET', `${path}/logs`, { query: { limit: LOGS_PAGE, offset: fromStart ? 0 : logCount } });
+      const queries = [Query.limit(LOGS_PAGE), Query.offset(fromStart ? 0 : logCount)];
+      const { total, logs: entries } = await api<LogList>('GET', `${path}/logs`, { query: { queries } });
       if (fromStart) {
         replace(logs);
         logCount = 0;
@@ -21,7 +23,7 @@ export function activitySection(path: string): { elements: HTMLElement[]; load: 
       logCount += entries.length;
       for (const log of entries) logs.appendChild(logItem(log));
       if (logCount === 0) logs.appendChild(h('li', {}, 'Nothing logged yet.'));
-      olderLogs.hidden = entries.length < LOGS_PAGE;
+      olderLogs.hidden = logCount >= total;
     } catch (err) {
       showError(err);
     }
@@ -35,12 +37,13 @@ function logItem(log: LogEntry): HTMLElement {
   return h(
     'li',
     {},
-    h('time', { datetime: new Date(log.time * 1000).toISOString() }, dateTime(log.time)),
+    h('time', { datetime: log.time }, dateTime(log.time)),
     h('strong', { class: 'event' }, log.event),
+    h('span', { class: 'mode' }, log.mode === 'admin' ? 'by an API key' : 'by the user'),
     h('span', { class: 'detail' }, deviceDetail(log)),
   );
 }
 
 function deviceDetail(device: Device): string {
-  return [clientLabel(device.client), osLabel(device.OS), deviceLabel(device), countryLabel(device.geo), device.ip].join(' · ');
+  return [clientLabel(device), osLabel(device), deviceLabel(device), countryLabel(device), device.ip].join(' · ');
 }

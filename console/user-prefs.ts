@@ -1,4 +1,5 @@
-// A user's prefs: shown as formatted JSON, edited as text that must parse as a JSON object.
+// A user's prefs: shown as formatted JSON, edited as text that must parse as a JSON object;
+// saving replaces them whole, as the 1.x dialect does (contract §12.3).
 import { api } from './api.ts';
 import { busy, field, h, notify, showError } from './dom.ts';
 
@@ -9,7 +10,7 @@ export function prefsEditor(path: string): { element: HTMLElement; load: () => P
   const stored = h('pre', { class: 'json', tabindex: '0', 'aria-label': 'Stored preferences' });
   const editor = h('textarea', { name: 'prefs', rows: 8, spellcheck: 'false', 'aria-describedby': 'prefs-problem' });
   const problem = h('p', { id: 'prefs-problem', class: 'error', 'aria-live': 'polite' });
-  const save = h('button', { type: 'submit' }, 'Merge into prefs');
+  const save = h('button', { type: 'submit' }, 'Save prefs');
   const show = (prefs: Prefs) => {
     stored.textContent = JSON.stringify(prefs, null, 2);
     editor.value = stored.textContent;
@@ -40,11 +41,7 @@ export function prefsEditor(path: string): { element: HTMLElement; load: () => P
     {},
     field('Edit (JSON object)', editor),
     problem,
-    h(
-      'p',
-      { class: 'hint' },
-      'Saving is a shallow merge, as the API does it: the top-level keys you send replace the stored ones, keys you leave out stay as they are (removing a key here does not delete it).',
-    ),
+    h('p', { class: 'hint' }, 'Saving replaces the stored prefs with this object: a key removed here is deleted.'),
     save,
   );
   form.addEventListener('submit', (event) => {

@@ -1,16 +1,23 @@
-// A user's live sessions, each revocable, and "revoke all" (contract §4).
+// A user's live sessions, each revocable, and "revoke all" (contract §4, §12.3).
 import { api } from './api.ts';
 import { busy, h, notify, replace } from './dom.ts';
-import { clientLabel, countryLabel, deviceLabel, osLabel, type Session } from './model.ts';
+import { clientLabel, countryLabel, dateTime, deviceLabel, osLabel, type Session, type SessionList } from './model.ts';
 
-/** `ended` runs after a revocation (the activity log has a new entry). */
-export function sessionsSection(path: string, ended: () => Promise<void>): { element: HTMLElement; load: () => Promise<void> } {
+export interface SessionHooks {
+  /** Runs after a revocation (the activity log has a new entry). */
+  ended: () => Promise<void>;
+  /** Gets every (re)loaded list. */
+  listed: (sessions: Session[]) => void;
+}
+
+export function sessionsSection(path: string, hooks: SessionHooks): { element: HTMLElement; load: () => Promise<void> } {
   const element = h('div', { class: 'scroll' });
 
   async function load(): Promise<void> {
     try {
-      const list = await api<Session[]>('GET', `${path}/sessions`);
-      replace(element, list.length ? sessionsTable(list) : h('p', {}, 'No active sessions.'));
+      const { sessions } = await api<SessionList>('GET', `${path}/sessions`);
+      hooks.listed(sessions);
+      replace(element, sessions.length ? sessionsTable(sessions) : h('p', {}, 'No active sessions.'));
     } catch (err) {
       replace(element, h('p', { class: 'error' }, (err as Error).message));
     }
@@ -18,7 +25,7 @@ export function sessionsSection(path: string, ended: () => Promise<void>): { ele
 
   const revoked = async (message: string) => {
     notify(message);
-    await Promise.all([load(), ended()]);
+    await Promise.all([load(), hooks.ended()]);
   };
 
   function sessionsTable(list: Session[]): HTMLElement {
@@ -35,7 +42,7 @@ export function sessionsSection(path: string, ended: () => Promise<void>): { ele
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, ...['Device', 'Client', 'OS', 'Country', 'IP', ''].map((title) => h('th', { scope: 'col' }, title)))),
+        h('thead', {}, h('tr', {}, ...['Device', 'Client', 'OS', 'Country', 'IP', 'Begun', 'Provider', ''].map((title) => h('th', { scope: 'col' }, title)))),
         h(
           'tbody',
           {},
@@ -51,10 +58,12 @@ export function sessionsSection(path: string, ended: () => Promise<void>): { ele
               'tr',
               {},
               h('td', {}, deviceLabel(session)),
-              h('td', {}, clientLabel(session.client)),
-              h('td', {}, osLabel(session.OS)),
-              h('td', {}, countryLabel(session.geo)),
+              h('td', {}, clientLabel(session)),
+              h('td', {}, osLabel(session)),
+              h('td', {}, countryLabel(session)),
               h('td', {}, h('code', {}, session.ip)),
+              h('td', { class: 'date' }, dateTime(session.$createdAt)),
+              h('td', {}, session.provider),
               h('td', {}, revoke),
             );
           }),

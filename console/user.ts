@@ -1,5 +1,6 @@
-// One user: profile, edits (contract §9.1), status, prefs, sessions, logs and deletion.
-// Each section loads and fails on its own, so one error never blanks the page.
+// One user: profile, edits (contract §9.1, §12.3), status, prefs, sessions, support access
+// (§12.4), logs and deletion. Each section loads and fails on its own, so one error never
+// blanks the page.
 import { ApiError, api } from './api.ts';
 import { busy, h, notify, replace, showError } from './dom.ts';
 import { dateTime, type User } from './model.ts';
@@ -7,11 +8,9 @@ import { activitySection } from './user-activity.ts';
 import { deleteForm } from './user-delete.ts';
 import { editsSection } from './user-edits.ts';
 import { prefsEditor } from './user-prefs.ts';
+import { secretsSection } from './user-secrets.ts';
 import { sessionsSection } from './user-sessions.ts';
-import { statusBadge } from './users.ts';
-
-const BLOCKED = 2;
-const ACTIVATED = 1;
+import { labelBadges, statusBadge } from './users.ts';
 
 export function userView(main: HTMLElement, id: string): void {
   const path = `/users/${encodeURIComponent(id)}`;
@@ -19,7 +18,8 @@ export function userView(main: HTMLElement, id: string): void {
   const profile = h('dl', { class: 'profile' });
   const status = h('div', { class: 'actions' });
   const activity = activitySection(path);
-  const sessions = sessionsSection(path, () => activity.load(true));
+  const secrets = secretsSection(path, () => Promise.all([sessions.load(), activity.load(true)]));
+  const sessions = sessionsSection(path, { ended: () => activity.load(true), listed: secrets.offer });
   const edits = editsSection(path, {
     saved: showUser,
     after: (route) => Promise.all(route === 'password' ? [sessions.load(), activity.load(true)] : [activity.load(true)]),
@@ -34,22 +34,28 @@ export function userView(main: HTMLElement, id: string): void {
 
   function showUser(next: User): void {
     user = next;
-    heading.textContent = next.name || next.email;
+    const who = next.email || next.phone || next.$id;
+    heading.textContent = next.name || who;
     replace(
       profile,
       ...entry('ID', h('code', {}, next.$id)),
-      ...entry('Email', next.email),
+      ...entry('Email', next.email || '(none)'),
+      ...entry('Phone', next.phone || '(none)'),
       ...entry('Name', next.name || '(none)'),
+      ...entry('Labels', next.labels.length ? h('span', { class: 'labels' }, ...labelBadges(next.labels)) : '(none)'),
       ...entry('Registered', dateTime(next.registration)),
+      ...entry('Last access', dateTime(next.accessedAt)),
+      ...entry('Password set', dateTime(next.passwordUpdate)),
       ...entry('Email verification', next.emailVerification ? 'Verified' : 'Not verified'),
+      ...entry('Phone verification', next.phoneVerification ? 'Verified' : 'Not verified'),
       ...entry('Status', statusBadge(next.status)),
     );
-    const blocked = next.status === BLOCKED;
-    const toggle = h('button', { type: 'button', class: blocked ? '' : 'danger' }, blocked ? 'Unblock (set Activated)' : 'Block');
+    const blocked = !next.status;
+    const toggle = h('button', { type: 'button', class: blocked ? '' : 'danger' }, blocked ? 'Unblock' : 'Block');
     toggle.addEventListener('click', () =>
       busy(toggle, async () => {
-        showUser(await api<User>('PATCH', `${path}/status`, { body: { status: blocked ? ACTIVATED : BLOCKED } }));
-        notify(blocked ? `Unblocked ${next.email}.` : `Blocked ${next.email}; their sessions ended.`);
+        showUser(await api<User>('PATCH', `${path}/status`, { body: { status: blocked } }));
+        notify(blocked ? `Unblocked ${who}.` : `Blocked ${who}; their sessions ended.`);
         await Promise.all([sessions.load(), activity.load(true)]);
       }),
     );
@@ -70,6 +76,7 @@ export function userView(main: HTMLElement, id: string): void {
     section('Status', status),
     section('Preferences', prefs.element),
     section('Sessions', sessions.element),
+    section('Support access', ...secrets.elements),
     section('Activity', ...activity.elements),
     section(
       'Delete',

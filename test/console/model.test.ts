@@ -1,22 +1,32 @@
-// How the console shows a session's or log entry's device (console/model.ts).
+// How the console shows the 1.x models' parts (console/model.ts).
 import { expect, it } from 'vitest';
-import { clientLabel, countryLabel, deviceLabel, flagEmoji, osLabel } from '../../console/model.ts';
+import { clientLabel, countryLabel, dateTime, deviceLabel, flagEmoji, osLabel, parseLabels, statusLabel } from '../../console/model.ts';
 
 it('draws a country’s flag from its ISO code, and none for "--"', () => {
   expect(flagEmoji('us')).toBe('🇺🇸');
   expect(flagEmoji('DE')).toBe('🇩🇪');
   expect(flagEmoji('--')).toBe('');
-  expect(countryLabel({ isoCode: 'fr', country: 'France' })).toBe('🇫🇷 France');
-  expect(countryLabel({ isoCode: '--', country: 'Unknown' })).toBe('Unknown');
+  expect(countryLabel({ countryCode: 'fr', countryName: 'France' })).toBe('🇫🇷 France');
+  expect(countryLabel({ countryCode: '--', countryName: 'Unknown' })).toBe('Unknown');
 });
 
-it('names the device, client and OS, and says when they are unknown', () => {
-  expect(deviceLabel({ device: 0, brand: '', model: '' })).toBe('Desktop');
-  expect(deviceLabel({ device: 1, brand: 'Apple', model: 'iPhone' })).toBe('Smartphone (Apple iPhone)');
-  expect(deviceLabel({ device: null, brand: '', model: '' })).toBe('Unknown device');
-  expect(clientLabel({ type: 'browser', name: 'Chrome', short_name: 'CH', version: '70.0', engine: 'Blink' })).toBe('Chrome 70.0');
-  expect(clientLabel(null)).toBe('Unknown client');
-  expect(osLabel({ name: 'Windows', short_name: 'WIN', version: '10', platform: 'x64' })).toBe('Windows 10 (x64)');
-  // An unknown device's OS is [] (upstream's PHP empty array).
-  expect(osLabel([])).toBe('Unknown OS');
+it('names the device, client and OS from the flat fields, and says when they are unknown', () => {
+  expect(deviceLabel({ deviceName: 'desktop', deviceBrand: '', deviceModel: '' })).toBe('Desktop');
+  expect(deviceLabel({ deviceName: 'smartphone', deviceBrand: 'Apple', deviceModel: 'iPhone' })).toBe('Smartphone (Apple iPhone)');
+  expect(deviceLabel({ deviceName: '', deviceBrand: '', deviceModel: '' })).toBe('Unknown device');
+  expect(clientLabel({ clientName: 'Chrome', clientVersion: '70.0' })).toBe('Chrome 70.0');
+  expect(clientLabel({ clientName: '', clientVersion: '' })).toBe('Unknown client');
+  expect(osLabel({ osName: 'Windows', osVersion: '10' })).toBe('Windows 10');
+  expect(osLabel({ osName: '', osVersion: '' })).toBe('Unknown OS');
+});
+
+it('shows ISO dates in UTC, and "" as never', () => {
+  expect(dateTime('2026-12-02T10:00:59.999+00:00')).toBe('2026-12-02 10:00 UTC');
+  expect(dateTime('')).toBe('Never');
+  expect([statusLabel(true), statusLabel(false)]).toEqual(['Active', 'Blocked']);
+});
+
+it('reads labels separated by commas or spaces, each once, in order', () => {
+  expect(parseLabels(' vip, beta  vip,,trial ')).toEqual(['vip', 'beta', 'trial']);
+  expect(parseLabels('  ')).toEqual([]);
 });
