@@ -5,6 +5,7 @@
 import { deleteUserLogs, insertLogIf } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
+import { deleteUserTokensIf } from '../db/tokens.ts';
 import * as queries from '../db/users.ts';
 import type { NewUserRow, Page, PublicUserRow } from '../db/users.ts';
 import { MAX_BOUND_PARAMS, QueryTooLarge, queryUsers, type UserQuery } from '../db/user-queries.ts';
@@ -229,6 +230,8 @@ export async function updateStatus({ db, kv, events }: Stores, project: Project,
     recordEvent(db, { projectId: project.id, userId, event: 'users.update.status' }),
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
     deleteUserSessionsIf(db, project.id, userId, status === 2),
+    // Its unexchanged tokens too (contract §12.4: blocking ends tokens as well).
+    deleteUserTokensIf(db, project.id, userId, status === 2),
   ]);
   if (!row) throw userNotFound();
   events.announce(recorded);
@@ -343,6 +346,7 @@ export async function updatePassword(
     insertLogIf(db, auditEntry(project.id, userId, 'users.update.password', actor, nowSeconds())),
     recordEvent(db, { projectId: project.id, userId, event: 'users.update.password' }),
     deleteUserSessions(db, project.id, userId),
+    deleteUserTokensIf(db, project.id, userId),
   ]);
   if (!row) throw userNotFound();
   events.announce(recorded);
@@ -361,10 +365,11 @@ export async function updatePassword(
  * session from the users row, so once the row is gone it inserts nothing.
  */
 export async function deleteUser({ db, kv, events }: Stores, project: Project, userId: string): Promise<void> {
-  const [recorded, ended, , , deleted] = await db.batch([
+  const [recorded, ended, , , , deleted] = await db.batch([
     // Before the delete, so `data` is the user as it was.
     recordEvent(db, { projectId: project.id, userId, event: 'users.delete' }),
     deleteUserSessions(db, project.id, userId),
+    deleteUserTokensIf(db, project.id, userId),
     deleteUserLogs(db, project.id, userId),
     eraseSettledUserEvents(db, project.id, userId),
     queries.deleteUser(db, project.id, userId),

@@ -14,7 +14,9 @@ export const API_BASE = '/v1';
 
 export type Access =
   | { kind: 'open' } // no project needed (health, docs)
-  | { kind: 'public' } // a project, no credentials (sign-in)
+  // A project, no credentials (sign-in). `appKey`: an X-Appwrite-Key must then be valid for
+  // the project, and makes the request a server's (SSR sign-in, contract §12.4).
+  | { kind: 'public'; appKey?: true }
   | { kind: 'key'; scope: Scope } // a project and an API key with the scope
   | { kind: 'session' }; // a project and an end-user session
 
@@ -33,6 +35,8 @@ export interface RequestContext {
   session: AuthenticatedSession;
   /** The checked API key's scopes ('key' access; empty otherwise). */
   scopes: readonly string[];
+  /** A valid API key of the project came with a 'public' endpoint with `appKey`: a server calls for its user. */
+  app: boolean;
   /** Who made the request (IP, device, country), parsed on first use. */
   actor(): Actor;
   /** The X-Appwrite-Locale language for country names. */

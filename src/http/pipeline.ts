@@ -6,9 +6,9 @@
 // pass. Errors get the CORS headers too, so a browser can read them.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor, Project } from '../domain/context.ts';
-import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
+import { authenticate, authenticateJwt, type AuthenticatedSession } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
-import { keyOfProject, requireScope, resolveProject } from './auth.ts';
+import { keyOfProject, requireScope, requireValidKey, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
@@ -46,14 +46,21 @@ export async function runEndpoint(
     let project: Project | undefined;
     let session: AuthenticatedSession | undefined;
     let scopes: readonly string[] = [];
+    let app = false;
     const access = endpoint.access;
+    const checksKey = access.kind === 'key' || (access.kind === 'public' && access.appKey === true);
     const identify = async (id: string | undefined) => {
       project = await resolveProject(stores, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
-      const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
+      const secret = request.headers.get('X-Appwrite-Key');
+      const key = checksKey ? await keyOfProject(stores, project, secret) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') scopes = requireScope(project, key, access.scope, url.host).scopes;
-      if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
+      if (access.kind === 'public' && checksKey) app = requireValidKey(key, secret) !== undefined;
+      if (access.kind === 'session') {
+        const jwt = request.headers.get('X-Appwrite-JWT');
+        session = jwt ? await authenticateJwt(stores, project, env.JWT_SECRET, jwt) : await authenticate(stores, project, readCredentials(request, project.id));
+      }
     };
     const identified = projectId();
     if (access.kind !== 'open') await identify(identified);
@@ -64,9 +71,9 @@ export async function runEndpoint(
     const source = request.method === 'GET' ? lastValues(url.searchParams, dialect === '1.x') : body.kind === 'object' ? body.value : {};
 
     let actor: Actor | undefined;
-    const actorOnce = () => (actor ??= actorOf(request));
+    const actorOnce = () => (actor ??= actorOf(request, app));
     if (endpoint.rateLimits) {
-      await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source });
+      await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source, app });
     }
 
     if (invalidBookmark) throw badRequest('Invalid bookmark');
@@ -84,6 +91,7 @@ export async function runEndpoint(
       project: project as Project,
       session: session as AuthenticatedSession,
       scopes,
+      app,
       actor: actorOnce,
       locale: localeOf(request),
       dialect,

@@ -3,17 +3,18 @@
 import { endpoint } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
 import { perEmail, perIp, perProject } from '../http/rate-limit.ts';
-import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
+import { signedOut, withSessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
-import { ownSessionList06 } from '../schemas/session-model.ts';
+import { OwnSessionList } from '../schemas/session-model.ts';
 import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
 import { User } from '../schemas/user-model.ts';
 import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
+import { sessionSettings } from '../domain/session-config.ts';
 import * as sessions from '../domain/sessions.ts';
 
-const tag = 'account';
-const session = { kind: 'session' } as const;
-const errors = {
+export const tag = 'account';
+export const session = { kind: 'session' } as const;
+export const errors = {
   400: { description: 'Missing or unknown project, or an invalid parameter', model: errorModel },
   401: { description: 'No valid session, or the user is blocked', model: errorModel },
 };
@@ -35,23 +36,17 @@ export const createSession = endpoint({
     429: { description: 'Too many sign-ins for this email, from this IP, or for this project', model: errorModel },
   },
   handle: async (ctx, p) => {
-    const created = await sessions.signIn(
-      ctx.stores,
-      ctx.project,
-      p.email,
-      p.password,
-      ctx.actor(),
-      sessions.sessionLifetime(ctx.env.SESSION_LIFETIME),
-      sessions.maxSessions(ctx.env.MAX_SESSIONS),
-      SIGN_IN_BUDGET_MS,
-    );
-    const value = encodeCredentials(created.credentials);
+    const request = {
+      project: ctx.project,
+      email: p.email,
+      password: p.password,
+      actor: ctx.actor(),
+      settings: sessionSettings(ctx.env),
+      hashBudgetMs: SIGN_IN_BUDGET_MS,
+    };
+    const created = await sessions.signIn(ctx.stores, request);
     const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
-    for (const cookie of sessionCookies(ctx.project.id, value, created.expire, ctx.url.protocol === 'https:')) {
-      response.headers.append('Set-Cookie', cookie);
-    }
-    if (needsFallback(ctx.request, ctx.url)) response.headers.set('X-Fallback-Cookies', fallbackHeader(ctx.project.id, value));
-    return response;
+    return withSessionCookies(response, ctx.request, ctx.url, ctx.project.id, created.credentials, created.expire);
   },
 });
 
@@ -75,8 +70,8 @@ export const getAccountSessions = endpoint({
   tag,
   access: session,
   params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionList06.schema }, ...errors },
-  handle: async (ctx) => json(ownSessionList06.render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
+  responses: { 200: { description: 'Sessions, with the one in use marked current', model: OwnSessionList['0.6'].schema }, ...errors },
+  handle: async (ctx) => json(OwnSessionList['0.6'].render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
 });
 
 export const deleteAccountSession = endpoint({
@@ -91,9 +86,6 @@ export const deleteAccountSession = endpoint({
   responses: { 204: { description: 'Session ended' }, ...errors, 404: { description: 'Session not found', model: errorModel } },
   handle: async (ctx) => {
     const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId!, ctx.actor());
-    if (!endedCurrent) return noContent();
-    const headers = new Headers({ 'X-Fallback-Cookies': '[]' });
-    for (const cookie of expiredCookies(ctx.project.id, ctx.url.protocol === 'https:')) headers.append('Set-Cookie', cookie);
-    return noContent(headers);
+    return endedCurrent ? noContent(signedOut(ctx.project.id, ctx.url)) : noContent();
   },
 });
