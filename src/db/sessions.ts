@@ -152,13 +152,24 @@ export function allSessionsOf(projectId: string, userId: string): SQL {
   return sql`SELECT ${sessions.id} FROM ${sessions} WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId}`;
 }
 
-/** One live session of the user, as a list of zero or one rows. */
-export function findUserSession(db: Db, projectId: string, userId: string, sessionId: string, now: number) {
-  return db
+const userSessionQuery = preparedOnce((db) =>
+  db
     .select(sessionColumns)
     .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), eq(sessions.projectId, projectId), gt(sessions.expire, now)))
-    .limit(1);
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder('sessionId')),
+        eq(sessions.userId, sql.placeholder('userId')),
+        eq(sessions.projectId, sql.placeholder('projectId')),
+        gt(sessions.expire, sql.placeholder('now')),
+      ),
+    )
+    .limit(1),
+);
+
+/** One live session of the user, as a list of zero or one rows (built once per isolate). */
+export function findUserSession(db: Db, projectId: string, userId: string, sessionId: string, now: number) {
+  return userSessionQuery(db, { projectId, userId, sessionId, now });
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {
