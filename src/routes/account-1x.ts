@@ -80,7 +80,7 @@ export const createTokenSession1x = endpoint({
 export const getAccount1x = endpoint({
   method: 'GET',
   path: '/account',
-  operationId: 'get',
+  operationId: 'getAccount',
   summary: 'Get the signed-in user',
   tag,
   access: session,
@@ -92,7 +92,7 @@ export const getAccount1x = endpoint({
 export const listAccountSessions1x = endpoint({
   method: 'GET',
   path: '/account/sessions',
-  operationId: 'listSessions',
+  operationId: 'listAccountSessions',
   summary: "List the signed-in user's sessions",
   tag,
   access: session,
@@ -104,7 +104,7 @@ export const listAccountSessions1x = endpoint({
 export const deleteAccountSessions1x = endpoint({
   method: 'DELETE',
   path: '/account/sessions',
-  operationId: 'deleteSessions',
+  operationId: 'deleteAccountSessions',
   summary: 'Sign out everywhere: end every session of the signed-in user',
   tag,
   access: session,
@@ -120,7 +120,7 @@ export const deleteAccountSessions1x = endpoint({
 export const getAccountSession1x = endpoint({
   method: 'GET',
   path: '/account/sessions/:sessionId',
-  operationId: 'getSession',
+  operationId: 'getAccountSession',
   summary: 'Get one session of the signed-in user (`current` for the one in use)',
   tag,
   access: session,

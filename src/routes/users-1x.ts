@@ -245,7 +245,7 @@ export const getUsersUsage1x = endpoint({
 export const createUserSession1x = endpoint({
   method: 'POST',
   path: '/users/:userId/sessions',
-  operationId: 'createSession',
+  operationId: 'createUserSession',
   summary: 'Create a session for the user (its `secret` is the session value, for server-side rendering)',
   tag,
   access: write,
@@ -265,7 +265,7 @@ export const createUserSession1x = endpoint({
 export const createUserToken1x = endpoint({
   method: 'POST',
   path: '/users/:userId/tokens',
-  operationId: 'createToken',
+  operationId: 'createUserToken',
   summary: 'Create a token for the user, to exchange once for a session (POST /account/sessions/token)',
   tag,
   access: write,
@@ -277,7 +277,7 @@ export const createUserToken1x = endpoint({
 export const createUserJwt1x = endpoint({
   method: 'POST',
   path: '/users/:userId/jwts',
-  operationId: 'createJWT',
+  operationId: 'createUserJWT',
   summary: 'Create a JWT for one of the user’s sessions (X-Appwrite-JWT on the Account API)',
   tag,
   access: write,

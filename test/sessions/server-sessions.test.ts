@@ -22,7 +22,10 @@ describe('POST /v1/users/{userId}/sessions', () => {
     expect(stored).toMatchObject({ id: body.$id, provider: 'server', token_hash: await sha256(decoded.secret) });
     expect(JSON.stringify(stored)).not.toContain(decoded.secret);
 
-    for (const headers of [{ cookie: `a_session_${project.id}=${encodeURIComponent(body.secret)}` }, { 'x-appwrite-session': body.secret }]) {
+    for (const headers of [{ cookie: `a_session_${project.id}=${encodeURIComponent(body.secret)}` }, { 'x-appwrite-session': body.secret }] as Record<
+      string,
+      string
+    >[]) {
       const account = await send1x('/account', { project, headers });
       expect(account.body.$id).toBe(userId);
     }
