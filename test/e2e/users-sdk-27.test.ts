@@ -112,7 +112,8 @@ describe('node-appwrite 27.1.0', () => {
     await expectType(users.create({ userId: ID.unique(), email: email('taken') }), 409, 'user_already_exists');
     await expectType(users.list({ queries: [Query.equal('password', ['x'])] }), 400, 'general_query_invalid');
     await expectType(users.list({ queries: [Query.cursorAfter('nosuchuser')] }), 400, 'general_cursor_not_found');
-    await expectType(users.createSession({ userId: 'x' }), 404, 'general_route_not_found');
+    await expectType(users.createSession({ userId: 'nosuchuser' }), 404, 'user_not_found');
+    await expectType(users.listMemberships({ userId: 'x' }), 404, 'general_route_not_found');
     await expectType(new Users(new Client().setEndpoint(endpoint).setProject(projectId)).list(), 401, 'general_unauthorized_scope');
   });
 
