@@ -22,15 +22,30 @@ function recordingDb(log: string[]): D1Database {
   });
 }
 
+/** How a sign-in is sent: the 0.6 route, or the 1.x one from a browser or from a server with its key (SSR). */
+interface Route {
+  path: string;
+  headers(project: TestProject): Record<string, string>;
+}
+const OLD: Route = { path: '/account/sessions', headers: () => ({}) };
+const ROUTES_1X: Record<string, Route> = {
+  'the 1.x sign-in': { path: '/account/sessions/email', headers: () => ({ 'x-appwrite-response-format': '1.6.0' }) },
+  'the 1.x sign-in of a server with its key (SSR)': {
+    path: '/account/sessions/email',
+    headers: (project) => ({ 'x-appwrite-response-format': '1.6.0', 'x-appwrite-key': project.key }),
+  },
+};
+
 /** A sign-in through the Worker, returning its status, the hashes it ran and the D1 work it did. */
-async function attempt(project: TestProject, email: string, password: string) {
+async function attempt(project: TestProject, email: string, password: string, route: Route = OLD) {
   const log: string[] = [];
   const ctx = createExecutionContext();
   const hashes = hashCount();
   const argon2id = argon2idCount();
-  const request = new Request(`${BASE}/account/sessions`, {
+  const request = new Request(`${BASE}${route.path}`, {
     method: 'POST',
     headers: {
+      ...route.headers(project),
       'content-type': 'application/json',
       'x-appwrite-project': project.id,
       'cf-connecting-ip': `10.9.${log.length}.${Math.floor(Math.random() * 250)}`,
@@ -81,5 +96,23 @@ describe('refused sign-ins do the same work', () => {
     expect(await attempt(project, await emailOf(md5), 'password')).toMatchObject({ status: 201, hashes: 2, argon2id: 1 });
     const [stored] = (await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(md5).all<{ password_hash: string }>()).results;
     expect(stored!.password_hash).toMatch(/^\$argon2id\$v=19\$m=7168,t=5,p=1\$/);
+  });
+
+  it.each(Object.entries(ROUTES_1X))('%s: unknown email, wrong password, blocked user: one hash each and the same D1 statements', async (_, route) => {
+    const project = await createProject();
+    const active = await emailOf(await insertUser(project));
+    const blocked = await emailOf(await insertUser(project, { status: 2 }));
+    const unknown = await attempt(project, 'nobody@example.com', 'password', route);
+    const wrong = await attempt(project, active, 'wrong-password', route);
+    const blockedUser = await attempt(project, blocked, 'password', route);
+    const unknownAgain = await attempt(project, 'nobody.else@example.com', 'password', route);
+    expect(unknown).toMatchObject({ status: 401, body: { type: 'user_invalid_credentials' }, hashes: 1 });
+    expect(wrong).toMatchObject({ status: 401, body: { type: 'user_invalid_credentials' }, hashes: 1 });
+    expect(blockedUser).toMatchObject({ status: 401, body: { type: 'user_blocked' }, hashes: 1 });
+    expect(unknownAgain).toMatchObject({ status: 401, hashes: 1 });
+    expect(wrong.d1).toEqual(['select "id", "status", "password_hash"', 'insert into "audit_logs" ("seq",']);
+    expect(blockedUser.d1).toEqual(wrong.d1);
+    expect(unknownAgain.d1).toEqual(wrong.d1);
+    expect(unknown.d1.slice(-2)).toEqual(wrong.d1);
   });
 });
