@@ -9,14 +9,13 @@ import { json, noContent } from '../http/respond.ts';
 import { perBrowserIp, perEmail, perIp, perProject, perUserId } from '../http/rate-limit.ts';
 import { encodeCredentials, signedOut, withSessionCookies } from '../http/session-cookie.ts';
 import { errorModel } from '../schemas/common.ts';
-import { OwnSessionList, Session1x } from '../schemas/session-model.ts';
+import { Session1x } from '../schemas/session-model.ts';
 import { emailSessionParams1x, tokenSessionParams1x } from '../schemas/sessions-1x.ts';
-import { User } from '../schemas/user-model.ts';
 import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import { sessionSettings } from '../domain/session-config.ts';
 import * as sessions from '../domain/sessions.ts';
 import { exchangeToken } from '../domain/tokens.ts';
-import { errors, session, tag } from './account.ts';
+import { errors, session, sharedAccountRoutes, tag } from './account.ts';
 
 const signInAccess = { kind: 'public', appKey: true } as const;
 const created = (description: string) => ({ 201: { description, model: Session1x.schema } });
@@ -77,29 +76,7 @@ export const createTokenSession1x = endpoint({
   handle: async (ctx, p) => signedIn(ctx, await exchangeToken(ctx.stores, ctx.project, p.userId, p.secret, ctx.actor(), sessionSettings(ctx.env))),
 });
 
-export const getAccount1x = endpoint({
-  method: 'GET',
-  path: '/account',
-  operationId: 'getAccount',
-  summary: 'Get the signed-in user',
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'User', model: User['1.x'].schema }, ...errors },
-  handle: async (ctx) => json(User['1.x'].render(ctx.session.user)),
-});
-
-export const listAccountSessions1x = endpoint({
-  method: 'GET',
-  path: '/account/sessions',
-  operationId: 'listAccountSessions',
-  summary: "List the signed-in user's sessions",
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: OwnSessionList['1.x'].schema }, ...errors },
-  handle: async (ctx) => json(OwnSessionList['1.x'].render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
-});
+export const { getAccount: getAccount1x, getAccountSessions: listAccountSessions1x } = sharedAccountRoutes('1.x');
 
 export const deleteAccountSessions1x = endpoint({
   method: 'DELETE',

@@ -8,6 +8,7 @@ import { errorModel } from '../schemas/common.ts';
 import { OwnSessionList } from '../schemas/session-model.ts';
 import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
 import { User } from '../schemas/user-model.ts';
+import type { Dialect } from '../schemas/dialect.ts';
 import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import { sessionSettings } from '../domain/session-config.ts';
 import * as sessions from '../domain/sessions.ts';
@@ -50,29 +51,35 @@ export const createSession = endpoint({
   },
 });
 
-export const getAccount = endpoint({
-  method: 'GET',
-  path: '/account',
-  operationId: 'getAccount',
-  summary: 'Get the signed-in user',
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'User', model: User['0.6'].schema }, ...errors },
-  handle: async (ctx) => json(User['0.6'].render(ctx.session.user)),
-});
+/** The Account routes both dialects declare alike but for the models they answer with. */
+export function sharedAccountRoutes(d: Dialect) {
+  return {
+    getAccount: endpoint({
+      method: 'GET',
+      path: '/account',
+      operationId: 'getAccount',
+      summary: 'Get the signed-in user',
+      tag,
+      access: session,
+      params: {},
+      responses: { 200: { description: 'User', model: User[d].schema }, ...errors },
+      handle: async (ctx) => json(User[d].render(ctx.session.user)),
+    }),
+    getAccountSessions: endpoint({
+      method: 'GET',
+      path: '/account/sessions',
+      operationId: 'getAccountSessions',
+      summary: "List the signed-in user's sessions",
+      tag,
+      access: session,
+      params: {},
+      responses: { 200: { description: 'Sessions, with the one in use marked current', model: OwnSessionList[d].schema }, ...errors },
+      handle: async (ctx) => json(OwnSessionList[d].render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
+    }),
+  };
+}
 
-export const getAccountSessions = endpoint({
-  method: 'GET',
-  path: '/account/sessions',
-  operationId: 'getAccountSessions',
-  summary: "List the signed-in user's sessions",
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: OwnSessionList['0.6'].schema }, ...errors },
-  handle: async (ctx) => json(OwnSessionList['0.6'].render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
-});
+export const { getAccount, getAccountSessions } = sharedAccountRoutes('0.6');
 
 export const deleteAccountSession = endpoint({
   method: 'DELETE',

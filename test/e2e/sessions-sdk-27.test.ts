@@ -2,8 +2,9 @@
 // `wrangler dev`: the SSR flow (a server with its key signs the user in, keeps the secret,
 // then acts as the user with setSession), tokens, JWTs and server-made sessions.
 import { randomBytes } from 'node:crypto';
-import { Account, AppwriteException, Client, ID, Users } from 'node-appwrite-27';
+import { Account, Client, ID, Users } from 'node-appwrite-27';
 import { describe, expect, inject, it } from 'vitest';
+import { expectType } from './sdk.ts';
 
 const endpoint = inject('endpoint');
 const projectId = inject('projectId');
@@ -15,17 +16,6 @@ const admin = () => new Client().setEndpoint(endpoint).setProject(projectId).set
 const users = new Users(admin());
 const asSession = (secret: string) => new Account(new Client().setEndpoint(endpoint).setProject(projectId).setSession(secret));
 const asJwt = (jwt: string) => new Account(new Client().setEndpoint(endpoint).setProject(projectId).setJWT(jwt));
-
-async function expectType(call: Promise<unknown>, code: number, type: string): Promise<void> {
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${code} ${type}, the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppwriteException);
-  expect({ code: (err as AppwriteException).code, type: (err as AppwriteException).type }).toEqual({ code, type });
-}
 
 async function newUser(local: string) {
   return users.create({ userId: ID.unique(), email: email(local), password: 'password123', name: local });

@@ -85,12 +85,17 @@ export interface Session {
 export async function signIn(project: TestProject, email: string, password = 'password', options: SendOptions = {}): Promise<Session> {
   const { status, body, text, response } = await sendJson('/account/sessions', { ...options, method: 'POST', project, body: { email, password } });
   expect(status, text).toBe(201);
+  return { id: body.$id, projectId: project.id, ...cookieOf(project, response), expire: body.expire, response, body };
+}
+
+/** The session a sign-in response set: its main cookie's value, plain and URL-encoded, and the credentials in it. */
+function cookieOf(project: TestProject, response: Response) {
   const cookie = setCookies(response).find((c) => c.startsWith(`a_session_${project.id}=`));
   expect(cookie, 'main session cookie').toBeDefined();
   const cookieValue = cookie!.slice(`a_session_${project.id}=`.length).split(';')[0]!;
   const rawValue = decodeURIComponent(cookieValue);
   const decoded = JSON.parse(atob(rawValue)) as { id: string; secret: string };
-  return { id: body.$id, userId: decoded.id, projectId: project.id, secret: decoded.secret, cookieValue, rawValue, expire: body.expire, response, body };
+  return { userId: decoded.id, secret: decoded.secret, cookieValue, rawValue };
 }
 
 /** Every Set-Cookie header of a response. */
@@ -264,21 +269,7 @@ export interface Session1x {
 /** The session of a 1.x sign-in response (asserting 201), from its main cookie. */
 export function sessionOf(project: TestProject, result: { status: number; body: any; text: string; response: Response }): Session1x {
   expect(result.status, result.text).toBe(201);
-  const cookie = setCookies(result.response).find((c) => c.startsWith(`a_session_${project.id}=`));
-  expect(cookie, 'main session cookie').toBeDefined();
-  const cookieValue = cookie!.slice(`a_session_${project.id}=`.length).split(';')[0]!;
-  const rawValue = decodeURIComponent(cookieValue);
-  const decoded = JSON.parse(atob(rawValue)) as { id: string; secret: string };
-  return {
-    id: result.body.$id,
-    userId: decoded.id,
-    projectId: project.id,
-    secret: decoded.secret,
-    cookieValue,
-    rawValue,
-    body: result.body,
-    response: result.response,
-  };
+  return { id: result.body.$id, projectId: project.id, ...cookieOf(project, result.response), body: result.body, response: result.response };
 }
 
 /** POST /v1/account/sessions/email in the 1.x dialect (asserting 201). */
