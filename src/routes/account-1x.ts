@@ -11,11 +11,10 @@ import { encodeCredentials, signedOut, withSessionCookies } from '../http/sessio
 import { errorModel } from '../schemas/common.ts';
 import { Session1x } from '../schemas/session-model.ts';
 import { emailSessionParams1x, tokenSessionParams1x } from '../schemas/sessions-1x.ts';
-import { SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
 import { sessionSettings } from '../domain/session-config.ts';
 import * as sessions from '../domain/sessions.ts';
 import { exchangeToken } from '../domain/tokens.ts';
-import { errors, session, sharedAccountRoutes, tag } from './account.ts';
+import { errors, session, sharedAccountRoutes, signInRequest, tag } from './account.ts';
 
 const signInAccess = { kind: 'public', appKey: true } as const;
 const created = (description: string) => ({ 201: { description, model: Session1x.schema } });
@@ -46,17 +45,7 @@ export const createEmailSession1x = endpoint({
     ...signInErrors,
     429: { description: 'Too many sign-ins for this email, from this IP, or for this project', model: errorModel },
   },
-  handle: async (ctx, p) => {
-    const request = {
-      project: ctx.project,
-      email: p.email,
-      password: p.password,
-      actor: ctx.actor(),
-      settings: sessionSettings(ctx.env),
-      hashBudgetMs: SIGN_IN_BUDGET_MS,
-    };
-    return signedIn(ctx, await sessions.signIn(ctx.stores, request));
-  },
+  handle: async (ctx, p) => signedIn(ctx, await sessions.signIn(ctx.stores, signInRequest(ctx, p))),
 });
 
 export const createTokenSession1x = endpoint({

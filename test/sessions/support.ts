@@ -253,18 +253,8 @@ export function send1x(path: string, options: SendOptions = {}): Promise<{ statu
   return sendJson(path, { ...options, headers: { ...FORMAT_1X, ...options.headers } });
 }
 
-export interface Session1x {
-  id: string;
-  userId: string;
-  projectId: string;
-  secret: string;
-  /** The session value as the cookie carries it (URL-encoded base64). */
-  cookieValue: string;
-  /** The plain base64 value (X-Fallback-Cookies, X-Appwrite-Session, a server's `secret`). */
-  rawValue: string;
-  body: any;
-  response: Response;
-}
+/** A 1.x sign-in's session: `rawValue` is also what X-Appwrite-Session and a server's `secret` carry; `body` the 1.x Session. */
+export type Session1x = Omit<Session, 'body' | 'expire'> & { body: any };
 
 /** The session of a 1.x sign-in response (asserting 201), from its main cookie. */
 export function sessionOf(project: TestProject, result: { status: number; body: any; text: string; response: Response }): Session1x {
