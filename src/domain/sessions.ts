@@ -1,5 +1,5 @@
-// Sessions: sign-in, the check of every session-authenticated request, listing and
-// ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
+// Sessions: sign-in, sessions made by a server, the check of every session-authenticated
+// request (the cookie's credentials; JWTs: domain/session-jwts.ts), listing and ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
 // the hash of its secret (the fast path); the secret itself is handed out once.
 import { deleteLog, insertLogIf } from '../db/audit.ts';
 import type { SQL } from 'drizzle-orm';
@@ -14,11 +14,10 @@ import { auditEntry, type AuditEvent } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
 import { eventData, recordEvent, recordSessionEvents } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
-import { invalidCredentials, jwtInvalid, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
+import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFound } from './errors.ts';
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { newId } from './ids.ts';
 import type { Admission } from './hash-admission.ts';
-import { signJwt, verifyJwt } from './jwt.ts';
 import type { SessionSettings } from './session-config.ts';
 import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword } from './passwords.ts';
 import { emailKey } from './users.ts';
@@ -225,57 +224,15 @@ export async function authenticate(stores: Stores, project: Project, credentials
   return { sessionId: record.sessionId, user: await touched(stores, project, live.user) };
 }
 
-/**
- * Checks an X-Appwrite-JWT: its signature and expiry, then, like a session token, the
- * session row it names in D1 (so it fails on the very next request after the session
- * ends or its user is blocked or deleted). Every refusal is the one user_jwt_invalid.
- */
-export async function authenticateJwt(stores: Stores, project: Project, jwtSecret: string, token: string): Promise<AuthenticatedSession> {
-  const now = nowSeconds();
-  const claims = await verifyJwt(jwtSecret, token, now);
-  if (!claims || claims.projectId !== project.id) throw jwtInvalid();
-  const live = await queries.findLiveSession(stores.db, project.id, claims.sessionId, now);
-  if (!live || live.user.id !== claims.userId || live.user.status === 2) throw jwtInvalid();
-  return { sessionId: claims.sessionId, user: await touched(stores, project, live.user) };
-}
-
 /** How stale accessedAt may get: a request as the user moves it at most once an hour (contract §12.2). */
 const ACCESS_TOUCH_MS = 60 * 60 * 1000;
 
 /** The user with accessedAt moved to now when it is over an hour old: one conditional UPDATE then, no write otherwise. */
-async function touched({ db }: Stores, project: Project, user: PublicUserRow): Promise<PublicUserRow> {
+export async function touched({ db }: Stores, project: Project, user: PublicUserRow): Promise<PublicUserRow> {
   const now = Date.now();
   if (now - user.accessedAt < ACCESS_TOUCH_MS) return user;
   await touchAccessedBefore(db, project.id, user.id, now, now - ACCESS_TOUCH_MS);
   return { ...user, accessedAt: now };
-}
-
-/** The longest a JWT may live (upstream: 3600 s); 0 asks for one that lives as long as its session. */
-export const MAX_JWT_DURATION = 3600;
-
-/**
- * Users API: a JWT for one of the user's live sessions (`recent`: the newest). 404 for an
- * unknown user or session (upstream would sign one bound to no session; here a JWT is
- * always bound to a session row, which decides whether it authenticates).
- */
-export async function createJwt(
-  { db }: Stores,
-  project: Project,
-  userId: string,
-  sessionId: string,
-  durationSeconds: number,
-  jwtSecret: string,
-): Promise<string> {
-  const now = nowSeconds();
-  const [[user], sessions] = await batchPrepared(db, [
-    userById(db, project.id, userId),
-    sessionId === 'recent' ? queries.listUserSessions(db, project.id, userId, now, 1) : queries.findUserSession(db, project.id, userId, sessionId, now),
-  ]);
-  if (!user) throw userNotFound();
-  const [session] = sessions;
-  if (!session) throw sessionNotFound();
-  const claims = { projectId: project.id, userId, sessionId: session.id };
-  return signJwt(jwtSecret, durationSeconds === 0 ? claims : { ...claims, exp: now + durationSeconds }, now);
 }
 
 /** A session as the domain hands it to the edge: `current` tells the caller's own. */

@@ -6,7 +6,8 @@
 // pass. Errors get the CORS headers too, so a browser can read them.
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor, Project } from '../domain/context.ts';
-import { authenticate, authenticateJwt, type AuthenticatedSession } from '../domain/sessions.ts';
+import { authenticateJwt } from '../domain/session-jwts.ts';
+import { authenticate, type AuthenticatedSession } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, requireValidKey, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';

@@ -12,6 +12,7 @@ import { createJwtParams1x, createTokenParams1x, jwt1xModel, renderToken, token1
 import { encodeCredentials } from '../http/session-cookie.ts';
 import { sessionSettings } from '../domain/session-config.ts';
 import { createToken } from '../domain/tokens.ts';
+import { createJwt } from '../domain/session-jwts.ts';
 import { User, UserList } from '../schemas/user-model.ts';
 import { prefsModel, listUsersParams } from '../schemas/users.ts';
 import {
@@ -287,6 +288,5 @@ export const createUserJwt1x = endpoint({
     ...keyErrors,
     404: { description: 'User or session not found (user_not_found, user_session_not_found)', model: errorModel },
   },
-  handle: async (ctx, p) =>
-    json({ jwt: await sessions.createJwt(ctx.stores, ctx.project, ctx.path.userId!, p.sessionId, p.duration, ctx.env.JWT_SECRET) }, 201),
+  handle: async (ctx, p) => json({ jwt: await createJwt(ctx.stores, ctx.project, ctx.path.userId!, p.sessionId, p.duration, ctx.env.JWT_SECRET) }, 201),
 });

@@ -1,7 +1,7 @@
 // Parameters and models of the 1.x sessions routes (contract §12.4): the Account API's
 // sign-ins and the Users API's sessions, tokens and JWTs, with Appwrite 1.6's rules.
 import { z } from 'zod';
-import { MAX_JWT_DURATION } from '../domain/sessions.ts';
+import { MAX_JWT_DURATION } from '../domain/session-jwts.ts';
 import { TOKEN_EXPIRE, TOKEN_LENGTH, type TokenRecord } from '../domain/tokens.ts';
 import { integerInRange, text } from './common.ts';
 import { models1x } from './dialect.ts';
