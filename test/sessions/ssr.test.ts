@@ -63,4 +63,13 @@ describe('SSR sign-in with an API key', () => {
     const session = sessionOf(project, result);
     expect(result.body).toMatchObject({ provider: 'token', secret: session.rawValue });
   });
+
+  it('a valid key lifts the origin rule on these sign-ins (a server is not a browser); an invalid one does not', async () => {
+    const project = await createProject({ origins: ['https://app.example.com'] });
+    const email = await emailOf(await insertUser(project));
+    const foreign = { Origin: 'https://elsewhere.example.com' };
+    expect((await emailSignIn(project, email, null, foreign)).status).toBe(403);
+    expect((await emailSignIn(project, email, 'not-a-key', foreign)).status).toBe(403);
+    expect((await emailSignIn(project, email, project.key, foreign)).status).toBe(201);
+  });
 });
