@@ -37,7 +37,7 @@ let parsed: { lifetime?: string; max?: string; settings: SessionSettings } | und
 
 /** The settings from the vars, parsed again only when their text changes (tests run with several). */
 export function sessionSettings(vars: { SESSION_LIFETIME?: string; MAX_SESSIONS?: string }): SessionSettings {
-  if (parsed?.lifetime !== vars.SESSION_LIFETIME || parsed?.max !== vars.MAX_SESSIONS || !parsed) {
+  if (!parsed || parsed.lifetime !== vars.SESSION_LIFETIME || parsed.max !== vars.MAX_SESSIONS) {
     const settings = { lifetimeSeconds: sessionLifetime(vars.SESSION_LIFETIME), maxSessions: maxSessions(vars.MAX_SESSIONS) };
     parsed = { lifetime: vars.SESSION_LIFETIME, max: vars.MAX_SESSIONS, settings };
   }
