@@ -55,6 +55,8 @@ export default defineConfig(async () => {
             TEST_FUZZ_SEED: process.env.HARDENING_SEED ?? '',
             // A fixed key for the webhook secrets at rest (deployed: a Worker secret; locally: .dev.vars).
             WEBHOOK_SECRET_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=',
+            // A fixed key for the JWTs (deployed: a Worker secret; locally: .dev.vars).
+            JWT_SECRET: 'test-jwt-secret-test-jwt-secret-test-jwt-secret',
           },
           // The producer writes to a queue nobody consumes, so tests drive the queue
           // handler themselves (test/webhooks/) instead of racing Miniflare's consumer.

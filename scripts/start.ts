@@ -1,12 +1,12 @@
 // `npm start`: the service on the embedded default (scripts/install.ts has installed
 // dependencies). Applies local D1 migrations, makes sure a development project and API key
-// exist (printing them) and .dev.vars holds a WEBHOOK_SECRET_KEY, then serves with `wrangler dev` on PORT (default 8787).
+// exist (printing them) and .dev.vars holds a WEBHOOK_SECRET_KEY and a JWT_SECRET, then serves with `wrangler dev` on PORT (default 8787).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyExistsSql, projectExistsSql } from '../src/db/admin-sql.ts';
 import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
-import { ROOT, applyMigrations, bin, ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
+import { ROOT, applyMigrations, bin, ensureDevJwtSecret, ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
 
 const PORT = process.env.PORT || '8787';
 const PROJECT_ID = 'dev';
@@ -38,6 +38,8 @@ const target: Target = { remote: false };
 applyMigrations(target);
 // Webhook signing secrets are stored encrypted with it; wrangler dev reads it from .dev.vars.
 await ensureDevSecretKey();
+// JWTs (POST /v1/users/{userId}/jwts) are signed with it.
+ensureDevJwtSecret();
 const credentials = devCredentials(target);
 console.log(`
 Users service (Appwrite 0.6 API), local development

@@ -14,7 +14,9 @@ import { importRecord, importUsers, type CheckedRecord } from '../../src/domain/
 import { OFFLINE } from '../../src/domain/hash-admission.ts';
 import { DEFAULT_PARAMS, hashPassword } from '../../src/domain/passwords.ts';
 import { sweepExpired, DEFAULT_LOG_RETENTION_DAYS } from '../../src/domain/retention.ts';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_LIFETIME, beginSession } from '../../src/domain/sessions.ts';
+import { beginSession } from '../../src/domain/sessions.ts';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_LIFETIME } from '../../src/domain/session-config.ts';
+import { passwordHashIs } from '../../src/db/sessions.ts';
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
 import { sqliteD1 } from '../lib/d1-shim.ts';
 import { applyMigrations, openLocalD1 } from '../lib/tools.ts';
@@ -125,11 +127,11 @@ async function simulate(file: string, rate: number, sample: number, hash: string
       const begun = await beginSession(stores, {
         project,
         userId,
-        verifiedHash: verifiedHash.get(userId)!,
+        guard: passwordHashIs(verifiedHash.get(userId)!),
+        provider: 'email',
         actor: actorOf(next),
         now,
-        lifetimeSeconds: DEFAULT_SESSION_LIFETIME,
-        maxSessions: DEFAULT_MAX_SESSIONS,
+        settings: { lifetimeSeconds: DEFAULT_SESSION_LIFETIME, maxSessions: DEFAULT_MAX_SESSIONS },
       });
       if (!begun) throw new Error(`sign-in of ${userId} refused`);
     }

@@ -126,18 +126,25 @@ async function importSqlite(): Promise<typeof import('node:sqlite')> {
 
 const DEV_VARS = join(ROOT, '.dev.vars');
 
-/**
- * The local WEBHOOK_SECRET_KEY from .dev.vars (where `wrangler dev` reads secrets),
- * written there first when missing. The file is git-ignored.
- */
-export async function ensureDevSecretKey(): Promise<string> {
+/** The value of `name` in .dev.vars (where `wrangler dev` reads secrets), written there first from `make()` when missing. The file is git-ignored. */
+function ensureDevVar(name: string, make: () => string): string {
   const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, 'utf8') : '';
-  const found = /^WEBHOOK_SECRET_KEY\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
+  const found = new RegExp(`^${name}\\s*=\\s*"?([^"\\n]+)"?\\s*$`, 'm').exec(text);
   if (found) return found[1]!.trim();
+  const value = make();
+  writeFileSync(DEV_VARS, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${name}=${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+/** The local WEBHOOK_SECRET_KEY, which encrypts webhook signing secrets at rest. */
+export async function ensureDevSecretKey(): Promise<string> {
   const { newSecretKey } = await import('../../src/domain/webhook-secrets.ts');
-  const key = newSecretKey();
-  writeFileSync(DEV_VARS, `${text}${text && !text.endsWith('\n') ? '\n' : ''}WEBHOOK_SECRET_KEY=${key}\n`, { mode: 0o600 });
-  return key;
+  return ensureDevVar('WEBHOOK_SECRET_KEY', newSecretKey);
+}
+
+/** The local JWT_SECRET, which signs the JWTs of POST /v1/users/{userId}/jwts. */
+export function ensureDevJwtSecret(): string {
+  return ensureDevVar('JWT_SECRET', () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'));
 }
 
 /**

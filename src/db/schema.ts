@@ -151,6 +151,10 @@ export const sessions = sqliteTable(
     device: text('device').notNull(),
     /** Lower-case ISO country code or "--". */
     country: text('country').notNull().default('--'),
+    /** How it began (the 1.x `provider`): `email` (password sign-in), `server` (created with an API key), `token` (exchanged). */
+    provider: text('provider', { enum: ['email', 'server', 'token'] })
+      .notNull()
+      .default('email'),
   },
   (t) => [
     // User ids are unique per project only.
@@ -158,6 +162,30 @@ export const sessions = sqliteTable(
     index('sessions_user').on(t.userId, t.created),
     // The retention job finds expired sessions by this.
     index('sessions_expire').on(t.expire),
+  ],
+);
+
+/**
+ * Tokens made by a server (POST /v1/users/{userId}/tokens), each exchanged once for a
+ * session (POST /v1/account/sessions/token): the exchange deletes the row.
+ */
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** SHA-256 hex of the token secret; the secret itself is never stored. */
+    secretHash: text('secret_hash').notNull(),
+    expire: integer('expire').notNull(),
+    created: integer('created').notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.projectId, t.userId], foreignColumns: [users.projectId, users.id] }).onDelete('cascade'),
+    // The exchange finds a token by its user and hash.
+    index('tokens_user').on(t.projectId, t.userId, t.secretHash),
+    // The retention job finds expired tokens by this.
+    index('tokens_expire').on(t.expire),
   ],
 );
 

@@ -1,7 +1,7 @@
 // Queries on sessions. D1 is the authority on whether a session exists: KV only
 // maps token hashes to sessions (src/kv/session-tokens.ts), so deleting the row
 // here revokes the session on the very next request everywhere.
-import { and, desc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, lte, sql, type SQL } from 'drizzle-orm';
 import type { NewAuditRow } from './audit.ts';
 import type { Db } from './client.ts';
 import { deviceJson, packDevice } from './device.ts';
@@ -14,11 +14,11 @@ import { UserStatus } from './user-status.ts';
 export type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * Inserts the session only while its user exists, is not blocked and still has the
- * password hash the sign-in verified: a block, a delete or a password change racing
- * a sign-in wins.
+ * Inserts the session only while its user exists, is not blocked and `guard` holds (the
+ * password hash the sign-in verified is still the user's, or the token being exchanged is
+ * still there): a block, a delete, a password change or another exchange racing it wins.
  */
-export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: string) {
+export function insertSessionIfActive(db: Db, row: SessionRow, guard: SQL) {
   return db
     .insert(sessions)
     .select(
@@ -33,12 +33,19 @@ export function insertSessionIfActive(db: Db, row: SessionRow, verifiedHash: str
           ip: sql`${row.ip}`.as('ip'),
           device: sql`${packDevice(row.device)}`.as('device'),
           country: sql`${row.country}`.as('country'),
+          provider: sql`${row.provider}`.as('provider'),
         })
         .from(users)
-        .where(and(userIs(row.projectId, row.userId), sql`${users.status} != ${sql.raw(String(UserStatus.blocked))}`, eq(users.passwordHash, verifiedHash))),
+        .where(and(userIs(row.projectId, row.userId), sql`${users.status} != ${sql.raw(String(UserStatus.blocked))}`, guard)),
     )
     .returning({ id: sessions.id });
 }
+
+/** A guard for insertSessionIfActive: the user still has the password hash that was verified. */
+export const passwordHashIs = (verifiedHash: string): SQL => eq(users.passwordHash, verifiedHash);
+
+/** A guard for insertSessionIfActive: none but the user's existence and status. */
+export const noGuard: SQL = sql`1`;
 
 const liveSessionQuery = preparedOnce((db) =>
   db
@@ -112,7 +119,16 @@ export function capSessions(
   entry: Omit<NewAuditRow, 'projectId' | 'userId'>,
 ) {
   const ending = beyondCap(begun.projectId, begun.userId, begun.id, now, max);
-  const logs = db
+  const ended = db
+    .delete(sessions)
+    .where(sql`${sessions.id} IN (${ending})`)
+    .returning({ tokenHash: sessions.tokenHash });
+  return { logs: logEachSession(db, ending, entry), ending, ended };
+}
+
+/** Writes `entry` to the log of each session's user, once per session the subquery `sessionIds` selects (before their delete). */
+export function logEachSession(db: Db, sessionIds: SQL, entry: Omit<NewAuditRow, 'projectId' | 'userId'>) {
+  return db
     .insert(auditLogs)
     .select(
       db
@@ -127,14 +143,34 @@ export function capSessions(
           country: sql`${entry.country}`.as('country'),
         })
         .from(sessions)
-        .where(sql`${sessions.id} IN (${ending})`),
+        .where(sql`${sessions.id} IN (${sessionIds})`),
     )
     .returning({ seq: auditLogs.seq });
-  const ended = db
-    .delete(sessions)
-    .where(sql`${sessions.id} IN (${ending})`)
-    .returning({ tokenHash: sessions.tokenHash });
-  return { logs, ending, ended };
+}
+
+/** The ids of every session of the user, as a subquery. */
+export function allSessionsOf(projectId: string, userId: string): SQL {
+  return sql`SELECT ${sessions.id} FROM ${sessions} WHERE ${sessions.projectId} = ${projectId} AND ${sessions.userId} = ${userId}`;
+}
+
+const userSessionQuery = preparedOnce((db) =>
+  db
+    .select(sessionColumns)
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder('sessionId')),
+        eq(sessions.userId, sql.placeholder('userId')),
+        eq(sessions.projectId, sql.placeholder('projectId')),
+        gt(sessions.expire, sql.placeholder('now')),
+      ),
+    )
+    .limit(1),
+);
+
+/** One live session of the user, as a list of zero or one rows (built once per isolate). */
+export function findUserSession(db: Db, projectId: string, userId: string, sessionId: string, now: number) {
+  return userSessionQuery(db, { projectId, userId, sessionId, now });
 }
 
 export function deleteUserSessions(db: Db, projectId: string, userId: string) {

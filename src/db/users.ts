@@ -275,6 +275,11 @@ export function touchAccessed(db: Db, projectId: string, id: string, accessedAt:
     .where(and(userIs(projectId, id), when));
 }
 
+/** Moves accessedAt to `accessedAt` only if it is older than `staleBefore` (the hourly touch of a request as the user). */
+export function touchAccessedBefore(db: Db, projectId: string, id: string, accessedAt: number, staleBefore: number) {
+  return touchAccessed(db, projectId, id, accessedAt, lt(users.accessedAt, staleBefore));
+}
+
 /** The fields a name or email change recomputes the search text from. */
 export function findSearchFields(db: Db, projectId: string, id: string) {
   return db.select({ name: users.name, email: users.email }).from(users).where(userIs(projectId, id)).get();

@@ -20,7 +20,9 @@ export type AuditEvent =
   | 'users.update.phone'
   | 'users.update.labels'
   | 'users.update.phoneVerification'
-  | 'users.sessions.delete';
+  | 'users.sessions.delete'
+  | 'users.sessions.create'
+  | 'users.tokens.create';
 
 export function auditEntry(projectId: string, userId: string, event: AuditEvent, actor: Actor, now: number): NewAuditRow {
   return { projectId, userId, event, ip: actor.ip, time: now, device: JSON.stringify(actor.device), country: actor.country };

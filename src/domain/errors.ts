@@ -67,6 +67,15 @@ export const noSession = () =>
     type: 'general_unauthorized_scope',
     message: 'User (role: guests) missing scope (account)',
   });
+/** A token (POST /users/{userId}/tokens) that is unknown, used or expired: one answer for all, so none is told apart. */
+export const invalidToken = () =>
+  new DomainError('unauthenticated', 'Invalid token', { type: 'user_invalid_token', message: 'Invalid token passed in the request.' });
+/** An X-Appwrite-JWT that is malformed, tampered, expired, of another project, or whose session or user is gone. */
+export const jwtInvalid = () =>
+  new DomainError('unauthenticated', 'Invalid JWT', {
+    type: 'user_jwt_invalid',
+    message: 'The JWT token is invalid. Please check the value of the X-Appwrite-JWT header to ensure the correct token is being used.',
+  });
 /** A parameter whose value breaks a rule only the domain can check (as `Invalid <name>: <rule>`). */
 export const invalidParam = (name: string, rule: string) => new DomainError('invalid', `Invalid ${name}: ${rule}`, invalidArgument(name, rule));
 /** An unknown list cursor; upstream 1.6 names the id. */

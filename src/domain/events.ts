@@ -24,6 +24,8 @@ export const WEBHOOK_EVENTS = [
   'users.update.phoneVerification',
   'users.delete',
   'users.sessions.delete',
+  'users.sessions.create',
+  'users.tokens.create',
   'account.sessions.create',
   'account.sessions.delete',
 ] as const;

@@ -1,4 +1,4 @@
-// Keeps storage bounded (contract §9.3, §13.1): removes expired sessions, and audit entries
+// Keeps storage bounded (contract §9.3, §13.1): removes expired sessions and tokens, and audit entries
 // and settled webhook events (with their deliveries) older than the retention, from a Cron
 // Trigger (src/index.ts), in batches that grow with the backlog within bounds that keep a
 // run inside one invocation's limits; the run reports what it removed and what is left.
@@ -8,6 +8,7 @@ import { logsBefore } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { expiredSessions } from '../db/sessions.ts';
 import type { Due } from '../db/sweep.ts';
+import { expiredTokens } from '../db/tokens.ts';
 import { settledEventsBefore } from '../db/webhooks.ts';
 
 export interface SweepBounds {
@@ -54,6 +55,8 @@ export interface Swept {
 
 export interface SweepResult {
   sessions: Swept;
+  /** Tokens (POST /users/{userId}/tokens) that expired unexchanged. */
+  tokens: Swept;
   logs: Swept;
   /** Webhook events that had nothing left to deliver. */
   events: Swept;
@@ -64,6 +67,7 @@ export async function sweepExpired(db: Db, now: number, retentionDays: number, b
   const deadline = Date.now() + bounds.budgetMs;
   return {
     sessions: await drain(expiredSessions(db, now), bounds, deadline),
+    tokens: await drain(expiredTokens(db, now), bounds, deadline),
     logs: await drain(logsBefore(db, cutoff), bounds, deadline),
     events: await drain(settledEventsBefore(db, cutoff), bounds, deadline),
   };

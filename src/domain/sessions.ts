@@ -1,15 +1,16 @@
-// Sessions: sign-in, the check of every session-authenticated request, listing and
-// ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
+// Sessions: sign-in, sessions made by a server, the check of every session-authenticated
+// request (the cookie's credentials; JWTs: domain/session-jwts.ts), listing and ending sessions. A session is a D1 row (the authority) plus a KV entry keyed by
 // the hash of its secret (the fast path); the secret itself is handed out once.
 import { deleteLog, insertLogIf } from '../db/audit.ts';
+import type { SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as queries from '../db/sessions.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import { batchPrepared } from '../db/prepared.ts';
 import { countCreated } from '../db/usage.ts';
-import { findUser, findUserByEmail, replacePasswordHash, touchAccessed, userById, type PublicUserRow } from '../db/users.ts';
-import { KV_MIN_TTL_SECONDS, deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
-import { auditEntry } from './audit.ts';
+import { findUser, findUserByEmail, replacePasswordHash, touchAccessed, touchAccessedBefore, userById, type PublicUserRow } from '../db/users.ts';
+import { deleteTokens, getToken, putToken } from '../kv/session-tokens.ts';
+import { auditEntry, type AuditEvent } from './audit.ts';
 import { deleteEvents } from '../db/webhooks.ts';
 import { eventData, recordEvent, recordSessionEvents } from './events.ts';
 import { nowSeconds, type Actor, type Project, type Stores } from './context.ts';
@@ -17,8 +18,8 @@ import { invalidCredentials, noSession, sessionNotFound, userBlocked, userNotFou
 import { constantTimeEqual, randomHex, sha256Hex } from './crypto.ts';
 import { newId } from './ids.ts';
 import type { Admission } from './hash-admission.ts';
+import type { SessionSettings } from './session-config.ts';
 import { decoyHash, hashPassword, isArgon2id, verifyImportedHash, verifyPassword } from './passwords.ts';
-import type { DeviceInfo } from './user-agent.ts';
 import { emailKey } from './users.ts';
 import { UserStatus } from '../db/user-status.ts';
 
@@ -33,63 +34,37 @@ export interface AuthenticatedSession {
   user: PublicUserRow;
 }
 
-/** Upstream sessions last one year. */
-export const DEFAULT_SESSION_LIFETIME = 365 * 24 * 60 * 60;
+/** How a session began (the 1.x `provider`). */
+export type SessionProvider = SessionRow['provider'];
 
-/** The configured session lifetime in seconds (SESSION_LIFETIME); unset or empty means the default. */
-export function sessionLifetime(configured: string | undefined): number {
-  if (configured === undefined || configured.trim() === '') return DEFAULT_SESSION_LIFETIME;
-  const seconds = Number(configured);
-  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
-  if (!Number.isInteger(seconds) || seconds < KV_MIN_TTL_SECONDS) throw new Error(`SESSION_LIFETIME must be a whole number of seconds ≥ ${KV_MIN_TTL_SECONDS}`);
-  return seconds;
+/** A session just begun: its record (current), and the credentials only its caller ever sees. */
+export interface SignedIn {
+  id: string;
+  expire: number;
+  credentials: SessionCredentials;
+  session: SessionRecord;
 }
 
-/** Appwrite's default: a user holds at most 10 sessions. */
-export const DEFAULT_MAX_SESSIONS = 10;
-
-/** The configured cap on a user's live sessions (MAX_SESSIONS); unset or empty means the default. */
-export function maxSessions(configured: string | undefined): number {
-  if (configured === undefined || configured.trim() === '') return DEFAULT_MAX_SESSIONS;
-  const max = Number(configured);
-  // A plain Error: a misconfiguration is logged, and the client sees only a 500.
-  if (!Number.isInteger(max) || max < 1) throw new Error('MAX_SESSIONS must be a whole number ≥ 1');
-  return max;
-}
-
-type SignedIn = { id: string; expire: number; credentials: SessionCredentials };
-
-interface SignInRequest {
+export interface SignInRequest {
   project: Project;
   email: string;
   password: string;
   actor: Actor;
-  lifetimeSeconds: number;
-  maxSessions: number;
+  settings: SessionSettings;
   hashBudgetMs: number;
 }
 
-export async function signIn(
-  stores: Stores,
-  project: Project,
-  email: string,
-  password: string,
-  actor: Actor,
-  lifetimeSeconds: number,
-  maxSessions: number,
-  hashBudgetMs: number,
-): Promise<SignedIn> {
+export async function signIn(stores: Stores, request: SignInRequest): Promise<SignedIn> {
   // When the session insert finds the user changed since the check (blocked, deleted, a
   // new password, or the hash upgraded by a sign-in racing this one), the password is
   // checked once more against what is stored now: a racing upgrade must not refuse it.
-  const request = { project, email, password, actor, lifetimeSeconds, maxSessions, hashBudgetMs };
   return (await attemptSignIn(stores, request, false)) ?? (await attemptSignIn(stores, request, true))!;
 }
 
 /** One sign-in attempt; null when the user changed under it and `last` is false. */
 async function attemptSignIn(
   stores: Stores,
-  { project, email, password, actor, lifetimeSeconds, maxSessions, hashBudgetMs }: SignInRequest,
+  { project, email, password, actor, settings, hashBudgetMs }: SignInRequest,
   last: boolean,
 ): Promise<SignedIn | null> {
   const { db } = stores;
@@ -107,7 +82,7 @@ async function attemptSignIn(
 
   // An imported hash is replaced by ours once it has proved the password right.
   const upgraded = upgrade ? await hashPassword(password, admission) : null;
-  const start = { project, userId: user.id, verifiedHash: user.passwordHash, actor, now, lifetimeSeconds, maxSessions };
+  const start: SessionStart = { project, userId: user.id, guard: queries.passwordHashIs(user.passwordHash), provider: 'email', actor, now, settings };
   // After the session insert, which checked the hash that was verified: changes it once.
   const begun = await beginSession(stores, start, [replacePasswordHash(db, project.id, user.id, user.passwordHash, upgraded)]);
   // Not begun: between the password check and the insert the user was blocked, deleted,
@@ -123,25 +98,27 @@ async function attemptSignIn(
 export interface SessionStart {
   project: Project;
   userId: string;
-  /** The password hash the caller verified: no session begins once the user has another. */
-  verifiedHash: string;
+  /** What must still hold as the session goes in (db/sessions.ts insertSessionIfActive): the verified password hash, a live token, … */
+  guard: SQL;
+  provider: SessionProvider;
   actor: Actor;
   now: number;
-  lifetimeSeconds: number;
-  /** MAX_SESSIONS: the oldest live sessions beyond it end in the same batch. */
-  maxSessions: number;
+  /** The lifetime, and MAX_SESSIONS: the oldest live sessions beyond it end in the same batch. */
+  settings: SessionSettings;
+  /** The log entry and event of the start: the user's own by default, `users.sessions.create` when a server makes it. */
+  event?: Extract<AuditEvent, 'account.sessions.create' | 'users.sessions.create'>;
 }
 
 /**
  * Begins a session, in one batch with `alongside` (run after it): the session row (only
- * while the user exists, is not blocked and has `verifiedHash`), its log entry and event,
- * and the end of the user's oldest live sessions beyond `maxSessions` (each logged and
+ * while the user exists, is not blocked and `guard` holds), its log entry and event,
+ * and the end of the user's oldest live sessions beyond MAX_SESSIONS (each logged and
  * announced as `account.sessions.delete`, their tokens deleted); then its KV token. Every
  * way a session begins goes through here. Null when the user changed: nothing was written.
  */
 export async function beginSession(
   { db, kv, events }: Stores,
-  { project, userId, verifiedHash, actor, now, lifetimeSeconds, maxSessions }: SessionStart,
+  { project, userId, guard, provider, actor, now, settings, event = 'account.sessions.create' }: SessionStart,
   alongside: BatchItem<'sqlite'>[] = [],
 ): Promise<SignedIn | null> {
   const secret = randomHex(32);
@@ -150,18 +127,19 @@ export async function beginSession(
     projectId: project.id,
     userId,
     tokenHash: sha256Hex(secret),
-    expire: now + lifetimeSeconds,
+    expire: now + settings.lifetimeSeconds,
     created: now,
     ip: actor.ip,
     device: JSON.stringify(actor.device),
     country: actor.country,
+    provider,
   };
   const created = queries.userHasSession(project.id, userId, session.id);
-  const cap = queries.capSessions(db, session, now, maxSessions, auditEntry(project.id, userId, 'account.sessions.delete', actor, now));
+  const cap = queries.capSessions(db, session, now, settings.maxSessions, auditEntry(project.id, userId, 'account.sessions.delete', actor, now));
   const [inserted, logged, recorded, , capRecorded, ended] = await db.batch([
-    queries.insertSessionIfActive(db, session, verifiedHash),
-    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.create', actor, now), created),
-    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.create', time: now, data: eventData.session(session.id), when: created }),
+    queries.insertSessionIfActive(db, session, guard),
+    insertLogIf(db, auditEntry(project.id, userId, event, actor, now), created),
+    recordEvent(db, { projectId: project.id, userId, event, time: now, data: eventData.session(session.id), when: created }),
     cap.logs,
     recordSessionEvents(db, cap.ending, 'account.sessions.delete', now),
     cap.ended,
@@ -193,7 +171,29 @@ export async function beginSession(
     );
   }
   events.announce(recorded);
-  return { id: session.id, expire: session.expire, credentials: { userId, secret } };
+  return { id: session.id, expire: session.expire, credentials: { userId, secret }, session: { ...session, current: true } };
+}
+
+/**
+ * Users API: a session for the user made by a server (contract §12.4), whose credentials
+ * it hands to the browser or to its own client. 404 for an unknown user; a blocked one is
+ * refused as at sign-in (§6).
+ */
+export async function createServerSession(stores: Stores, project: Project, userId: string, actor: Actor, settings: SessionSettings): Promise<SignedIn> {
+  const start: SessionStart = {
+    project,
+    userId,
+    guard: queries.noGuard,
+    provider: 'server',
+    actor,
+    now: nowSeconds(),
+    settings,
+    event: 'users.sessions.create',
+  };
+  const begun = await beginSession(stores, start);
+  if (begun) return begun;
+  const [user] = await userById(stores.db, project.id, userId).all();
+  throw user ? userBlocked() : userNotFound();
 }
 
 /**
@@ -213,16 +213,27 @@ async function checkPassword(password: string, stored: string | undefined, admis
 }
 
 /** Checks a session token: KV finds the session, D1 confirms it is still live. */
-export async function authenticate({ db, kv }: Stores, project: Project, credentials: SessionCredentials | null): Promise<AuthenticatedSession> {
+export async function authenticate(stores: Stores, project: Project, credentials: SessionCredentials | null): Promise<AuthenticatedSession> {
   if (!credentials) throw noSession();
   const now = nowSeconds();
   const tokenHash = sha256Hex(credentials.secret);
-  const record = await getToken(kv, tokenHash);
+  const record = await getToken(stores.kv, tokenHash);
   if (!record || record.userId !== credentials.userId || record.projectId !== project.id || record.expire <= now) throw noSession();
-  const live = await queries.findLiveSession(db, project.id, record.sessionId, now);
+  const live = await queries.findLiveSession(stores.db, project.id, record.sessionId, now);
   if (!live || !constantTimeEqual(live.tokenHash, tokenHash)) throw noSession();
   if (live.user.status === UserStatus.blocked) throw userBlocked();
-  return { sessionId: record.sessionId, user: live.user };
+  return { sessionId: record.sessionId, user: await touched(stores, project, live.user) };
+}
+
+/** How stale accessedAt may get: a request as the user moves it at most once an hour (contract §12.2). */
+const ACCESS_TOUCH_MS = 60 * 60 * 1000;
+
+/** The user with accessedAt moved to now when it is over an hour old: one conditional UPDATE then, no write otherwise. */
+export async function touched({ db }: Stores, project: Project, user: PublicUserRow): Promise<PublicUserRow> {
+  const now = Date.now();
+  if (now - user.accessedAt < ACCESS_TOUCH_MS) return user;
+  await touchAccessedBefore(db, project.id, user.id, now, now - ACCESS_TOUCH_MS);
+  return { ...user, accessedAt: now };
 }
 
 /** A session as the domain hands it to the edge: `current` tells the caller's own. */
@@ -256,6 +267,31 @@ export async function endOwnSession({ db, kv, events }: Stores, project: Project
     deleted.map((row) => row.tokenHash),
   );
   return { endedCurrent: id === session.sessionId };
+}
+
+/** One of the caller's own live sessions (`current`: the one in use). */
+export async function getOwnSession({ db }: Stores, project: Project, session: AuthenticatedSession, sessionId: string): Promise<SessionRecord> {
+  const id = sessionId === 'current' ? session.sessionId : sessionId;
+  const [row] = await queries.findUserSession(db, project.id, session.user.id, id, nowSeconds()).all();
+  if (!row) throw sessionNotFound();
+  return { ...row, current: row.id === session.sessionId };
+}
+
+/** Ends every session of the caller (each logged and announced as `account.sessions.delete`). */
+export async function endAllOwnSessions({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, actor: Actor): Promise<void> {
+  const userId = session.user.id;
+  const now = nowSeconds();
+  const ending = queries.allSessionsOf(project.id, userId);
+  const [, recorded, deleted] = await db.batch([
+    queries.logEachSession(db, ending, auditEntry(project.id, userId, 'account.sessions.delete', actor, now)),
+    recordSessionEvents(db, ending, 'account.sessions.delete', now),
+    queries.deleteUserSessions(db, project.id, userId),
+  ]);
+  events.announce(recorded);
+  await deleteTokens(
+    kv,
+    deleted.map((row) => row.tokenHash),
+  );
 }
 
 export async function listUserSessions({ db }: Stores, project: Project, userId: string): Promise<SessionRecord[]> {

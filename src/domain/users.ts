@@ -5,6 +5,7 @@
 import { deleteUserLogs } from '../db/audit.ts';
 import { isConstraintError } from '../db/client.ts';
 import { deleteUserSessions, deleteUserSessionsIf } from '../db/sessions.ts';
+import { deleteUserTokensIf } from '../db/tokens.ts';
 import * as queries from '../db/users.ts';
 import type { NewUserRow, Page, PublicUserRow } from '../db/users.ts';
 import { MAX_BOUND_PARAMS, QueryTooLarge, queryUsers, type UserQuery } from '../db/user-queries.ts';
@@ -224,6 +225,8 @@ export async function updateStatus(stores: Stores, project: Project, userId: str
     actor,
     // Deletes nothing unless blocking; a batch cannot branch, so the condition is in SQL.
     ends: deleteUserSessionsIf(db, project.id, userId, status === UserStatus.blocked),
+    // Its unexchanged tokens too (contract §12.4: blocking ends tokens as well).
+    also: [deleteUserTokensIf(db, project.id, userId, status === UserStatus.blocked)],
   });
   if (!row) throw userNotFound();
   return row;
@@ -332,6 +335,7 @@ export async function updatePassword(
     write: queries.updateUser(db, project.id, userId, { passwordHash, passwordUpdate: nowMs() }, nowMs()),
     actor,
     ends: deleteUserSessions(db, project.id, userId),
+    also: [deleteUserTokensIf(db, project.id, userId)],
   });
   if (!row) throw userNotFound();
   return row;
@@ -352,7 +356,7 @@ export async function deleteUser(stores: Stores, project: Project, userId: strin
     write: queries.deleteUser(db, project.id, userId),
     eventSees: 'before',
     ends: deleteUserSessions(db, project.id, userId),
-    also: [deleteUserLogs(db, project.id, userId), eraseSettledUserEvents(db, project.id, userId)],
+    also: [deleteUserTokensIf(db, project.id, userId), deleteUserLogs(db, project.id, userId), eraseSettledUserEvents(db, project.id, userId)],
   });
   if (!row) throw userNotFound();
 }

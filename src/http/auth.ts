@@ -40,3 +40,15 @@ export function requireScope(project: Project, key: ApiKey | undefined, scope: S
   }
   return key;
 }
+
+/**
+ * On a sign-in that takes a key (SSR): no key is a browser's sign-in; a key must be valid
+ * for the project, else 401 user_unauthorized as upstream answers any unknown key, rather
+ * than a silent browser sign-in that would count the server's users against one IP.
+ */
+export function requireValidKey(key: ApiKey | undefined, secret: string | null): ApiKey | undefined {
+  if (secret && !key) {
+    throw unauthorized('Invalid API key', { type: 'user_unauthorized', message: 'The current user is not authorized to perform the requested action.' });
+  }
+  return key;
+}

@@ -2,7 +2,7 @@
 // responses. The router, the request pipeline and the OpenAPI document all read
 // these declarations, so they cannot drift apart.
 import type { z } from 'zod';
-import { noSession, userBlocked, type DomainError } from '../domain/errors.ts';
+import { jwtInvalid, noSession, userBlocked, type DomainError } from '../domain/errors.ts';
 import type { Scope } from '../domain/scopes.ts';
 import type { Actor, Project, Stores } from '../domain/context.ts';
 import type { AuthenticatedSession } from '../domain/sessions.ts';
@@ -15,12 +15,14 @@ export const API_BASE = '/v1';
 
 export type Access =
   | { kind: 'open' } // no project needed (health, docs)
-  | { kind: 'public' } // a project, no credentials (sign-in)
+  // A project, no credentials (sign-in). `appKey`: an X-Appwrite-Key must then be valid for
+  // the project, and makes the request a server's (SSR sign-in, contract §12.4).
+  | { kind: 'public'; appKey?: true }
   | { kind: 'key'; scope: Scope } // a project and an API key with the scope
   | { kind: 'session' }; // a project and an end-user session
 
 /** The domain failures an access kind's check raises before the handler runs (domain/sessions.ts authenticate). */
-export const ACCESS_RAISES: Record<Access['kind'], Array<() => DomainError>> = { open: [], public: [], key: [], session: [noSession, userBlocked] };
+export const ACCESS_RAISES: Record<Access['kind'], Array<() => DomainError>> = { open: [], public: [], key: [], session: [noSession, jwtInvalid, userBlocked] };
 
 /** What every request's handler is given, whatever its access. */
 interface BaseContext {
@@ -42,7 +44,11 @@ interface BaseContext {
 export type AccessContext<A extends Access> = A extends { kind: 'open' }
   ? {}
   : A extends { kind: 'public' }
-    ? { project: Project; hashBudgetMs: number }
+    ? {
+        project: Project;
+        hashBudgetMs: number;
+        /** A valid API key of the project came with an `appKey` endpoint: a server calls for its user. */ app: boolean;
+      }
     : A extends { kind: 'key' }
       ? { project: Project; scopes: readonly string[]; hashBudgetMs: number }
       : { project: Project; session: AuthenticatedSession };

@@ -9,9 +9,10 @@
 import { newMeter, roundTripsHeader } from '../db/metering.ts';
 import type { Actor } from '../domain/context.ts';
 import { SERVER_BUDGET_MS, SIGN_IN_BUDGET_MS } from '../domain/hash-admission.ts';
+import { authenticateJwt } from '../domain/session-jwts.ts';
 import { authenticate } from '../domain/sessions.ts';
 import { actorOf, localeOf } from './actor.ts';
-import { keyOfProject, requireScope, resolveProject } from './auth.ts';
+import { keyOfProject, requireScope, requireValidKey, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
 import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
@@ -47,15 +48,24 @@ export async function runEndpoint(
     const projectId = () => projectParam(url, body) ?? request.headers.get('X-Appwrite-Project') ?? undefined;
 
     const access = endpoint.access;
+    const checksKey = access.kind === 'key' || (access.kind === 'public' && access.appKey === true);
     // The handler's context for its access kind (endpoint.ts AccessContext).
     const identify = async (id: string | undefined): Promise<AccessContext<Access>> => {
       const project = await resolveProject(stores, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
-      const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
+      const secret = request.headers.get('X-Appwrite-Key');
+      const key = checksKey ? await keyOfProject(stores, project, secret) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') return { project, scopes: requireScope(project, key, access.scope, url.host).scopes, hashBudgetMs: SERVER_BUDGET_MS };
-      if (access.kind === 'session') return { project, session: await authenticate(stores, project, readCredentials(request, project.id)) };
-      return { project, hashBudgetMs: SIGN_IN_BUDGET_MS };
+      if (access.kind === 'session') {
+        const jwt = request.headers.get('X-Appwrite-JWT');
+        const session = jwt
+          ? await authenticateJwt(stores, project, env.JWT_SECRET, jwt)
+          : await authenticate(stores, project, readCredentials(request, project.id));
+        return { project, session };
+      }
+      const app = checksKey && requireValidKey(key, secret) !== undefined;
+      return { project, hashBudgetMs: SIGN_IN_BUDGET_MS, app };
     };
     const identified = projectId();
     let who = access.kind === 'open' ? {} : await identify(identified);
@@ -65,10 +75,12 @@ export async function runEndpoint(
     }
     const source = request.method === 'GET' ? lastValues(url.searchParams, dialect === '1.x') : body.kind === 'object' ? body.value : {};
 
+    // A server calling for its user (SSR sign-in): the device is the one it forwards.
+    const app = 'app' in who && who.app;
     let actor: Actor | undefined;
-    const actorOnce = () => (actor ??= actorOf(request));
+    const actorOnce = () => (actor ??= actorOf(request, app));
     if (endpoint.rateLimits) {
-      await enforceRateLimits(env, endpoint.rateLimits, { projectId: 'project' in who ? who.project.id : '', ip: actorOnce().ip, params: source });
+      await enforceRateLimits(env, endpoint.rateLimits, { projectId: 'project' in who ? who.project.id : '', ip: actorOnce().ip, params: source, app });
     }
 
     if (invalidBookmark) throw badRequest('Invalid bookmark');

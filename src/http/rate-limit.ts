@@ -5,12 +5,21 @@
 import { tooBusy } from '../domain/errors.ts';
 import { HttpError } from './errors.ts';
 
-export type Limiter = 'SIGN_IN_EMAIL_LIMITER' | 'SIGN_IN_IP_LIMITER' | 'SIGN_IN_PROJECT_LIMITER' | 'SESSION_DELETE_IP_LIMITER';
+export type Limiter =
+  'SIGN_IN_EMAIL_LIMITER' | 'SIGN_IN_IP_LIMITER' | 'SIGN_IN_PROJECT_LIMITER' | 'SESSION_DELETE_IP_LIMITER' | 'TOKEN_USER_LIMITER' | 'TOKEN_IP_LIMITER';
+
+export interface RateLimitInput {
+  projectId: string;
+  ip: string;
+  params: Record<string, unknown>;
+  /** A server with a valid API key calls for its user (SSR sign-in). */
+  app: boolean;
+}
 
 export interface RateLimitRule {
   limiter: Limiter;
   /** The counter's key for this request, or null when the rule does not apply. */
-  key(input: { projectId: string; ip: string; params: Record<string, unknown> }): string | null;
+  key(input: RateLimitInput): string | null;
 }
 
 interface LimitConfig {
@@ -24,11 +33,7 @@ function limitsOf(env: Env): Record<string, LimitConfig> {
   return parsed.limits;
 }
 
-export async function enforceRateLimits(
-  env: Env,
-  rules: RateLimitRule[],
-  input: { projectId: string; ip: string; params: Record<string, unknown> },
-): Promise<void> {
+export async function enforceRateLimits(env: Env, rules: RateLimitRule[], input: RateLimitInput): Promise<void> {
   for (const rule of rules) {
     const key = rule.key(input);
     if (key === null) continue;
@@ -49,6 +54,18 @@ export async function enforceRateLimits(
 
 /** Per client IP (clientKey) across projects, as upstream (requests without an IP share one counter). */
 export const perIp = (limiter: Limiter): RateLimitRule => ({ limiter, key: ({ ip }) => `ip:${clientKey(ip)}` });
+
+/**
+ * Per client IP, except for a server signing its users in (SSR): every user of that server
+ * comes from its one address, so only the per-user rules count them (contract §12.4).
+ */
+export const perBrowserIp = (limiter: Limiter): RateLimitRule => ({ limiter, key: (input) => (input.app ? null : perIp(limiter).key(input)) });
+
+/** Per project and user id (a token exchange); skipped when there is no id to count. */
+export const perUserId = (limiter: Limiter): RateLimitRule => ({
+  limiter,
+  key: ({ projectId, params }) => (typeof params.userId === 'string' && params.userId !== '' ? `${projectId}:${params.userId.slice(0, 64)}` : null),
+});
 
 /** Per project and email, as typed (case-insensitive); skipped when there is no email to count. */
 export const perEmail = (limiter: Limiter): RateLimitRule => ({

@@ -1,6 +1,7 @@
-// The session cookie as the Appwrite 0.6 SDKs know it: `a_session_<projectId>` (and
+// The session cookie as the Appwrite SDKs know it: `a_session_<projectId>` (and
 // `_legacy`) holding base64(JSON {id: userId, secret}), or, where browsers refuse
-// third-party cookies, the same value echoed back in the X-Fallback-Cookies header.
+// third-party cookies, the same value echoed back in the X-Fallback-Cookies header; a
+// server passes the same value in X-Appwrite-Session.
 import { getDomain } from 'tldts';
 import type { SessionCredentials } from '../domain/sessions.ts';
 
@@ -22,13 +23,17 @@ function decodeCredentials(value: string | undefined): SessionCredentials | null
   }
 }
 
-/** Credentials from the cookie, the legacy cookie, or the X-Fallback-Cookies header, in that order. */
+/**
+ * Credentials from the cookie, the legacy cookie, the X-Appwrite-Session header (a server's
+ * `setSession`, contract §12.4) or the X-Fallback-Cookies header, in that order (upstream's).
+ */
 export function readCredentials(request: Request, projectId: string): SessionCredentials | null {
   const cookies = parseCookies(request.headers.get('Cookie') ?? '');
   const name = cookieName(projectId);
   return (
     decodeCredentials(cookies.get(name)) ??
     decodeCredentials(cookies.get(`${name}_legacy`)) ??
+    decodeCredentials(request.headers.get('X-Appwrite-Session') ?? undefined) ??
     decodeCredentials(fallbackCookies(request.headers.get('X-Fallback-Cookies'))[name])
   );
 }
@@ -90,4 +95,29 @@ function site(url: URL): string {
 
 export function fallbackHeader(projectId: string, value: string): string {
   return JSON.stringify({ [cookieName(projectId)]: value });
+}
+
+/**
+ * A sign-in's response with its session: both cookies, and X-Fallback-Cookies where the
+ * browser may not send them back (contract §5).
+ */
+export function withSessionCookies(
+  response: Response,
+  request: Request,
+  url: URL,
+  projectId: string,
+  credentials: SessionCredentials,
+  expire: number,
+): Response {
+  const value = encodeCredentials(credentials);
+  for (const cookie of sessionCookies(projectId, value, expire, url.protocol === 'https:')) response.headers.append('Set-Cookie', cookie);
+  if (needsFallback(request, url)) response.headers.set('X-Fallback-Cookies', fallbackHeader(projectId, value));
+  return response;
+}
+
+/** A sign-out's 204: the cookies expired, and an empty X-Fallback-Cookies for the SDKs that keep it. */
+export function signedOut(projectId: string, url: URL): Headers {
+  const headers = new Headers({ 'X-Fallback-Cookies': '[]' });
+  for (const cookie of expiredCookies(projectId, url.protocol === 'https:')) headers.append('Set-Cookie', cookie);
+  return headers;
 }

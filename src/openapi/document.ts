@@ -22,8 +22,20 @@ const SECURITY_SCHEMES = {
     in: 'cookie',
     name: 'a_session_<projectId>',
     description:
-      'The session cookie set by `POST /v1/account/sessions`, named after the project. Cross-site clients send it in the ' +
+      'The session cookie set by a sign-in, named after the project. Cross-site clients send it in the ' +
       '`X-Fallback-Cookies` header instead: `{"a_session_<projectId>": "<value>"}`, as that sign-in response returns it.',
+  },
+  SessionHeader: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Appwrite-Session',
+    description: "The session value (the cookie's, or the `secret` of a session made with an API key): a server acting as its user.",
+  },
+  JWT: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Appwrite-JWT',
+    description: 'A JWT from `POST /v1/users/{userId}/jwts` (1.x dialect): valid while it is unexpired and its session lives.',
   },
 };
 
@@ -75,7 +87,6 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const endpoint of table) (paths[openApiPath(endpoint.path)] ??= {})[endpoint.method.toLowerCase()] = operation(endpoint, flavour);
   if (dialect === '1.x') {
-    const { Session: _, ...schemes } = SECURITY_SCHEMES;
     return {
       openapi: '3.1.1',
       info: {
@@ -91,9 +102,8 @@ export function openApiDocument(table: Endpoint[], dialect: Dialect = '0.6'): Js
       paths,
       components: {
         schemas: componentSchemas(models1x),
-        // No session routes in this dialect yet (the 1.x Account API is to come).
         securitySchemes: {
-          ...schemes,
+          ...SECURITY_SCHEMES,
           Format: { type: 'apiKey', in: 'header', name: 'X-Appwrite-Response-Format', description: 'A version 1.5.0 or later selects this dialect.' },
         },
         headers: { RequestId: { description: 'Identifies the request in the service logs.', schema: { type: 'string', format: 'uuid' } } },
@@ -235,6 +245,7 @@ function errorResponses({ method, access, rateLimits, raises = [] }: Endpoint, f
     add(403, 'A browser origin the project does not allow');
   }
   if (access.kind === 'key') add(401, flavour.typed('general_unauthorized_scope', 'Missing or insufficient API key'));
+  if (access.kind === 'public' && access.appKey) add(401, flavour.typed('user_unauthorized', 'An API key that is not valid for the project'));
   if (method !== 'GET') add(413, 'Request body too large');
   if (rateLimits) add(429, flavour.typed('general_rate_limit_exceeded', 'Too many requests'));
   for (const raise of [...ACCESS_RAISES[access.kind], ...raises]) {
@@ -261,10 +272,17 @@ function security(access: Access, flavour: Flavour): Array<Record<string, string
     case 'open':
       return [];
     case 'public':
-      return [{ Project: [], ...format }];
+      // A sign-in that takes a key: without one a browser's, with one a server's (SSR).
+      return access.appKey
+        ? [
+            { Project: [], ...format },
+            { Project: [], Key: [], ...format },
+          ]
+        : [{ Project: [], ...format }];
     case 'key':
       return [{ Project: [], Key: [access.scope], ...format }];
     case 'session':
-      return [{ Project: [], Session: [], ...format }];
+      // Any one of the ways a request authenticates as the user.
+      return ['Session', 'SessionHeader', 'JWT'].map((scheme) => ({ Project: [], [scheme]: [], ...format }));
   }
 }

@@ -1,17 +1,24 @@
 // The Account API (contract §5): the end user's own side, authenticated by the
 // session cookie or X-Fallback-Cookies. Sessions begin here.
-import { endpoint } from '../http/endpoint.ts';
+import { endpoint, type RequestContext } from '../http/endpoint.ts';
 import { json, noContent } from '../http/respond.ts';
 import { perEmail, perIp, perProject } from '../http/rate-limit.ts';
-import { encodeCredentials, expiredCookies, fallbackHeader, needsFallback, sessionCookies } from '../http/session-cookie.ts';
-import { ownSessionList06 } from '../schemas/session-model.ts';
+import { signedOut, withSessionCookies } from '../http/session-cookie.ts';
+import { OwnSessionList } from '../schemas/session-model.ts';
 import { createSessionParams, createdSessionModel } from '../schemas/sessions.ts';
 import { User } from '../schemas/user-model.ts';
+import type { Dialect } from '../schemas/dialect.ts';
+import { sessionSettings } from '../domain/session-config.ts';
 import { invalidCredentials, sessionNotFound, userBlocked } from '../domain/errors.ts';
 import * as sessions from '../domain/sessions.ts';
 
-const tag = 'account';
-const session = { kind: 'session' } as const;
+export const tag = 'account';
+export const session = { kind: 'session' } as const;
+
+/** A password sign-in of the request, as the domain takes it (both dialects' sign-ins). */
+export function signInRequest(ctx: RequestContext<{ kind: 'public' }>, { email, password }: { email: string; password: string }): sessions.SignInRequest {
+  return { project: ctx.project, email, password, actor: ctx.actor(), settings: sessionSettings(ctx.env), hashBudgetMs: ctx.hashBudgetMs };
+}
 
 export const createSession = endpoint({
   method: 'POST',
@@ -28,49 +35,41 @@ export const createSession = endpoint({
   },
   raises: [invalidCredentials, userBlocked],
   handle: async (ctx, p) => {
-    const created = await sessions.signIn(
-      ctx.stores,
-      ctx.project,
-      p.email,
-      p.password,
-      ctx.actor(),
-      sessions.sessionLifetime(ctx.env.SESSION_LIFETIME),
-      sessions.maxSessions(ctx.env.MAX_SESSIONS),
-      ctx.hashBudgetMs,
-    );
-    const value = encodeCredentials(created.credentials);
+    const created = await sessions.signIn(ctx.stores, signInRequest(ctx, p));
     const response = json({ $id: created.id, type: 1, expire: created.expire }, 201);
-    for (const cookie of sessionCookies(ctx.project.id, value, created.expire, ctx.url.protocol === 'https:')) {
-      response.headers.append('Set-Cookie', cookie);
-    }
-    if (needsFallback(ctx.request, ctx.url)) response.headers.set('X-Fallback-Cookies', fallbackHeader(ctx.project.id, value));
-    return response;
+    return withSessionCookies(response, ctx.request, ctx.url, ctx.project.id, created.credentials, created.expire);
   },
 });
 
-export const getAccount = endpoint({
-  method: 'GET',
-  path: '/account',
-  operationId: 'getAccount',
-  summary: 'Get the signed-in user',
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'User', model: User['0.6'].schema } },
-  handle: async (ctx) => json(User['0.6'].render(ctx.session.user)),
-});
+/** The Account routes both dialects declare alike but for the models they answer with. */
+export function sharedAccountRoutes(d: Dialect) {
+  return {
+    getAccount: endpoint({
+      method: 'GET',
+      path: '/account',
+      operationId: 'getAccount',
+      summary: 'Get the signed-in user',
+      tag,
+      access: session,
+      params: {},
+      responses: { 200: { description: 'User', model: User[d].schema } },
+      handle: async (ctx) => json(User[d].render(ctx.session.user)),
+    }),
+    getAccountSessions: endpoint({
+      method: 'GET',
+      path: '/account/sessions',
+      operationId: 'getAccountSessions',
+      summary: "List the signed-in user's sessions",
+      tag,
+      access: session,
+      params: {},
+      responses: { 200: { description: 'Sessions, with the one in use marked current', model: OwnSessionList[d].schema } },
+      handle: async (ctx) => json(OwnSessionList[d].render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
+    }),
+  };
+}
 
-export const getAccountSessions = endpoint({
-  method: 'GET',
-  path: '/account/sessions',
-  operationId: 'getAccountSessions',
-  summary: "List the signed-in user's sessions",
-  tag,
-  access: session,
-  params: {},
-  responses: { 200: { description: 'Sessions, with the one in use marked current', model: ownSessionList06.schema } },
-  handle: async (ctx) => json(ownSessionList06.render(await sessions.listOwnSessions(ctx.stores, ctx.project, ctx.session), ctx)),
-});
+export const { getAccount, getAccountSessions } = sharedAccountRoutes('0.6');
 
 export const deleteAccountSession = endpoint({
   method: 'DELETE',
@@ -85,9 +84,6 @@ export const deleteAccountSession = endpoint({
   raises: [sessionNotFound],
   handle: async (ctx) => {
     const { endedCurrent } = await sessions.endOwnSession(ctx.stores, ctx.project, ctx.session, ctx.path.sessionId, ctx.actor());
-    if (!endedCurrent) return noContent();
-    const headers = new Headers({ 'X-Fallback-Cookies': '[]' });
-    for (const cookie of expiredCookies(ctx.project.id, ctx.url.protocol === 'https:')) headers.append('Set-Cookie', cookie);
-    return noContent(headers);
+    return endedCurrent ? noContent(signedOut(ctx.project.id, ctx.url)) : noContent();
   },
 });

@@ -4,6 +4,7 @@ import type { Endpoint } from '../http/endpoint.ts';
 import { health } from './health.ts';
 import { createSession, deleteAccountSession, getAccount, getAccountSessions } from './account.ts';
 import { referenceEndpoints } from './docs.ts';
+import { createEmailSession1x, createTokenSession1x, deleteAccountSessions1x, getAccount1x, getAccountSession1x, listAccountSessions1x } from './account-1x.ts';
 import {
   createUser,
   deleteUser,
@@ -36,6 +37,9 @@ import {
 } from './user-imports.ts';
 import {
   createUser1x,
+  createUserJwt1x,
+  createUserSession1x,
+  createUserToken1x,
   deleteUserSession1x,
   deleteUserSessions1x,
   getUserLogs1x,
@@ -87,7 +91,7 @@ export const endpoints: Endpoint<any>[] = [
 const shared1x = sharedUserRoutes('1.x');
 const imports1x = importRoutes('1.x');
 
-/** The 1.x dialect (contract §12.3): the Users API; the Account API is not offered yet (404). */
+/** The 1.x dialect (contract §12.3, §12.4): the Users API and the Account API. */
 export const endpoints1x: Endpoint<any>[] = [
   health,
   listUsers1x, // GET    /v1/users
@@ -116,7 +120,17 @@ export const endpoints1x: Endpoint<any>[] = [
   updateUserPhoneVerification1x, // PATCH  /v1/users/:userId/verification/phone
   getUserLogs1x, // GET    /v1/users/:userId/logs
   getUserSessions1x, // GET    /v1/users/:userId/sessions
+  createUserSession1x, // POST   /v1/users/:userId/sessions
   deleteUserSessions1x, // DELETE /v1/users/:userId/sessions
   deleteUserSession1x, // DELETE /v1/users/:userId/sessions/:sessionId
+  createUserToken1x, // POST   /v1/users/:userId/tokens
+  createUserJwt1x, // POST   /v1/users/:userId/jwts
+  createEmailSession1x, // POST   /v1/account/sessions/email
+  createTokenSession1x, // POST   /v1/account/sessions/token
+  getAccount1x, // GET    /v1/account
+  listAccountSessions1x, // GET    /v1/account/sessions
+  deleteAccountSessions1x, // DELETE /v1/account/sessions
+  getAccountSession1x, // GET    /v1/account/sessions/:sessionId
+  deleteAccountSession, // DELETE /v1/account/sessions/:sessionId (the same in both dialects)
   ...referenceEndpoints(() => endpoints1x, '1.x'), // the 1.x document
 ];

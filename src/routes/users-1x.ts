@@ -6,7 +6,12 @@ import { read, tag, write } from './users-access.ts';
 import { perIp } from '../http/rate-limit.ts';
 import { json, noContent, rawJson } from '../http/respond.ts';
 import { parseUserQueries, parseLogQueries, queriesParam } from '../schemas/queries.ts';
-import { LogList, SessionList } from '../schemas/session-model.ts';
+import { LogList, Session1x, SessionList } from '../schemas/session-model.ts';
+import { createJwtParams1x, createTokenParams1x, jwt1xModel, renderToken, token1xModel } from '../schemas/sessions-1x.ts';
+import { encodeCredentials } from '../http/session-cookie.ts';
+import { sessionSettings } from '../domain/session-config.ts';
+import { createToken } from '../domain/tokens.ts';
+import { createJwt } from '../domain/session-jwts.ts';
 import { User, UserList } from '../schemas/user-model.ts';
 import { prefsModel, listUsersParams } from '../schemas/users.ts';
 import {
@@ -21,7 +26,7 @@ import {
   updateStatusParams1x,
 } from '../schemas/users-1x.ts';
 import * as audit from '../domain/audit.ts';
-import { alreadyRegistered, phoneTaken, sessionNotFound, tooBusy, userNotFound } from '../domain/errors.ts';
+import { alreadyRegistered, phoneTaken, sessionNotFound, tooBusy, userBlocked, userNotFound } from '../domain/errors.ts';
 import * as sessions from '../domain/sessions.ts';
 import * as users from '../domain/users.ts';
 import { usage, USAGE_RANGES, type UsageRange } from '../domain/usage.ts';
@@ -241,4 +246,50 @@ export const getUsersUsage1x = endpoint({
   },
   responses: { 200: { description: 'UsageUsers', model: usageUsersModel } },
   handle: async (ctx, p) => json(renderUsage(await usage(ctx.stores, ctx.project, p.range))),
+});
+
+export const createUserSession1x = endpoint({
+  method: 'POST',
+  path: '/users/:userId/sessions',
+  operationId: 'createUserSession',
+  summary: 'Create a session for the user (its `secret` is the session value, for server-side rendering)',
+  tag,
+  access: write,
+  params: {},
+  responses: {
+    201: { description: 'Session (provider `server`)', model: Session1x.schema },
+  },
+  raises: [userBlocked, userNotFound],
+  handle: async (ctx) => {
+    const begun = await sessions.createServerSession(ctx.stores, ctx.project, ctx.path.userId, ctx.actor(), sessionSettings(ctx.env));
+    return json(Session1x.render(begun.session, ctx, encodeCredentials(begun.credentials)), 201);
+  },
+});
+
+export const createUserToken1x = endpoint({
+  method: 'POST',
+  path: '/users/:userId/tokens',
+  operationId: 'createUserToken',
+  summary: 'Create a token for the user, to exchange once for a session (POST /account/sessions/token)',
+  tag,
+  access: write,
+  params: createTokenParams1x,
+  responses: { 201: { description: 'Token', model: token1xModel } },
+  raises: [userNotFound],
+  handle: async (ctx, p) => json(renderToken(await createToken(ctx.stores, ctx.project, ctx.path.userId, p.length, p.expire, ctx.actor())), 201),
+});
+
+export const createUserJwt1x = endpoint({
+  method: 'POST',
+  path: '/users/:userId/jwts',
+  operationId: 'createUserJWT',
+  summary: 'Create a JWT for one of the user’s sessions (X-Appwrite-JWT on the Account API)',
+  tag,
+  access: write,
+  params: createJwtParams1x,
+  responses: {
+    201: { description: 'JWT', model: jwt1xModel },
+  },
+  raises: [userNotFound, sessionNotFound],
+  handle: async (ctx, p) => json({ jwt: await createJwt(ctx.stores, ctx.project, ctx.path.userId, p.sessionId, p.duration, ctx.env.JWT_SECRET) }, 201),
 });

@@ -73,7 +73,9 @@ export const session1xModel = z
     $updatedAt: z.string(),
     userId: z.string(),
     expire: z.string(),
-    provider: z.string().meta({ description: '`email` for a password sign-in.' }),
+    provider: z
+      .string()
+      .meta({ description: '`email` for a password sign-in, `server` for a session made with an API key, `token` for one exchanged from a token.' }),
     providerUid: z.string(),
     providerAccessToken: z.string(),
     providerAccessTokenExpiry: z.string(),
@@ -82,7 +84,9 @@ export const session1xModel = z
     ...flatDeviceFields,
     current: z.boolean(),
     factors: z.array(z.string()),
-    secret: z.string(),
+    secret: z.string().meta({
+      description: 'The session value (what the cookie a_session_<projectId> holds): only when the session is made with an API key, else "".',
+    }),
     mfaUpdatedAt: z.string(),
   })
   .register(models1x, { id: 'Session' });
@@ -108,7 +112,10 @@ function session06(r: SessionRecord, { locale }: RenderContext) {
   return { $id: r.id, ip: r.ip, ...device, geo: geoFor(r.country, locale) };
 }
 
-function session1x(r: SessionRecord, context: RenderContext) {
+/** What each provider's session is proved by (upstream's `factors`). */
+const FACTORS: Record<SessionRecord['provider'], string> = { email: 'password', server: 'server', token: 'token' };
+
+function session1x(r: SessionRecord, context: RenderContext, secret = '') {
   const created = isoDate(r.created * 1000);
   return {
     $id: r.id,
@@ -116,7 +123,7 @@ function session1x(r: SessionRecord, context: RenderContext) {
     $updatedAt: created,
     userId: r.userId,
     expire: isoDate(r.expire * 1000),
-    provider: 'email',
+    provider: r.provider,
     providerUid: '',
     providerAccessToken: '',
     providerAccessTokenExpiry: '',
@@ -124,8 +131,8 @@ function session1x(r: SessionRecord, context: RenderContext) {
     ip: r.ip,
     ...flatDevice(r.device, r.country, context),
     current: r.current,
-    factors: ['password'],
-    secret: '',
+    factors: [FACTORS[r.provider]],
+    secret,
     mfaUpdatedAt: '',
   };
 }
@@ -139,10 +146,19 @@ export const SessionList = {
   },
 } satisfies Model<SessionRecord[]>;
 
-/** The Account API's own sessions (0.6; the 1.x Account API is part 2). */
-export const ownSessionList06 = {
-  schema: ownSessionListModel,
-  render: (sessions: SessionRecord[], c: RenderContext) => sessions.map((s) => ({ ...session06(s, c), current: s.current })),
+/** The Account API's own sessions (with `current`). */
+export const OwnSessionList = {
+  '0.6': {
+    schema: ownSessionListModel,
+    render: (sessions: SessionRecord[], c: RenderContext) => sessions.map((s) => ({ ...session06(s, c), current: s.current })),
+  },
+  '1.x': SessionList['1.x'],
+} satisfies Model<SessionRecord[]>;
+
+/** One 1.x Session; `secret`: the session value, for a session made with an API key (contract §12.4). */
+export const Session1x = {
+  schema: session1xModel,
+  render: (record: SessionRecord, c: RenderContext, secret = '') => session1x(record, c, secret),
 };
 
 function log06(e: AuditRow, { locale }: RenderContext) {

@@ -16,10 +16,16 @@ const envelope = (events: readonly WebhookEvent[], data: z.ZodType, id: string, 
     })
     .meta({ id, description });
 
-type Kind = 'user' | 'sessionsDelete' | 'session';
-/** Which body an event carries: sign-ins and sign-outs the session id, ended sessions their ids, the rest the user. */
+type Kind = 'user' | 'sessionsDelete' | 'session' | 'token';
+/** Which body an event carries: sessions begun or ended one by one the session id, ended sessions their ids, a token its id, the rest the user. */
 const kindOf = (event: WebhookEvent): Kind =>
-  event === 'users.sessions.delete' ? 'sessionsDelete' : event.startsWith('account.sessions.') ? 'session' : 'user';
+  event === 'users.sessions.delete'
+    ? 'sessionsDelete'
+    : event === 'users.tokens.create'
+      ? 'token'
+      : event.startsWith('account.sessions.') || event === 'users.sessions.create'
+        ? 'session'
+        : 'user';
 const eventsOf = (kind: Kind) => WEBHOOK_EVENTS.filter((event) => kindOf(event) === kind);
 
 const bodies: Record<Kind, { model: z.ZodType; summary: string }> = {
@@ -41,9 +47,18 @@ const bodies: Record<Kind, { model: z.ZodType; summary: string }> = {
       eventsOf('session'),
       z.object({ $id: z.string().meta({ description: 'The session id.' }) }),
       'WebhookSessionEvent',
-      'A sign-in or sign-out.',
+      'A sign-in or sign-out, or a session made by a server.',
     ),
     summary: 'the session id',
+  },
+  token: {
+    model: envelope(
+      eventsOf('token'),
+      z.object({ $id: z.string().meta({ description: 'The token id (never its secret).' }) }),
+      'WebhookTokenEvent',
+      'A token made for the user by a server.',
+    ),
+    summary: 'the token id',
   },
 };
 

@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SESSION_LIFETIME, sessionLifetime } from '../../src/domain/sessions.ts';
+import { DEFAULT_SESSION_LIFETIME, sessionLifetime } from '../../src/domain/session-config.ts';
 import worker from '../../src/index.ts';
 import { createProject, createUser, expectError, expectJson, JSON_CONTENT_TYPE } from '../helpers.ts';
 import { emailOf, INVALID_CREDENTIALS, insertUser, now, send, sendJson, setCookies, signIn, storedLogs, storedSessions } from '../sessions/support.ts';

@@ -60,4 +60,28 @@ describe('the 1.x document', () => {
     await expectDocumented(doc, 'getUsage', await get('/users/usage'));
     await expectDocumented(doc, 'getUser', await get('/users/nosuchuser'));
   });
+
+  it('real answers of the sessions routes (§12.4) validate against it, errors included', async () => {
+    const project = await createProject();
+    const user = await createUser(project);
+    const asServer = { ...FORMAT, 'x-appwrite-project': project.id, 'x-appwrite-key': project.key };
+    const asBrowser = { ...FORMAT, 'x-appwrite-project': project.id };
+    const post = (path: string, headers: Record<string, string>, body: object = {}) => call(path, { method: 'POST', project: null, key: null, headers, body });
+    const session = await expectDocumented(doc, 'createUserSession', await post(`/users/${user.$id}/sessions`, asServer));
+    const token = await expectDocumented(doc, 'createUserToken', await post(`/users/${user.$id}/tokens`, asServer));
+    const { jwt } = await expectDocumented(doc, 'createUserJWT', await post(`/users/${user.$id}/jwts`, asServer));
+    await expectDocumented(doc, 'createUserJWT', await post('/users/nosuchuser/jwts', asServer));
+    await expectDocumented(doc, 'createSession', await post('/account/sessions/token', asBrowser, { userId: user.$id, secret: token.secret }));
+    await expectDocumented(doc, 'createSession', await post('/account/sessions/token', asBrowser, { userId: user.$id, secret: token.secret }));
+    await expectDocumented(doc, 'createEmailPasswordSession', await post('/account/sessions/email', asBrowser, { email: user.email, password: 'password' }));
+    await expectDocumented(doc, 'createEmailPasswordSession', await post('/account/sessions/email', asBrowser, { email: user.email, password: 'wrong' }));
+    const withSession = { ...asBrowser, 'x-appwrite-session': session.secret };
+    const get = (path: string, headers: Record<string, string>) => call(path, { project: null, key: null, headers });
+    await expectDocumented(doc, 'getAccount', await get('/account', withSession));
+    await expectDocumented(doc, 'getAccount', await get('/account', { ...asBrowser, 'x-appwrite-jwt': `${jwt}x` }));
+    await expectDocumented(doc, 'getAccountSessions', await get('/account/sessions', { ...asBrowser, 'x-appwrite-jwt': jwt }));
+    await expectDocumented(doc, 'getAccountSession', await get('/account/sessions/current', withSession));
+    await expectDocumented(doc, 'getAccountSession', await get('/account/sessions/nosuchsession', withSession));
+    await expectDocumented(doc, 'deleteAccountSessions', await call('/account/sessions', { method: 'DELETE', project: null, key: null, headers: withSession }));
+  });
 });

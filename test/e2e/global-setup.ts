@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startPageServer, type PageServer } from './browser/page-server.ts';
-import { ensureDevSecretKey } from '../../scripts/lib/tools.ts';
+import { ensureDevJwtSecret, ensureDevSecretKey } from '../../scripts/lib/tools.ts';
 import { createCredentials, freePort, signalGroup, startServer, stop, waitForHealth } from './server.ts';
 
 declare module 'vitest' {
@@ -45,8 +45,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}/v1`;
-    // Before wrangler dev starts: it reads the webhook key from .dev.vars only then.
+    // Before wrangler dev starts: it reads the webhook key and the JWT secret from .dev.vars only then.
     await ensureDevSecretKey();
+    ensureDevJwtSecret();
     server = startServer(port, stateDir);
     pageServer = await startPageServer();
     // wrangler dev boots while the CLI sets up the database (the Worker opens D1 only on the first

@@ -2,9 +2,9 @@
 // against a real `wrangler dev`: its models, its JSON queries, errors by
 // AppwriteException.type, and users shared with the 0.6 SDK on the same store.
 import { randomBytes } from 'node:crypto';
-import { AppwriteException, Client, ID, Query, Users } from 'node-appwrite-27';
+import { Client, ID, Query, Users } from 'node-appwrite-27';
 import { describe, expect, inject, it } from 'vitest';
-import { sdk } from './sdk.ts';
+import { expectType, sdk } from './sdk.ts';
 
 const endpoint = inject('endpoint');
 const projectId = inject('projectId');
@@ -15,17 +15,6 @@ const email = (local: string) => `${local}@${domain}`;
 const users = new Users(new Client().setEndpoint(endpoint).setProject(projectId).setKey(key));
 const oldUsers = new sdk.Users(new sdk.Client().setEndpoint(endpoint).setProject(projectId).setKey(key));
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/;
-
-async function expectType(call: Promise<unknown>, code: number, type: string): Promise<void> {
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${code} ${type}, the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppwriteException);
-  expect({ code: (err as AppwriteException).code, type: (err as AppwriteException).type }).toEqual({ code, type });
-}
 
 async function signIn(address: string, password: string): Promise<void> {
   const response = await fetch(`${endpoint}/account/sessions`, {
@@ -112,7 +101,8 @@ describe('node-appwrite 27.1.0', () => {
     await expectType(users.create({ userId: ID.unique(), email: email('taken') }), 409, 'user_already_exists');
     await expectType(users.list({ queries: [Query.equal('password', ['x'])] }), 400, 'general_query_invalid');
     await expectType(users.list({ queries: [Query.cursorAfter('nosuchuser')] }), 400, 'general_cursor_not_found');
-    await expectType(users.createSession({ userId: 'x' }), 404, 'general_route_not_found');
+    await expectType(users.createSession({ userId: 'nosuchuser' }), 404, 'user_not_found');
+    await expectType(users.listMemberships({ userId: 'x' }), 404, 'general_route_not_found');
     await expectType(new Users(new Client().setEndpoint(endpoint).setProject(projectId)).list(), 401, 'general_unauthorized_scope');
   });
 

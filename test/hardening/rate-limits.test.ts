@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashCount } from '../../src/domain/passwords.ts';
 import { clientKey } from '../../src/http/rate-limit.ts';
-import { endpoints } from '../../src/routes/index.ts';
+import { endpoints, endpoints1x } from '../../src/routes/index.ts';
 import { createProject } from '../helpers.ts';
 import {
   accountStatus,
@@ -37,8 +37,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Asserts a 429 with the contract body and X-RateLimit-* headers for the limiter's configuration. */
-async function expectLimited(response: Response, config: { limit: number; period: number }) {
+/** Asserts a 429 with the contract body (the dialect's) and X-RateLimit-* headers for the limiter's configuration. */
+async function expectLimited(response: Response, config: { limit: number; period: number }, dialect: '0.6' | '1.x' = '0.6') {
   const now = Math.floor(Date.now() / 1000);
   expect(response.headers.get('X-RateLimit-Limit')).toBe(String(config.limit));
   expect(response.headers.get('X-RateLimit-Remaining')).toBe('0');
@@ -47,7 +47,9 @@ async function expectLimited(response: Response, config: { limit: number; period
   // When the window ends: in the future, at most one period ahead.
   expect(reset).toBeGreaterThan(now);
   expect(reset).toBeLessThanOrEqual(now + config.period);
-  await expectErrorResponse(response, 429, TOO_MANY);
+  if (dialect === '0.6') return void (await expectErrorResponse(response, 429, TOO_MANY));
+  const body = JSON.parse(await response.text());
+  expect({ status: response.status, type: body.type, code: body.code }).toEqual({ status: 429, type: 'general_rate_limit_exceeded', code: 429 });
 }
 
 /** D1 statements the Worker prepares while the callback runs. */
@@ -86,8 +88,15 @@ describe('configuration', () => {
 
   it('every limiter a route uses is a binding with a configured limit', () => {
     const configured = rateLimits() as Record<string, unknown>;
-    const used = new Set(endpoints.flatMap((e) => (e.rateLimits ?? []).map((r) => r.limiter)));
-    expect([...used].sort()).toEqual(['SESSION_DELETE_IP_LIMITER', 'SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER', 'SIGN_IN_PROJECT_LIMITER']);
+    const used = new Set([...endpoints, ...endpoints1x].flatMap((e) => (e.rateLimits ?? []).map((r) => r.limiter)));
+    expect([...used].sort()).toEqual([
+      'SESSION_DELETE_IP_LIMITER',
+      'SIGN_IN_EMAIL_LIMITER',
+      'SIGN_IN_IP_LIMITER',
+      'SIGN_IN_PROJECT_LIMITER',
+      'TOKEN_IP_LIMITER',
+      'TOKEN_USER_LIMITER',
+    ]);
     for (const name of used) {
       expect(configured[name], name).toBeDefined();
       expect(typeof (env as unknown as Record<string, RateLimit>)[name]?.limit, name).toBe('function');
@@ -101,6 +110,11 @@ describe('configuration', () => {
     expect(limiters('deleteUserSession')).toEqual(['SESSION_DELETE_IP_LIMITER']);
     expect(limiters('deleteAccountSession')).toEqual(['SESSION_DELETE_IP_LIMITER']);
     expect(limiters('createUser')).toEqual([]);
+    const limiters1x = (operationId: string) => endpoints1x.find((e) => e.operationId === operationId)?.rateLimits?.map((r) => r.limiter) ?? [];
+    expect(limiters1x('createEmailPasswordSession')).toEqual(['SIGN_IN_EMAIL_LIMITER', 'SIGN_IN_IP_LIMITER', 'SIGN_IN_PROJECT_LIMITER']);
+    expect(limiters1x('createSession')).toEqual(['TOKEN_USER_LIMITER', 'TOKEN_IP_LIMITER']);
+    expect(limiters1x('deleteAccountSessions')).toEqual(['SESSION_DELETE_IP_LIMITER']);
+    expect(limiters1x('deleteAccountSession')).toEqual(['SESSION_DELETE_IP_LIMITER']);
   });
 });
 
@@ -389,5 +403,56 @@ describe('creating users with an API key', () => {
       expect(status, text).toBe(201);
     }
     expect(windowOf(period)).toBe(window);
+  });
+});
+
+describe('the sign-ins of today’s SDKs (1.x, contract §12.4)', () => {
+  const FORMAT = { 'x-appwrite-response-format': '1.6.0' };
+  const emailSignIn = (project: { id: string }, email: string, options: { ip: string; key: string | null }) =>
+    send('/account/sessions/email', { method: 'POST', project: project.id, ...options, headers: FORMAT, body: { email, password: 'password' } });
+
+  it('a server with its API key (SSR) is not counted per IP: more sign-ins than the IP limit from one address succeed; without the key the IP limit holds', async () => {
+    const { limit, period } = rateLimits().SIGN_IN_IP_LIMITER;
+    const project = await createProject();
+    const users = await fastUsers(
+      project,
+      Array.from({ length: limit + 2 }, (_, i) => ({ email: `ssr.ip.${i}@example.com` })),
+    );
+    const ip = randomIp();
+    const window = await freshWindow(period, 10_000);
+    for (const user of users) expect((await emailSignIn(project, user.email, { ip, key: project.key })).status).toBe(201);
+    const browserIp = randomIp();
+    for (let i = 0; i < limit; i++) expect((await emailSignIn(project, users[i]!.email, { ip: browserIp, key: null })).status).toBe(201);
+    await expectLimited(await emailSignIn(project, users[limit]!.email, { ip: browserIp, key: null }), rateLimits().SIGN_IN_IP_LIMITER, '1.x');
+    expect(windowOf(period)).toBe(window);
+  });
+
+  it('a server with its API key is still counted per project and email', async () => {
+    const { limit, period } = rateLimits().SIGN_IN_EMAIL_LIMITER;
+    const project = await createProject();
+    const user = await fastUser(project, { email: 'ssr.email@example.com' });
+    const window = await freshWindow(period, 5_000);
+    for (let i = 0; i < limit; i++) expect((await emailSignIn(project, user.email, { ip: randomIp(), key: project.key })).status).toBe(201);
+    await expectLimited(await emailSignIn(project, user.email, { ip: randomIp(), key: project.key }), rateLimits().SIGN_IN_EMAIL_LIMITER, '1.x');
+    expect(windowOf(period)).toBe(window);
+  });
+
+  it('token exchanges are limited per user and per IP, before the token is looked at', async () => {
+    const perUser = rateLimits().TOKEN_USER_LIMITER;
+    const perIp = rateLimits().TOKEN_IP_LIMITER;
+    const project = await createProject();
+    const users = await fastUsers(
+      project,
+      Array.from({ length: perIp.limit + 1 }, (_, i) => ({ email: `token.limit.${i}@example.com` })),
+    );
+    const exchange = (userId: string, ip: string) =>
+      send('/account/sessions/token', { method: 'POST', project: project.id, key: null, ip, headers: FORMAT, body: { userId, secret: 'wrong-secret' } });
+    const window = await freshWindow(Math.min(perUser.period, perIp.period), 10_000);
+    for (let i = 0; i < perUser.limit; i++) expect((await exchange(users[0]!.id, randomIp())).status).toBe(401);
+    await expectLimited(await exchange(users[0]!.id, randomIp()), perUser, '1.x');
+    const ip = randomIp();
+    for (let i = 1; i <= perIp.limit; i++) expect((await exchange(users[i]!.id, ip)).status).toBe(401);
+    await expectLimited(await exchange(users[perIp.limit]!.id, ip), perIp, '1.x');
+    expect(windowOf(Math.min(perUser.period, perIp.period))).toBe(window);
   });
 });

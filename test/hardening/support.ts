@@ -193,7 +193,10 @@ export interface LimitConfig {
 }
 
 /** The configured limits (RATE_LIMITS restates each [[ratelimits]] binding). */
-export function rateLimits(): Record<'SIGN_IN_EMAIL_LIMITER' | 'SIGN_IN_IP_LIMITER' | 'SIGN_IN_PROJECT_LIMITER' | 'SESSION_DELETE_IP_LIMITER', LimitConfig> {
+export function rateLimits(): Record<
+  'SIGN_IN_EMAIL_LIMITER' | 'SIGN_IN_IP_LIMITER' | 'SIGN_IN_PROJECT_LIMITER' | 'SESSION_DELETE_IP_LIMITER' | 'TOKEN_USER_LIMITER' | 'TOKEN_IP_LIMITER',
+  LimitConfig
+> {
   return JSON.parse(env.RATE_LIMITS);
 }
 

@@ -177,6 +177,7 @@ describe('the scheduled retention job', () => {
     const kept = () => count("SELECT count(*) AS n FROM audit_logs WHERE project_id = ? AND event = 'users.update.name'", project.id);
     expect(await sweepExpired(db, now, 1, bounds)).toEqual({
       sessions: { deleted: 12, remaining: 0 },
+      tokens: { deleted: 0, remaining: 0 },
       logs: { deleted: 50, remaining: 25 },
       events: { deleted: 0, remaining: 0 },
     });
@@ -184,6 +185,7 @@ describe('the scheduled retention job', () => {
     expect(await sessionsOf(project)).toBe(3);
     expect(await sweepExpired(db, now, 1, bounds)).toEqual({
       sessions: { deleted: 0, remaining: 0 },
+      tokens: { deleted: 0, remaining: 0 },
       logs: { deleted: 25, remaining: 0 },
       events: { deleted: 0, remaining: 0 },
     });
@@ -191,6 +193,7 @@ describe('the scheduled retention job', () => {
     expect(await sessionsOf(project)).toBe(3);
     expect(await sweepExpired(db, now, 1, bounds)).toEqual({
       sessions: { deleted: 0, remaining: 0 },
+      tokens: { deleted: 0, remaining: 0 },
       logs: { deleted: 0, remaining: 0 },
       events: { deleted: 0, remaining: 0 },
     });

@@ -87,7 +87,12 @@ describe.each(endpoints.map((endpoint) => [endpoint.operationId, endpoint] as co
       open: [],
       public: [{ Project: [] }],
       key: [{ Project: [], Key: access.kind === 'key' ? [access.scope] : [] }],
-      session: [{ Project: [], Session: [] }],
+      // The cookie (or X-Fallback-Cookies), X-Appwrite-Session or X-Appwrite-JWT.
+      session: [
+        { Project: [], Session: [] },
+        { Project: [], SessionHeader: [] },
+        { Project: [], JWT: [] },
+      ],
     }[access.kind];
     expect(security).toEqual(expected);
     if (access.kind === 'key') expect(description).toContain(access.scope);

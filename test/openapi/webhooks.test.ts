@@ -30,6 +30,10 @@ describe('the webhooks section', () => {
     await signIn(project, 'doc@example.com');
     await send(`/account/sessions/${session.id}`, { method: 'DELETE', project, session });
     await callJson(`/users/${user.$id}/sessions`, { method: 'DELETE', project });
+    // A server-made session and a token (1.x dialect).
+    const format = { 'x-appwrite-response-format': '1.6.0' };
+    await callJson(`/users/${user.$id}/sessions`, { method: 'POST', project, headers: format, body: {} });
+    await callJson(`/users/${user.$id}/tokens`, { method: 'POST', project, headers: format, body: {} });
     await insertUser(project);
 
     const { results } = await env.DB.prepare('SELECT id FROM webhook_events WHERE project_id = ?').bind(project.id).all<{ id: string }>();
@@ -47,6 +51,14 @@ describe('the webhooks section', () => {
       const { errors } = new Validator({ ...schema, components: doc.components }, '2020-12', false).validate(payload);
       expect(errors, body).toEqual([]);
     }
-    expect([...kinds].sort()).toEqual(['account.sessions.create', 'account.sessions.delete', 'users.create', 'users.sessions.delete', 'users.update.prefs']);
+    expect([...kinds].sort()).toEqual([
+      'account.sessions.create',
+      'account.sessions.delete',
+      'users.create',
+      'users.sessions.create',
+      'users.sessions.delete',
+      'users.tokens.create',
+      'users.update.prefs',
+    ]);
   });
 });

@@ -22,15 +22,46 @@ function recordingDb(log: string[]): D1Database {
   });
 }
 
+/** How a sign-in is sent, and what a refused one answers for a wrong password and for a blocked user. */
+interface Route {
+  path: string;
+  headers(project: TestProject): Record<string, string>;
+  invalid: Record<string, string>;
+  blocked: Record<string, string>;
+}
+const OLD: Route = {
+  path: '/account/sessions',
+  headers: () => ({}),
+  invalid: { message: 'Invalid credentials' },
+  blocked: { message: 'Invalid credentials. User is blocked' },
+};
+const FORMAT = { 'x-appwrite-response-format': '1.6.0' };
+const ROUTES: Record<string, Route> = {
+  'the 0.6 sign-in': OLD,
+  'the 1.x sign-in': {
+    path: '/account/sessions/email',
+    headers: () => FORMAT,
+    invalid: { type: 'user_invalid_credentials' },
+    blocked: { type: 'user_blocked' },
+  },
+  'the 1.x sign-in of a server with its key (SSR)': {
+    path: '/account/sessions/email',
+    headers: (project) => ({ ...FORMAT, 'x-appwrite-key': project.key }),
+    invalid: { type: 'user_invalid_credentials' },
+    blocked: { type: 'user_blocked' },
+  },
+};
+
 /** A sign-in through the Worker, returning its status, the hashes it ran and the D1 work it did. */
-async function attempt(project: TestProject, email: string, password: string) {
+async function attempt(project: TestProject, email: string, password: string, route: Route = OLD) {
   const log: string[] = [];
   const ctx = createExecutionContext();
   const hashes = hashCount();
   const argon2id = argon2idCount();
-  const request = new Request(`${BASE}/account/sessions`, {
+  const request = new Request(`${BASE}${route.path}`, {
     method: 'POST',
     headers: {
+      ...route.headers(project),
       'content-type': 'application/json',
       'x-appwrite-project': project.id,
       'cf-connecting-ip': `10.9.${log.length}.${Math.floor(Math.random() * 250)}`,
@@ -43,26 +74,29 @@ async function attempt(project: TestProject, email: string, password: string) {
 }
 
 describe('refused sign-ins do the same work', () => {
-  it('unknown email (the first in the isolate too), wrong password, blocked user: one hash each and the same D1 statements', async () => {
-    const project = await createProject();
-    const active = await emailOf(await insertUser(project));
-    const blocked = await emailOf(await insertUser(project, { status: 2 }));
-    // The very first sign-in of this isolate is for an unknown email: no decoy to make first.
-    const unknown = await attempt(project, 'nobody@example.com', 'password');
-    const wrong = await attempt(project, active, 'wrong-password');
-    const blockedUser = await attempt(project, blocked, 'password');
-    const unknownAgain = await attempt(project, 'nobody.else@example.com', 'password');
+  it.each(Object.entries(ROUTES))(
+    '%s: unknown email (the first in the isolate too), wrong password, blocked user: one hash each and the same D1 statements',
+    async (_, route) => {
+      const project = await createProject();
+      const active = await emailOf(await insertUser(project));
+      const blocked = await emailOf(await insertUser(project, { status: 2 }));
+      // The very first sign-in of this isolate is for an unknown email: no decoy to make first.
+      const unknown = await attempt(project, 'nobody@example.com', 'password', route);
+      const wrong = await attempt(project, active, 'wrong-password', route);
+      const blockedUser = await attempt(project, blocked, 'password', route);
+      const unknownAgain = await attempt(project, 'nobody.else@example.com', 'password', route);
 
-    expect(unknown).toMatchObject({ status: 401, body: { message: 'Invalid credentials' }, hashes: 1 });
-    expect(wrong).toMatchObject({ status: 401, body: { message: 'Invalid credentials' }, hashes: 1 });
-    expect(blockedUser).toMatchObject({ status: 401, body: { message: 'Invalid credentials. User is blocked' }, hashes: 1 });
-    expect(unknownAgain).toMatchObject({ status: 401, hashes: 1 });
-    // The project was read by the first request only (cached); from there on the paths match statement for statement.
-    expect(wrong.d1).toEqual(['select "id", "status", "password_hash"', 'insert into "audit_logs" ("seq",']);
-    expect(blockedUser.d1).toEqual(wrong.d1);
-    expect(unknownAgain.d1).toEqual(wrong.d1);
-    expect(unknown.d1.slice(-2)).toEqual(wrong.d1);
-  });
+      expect(unknown).toMatchObject({ status: 401, body: route.invalid, hashes: 1 });
+      expect(wrong).toMatchObject({ status: 401, body: route.invalid, hashes: 1 });
+      expect(blockedUser).toMatchObject({ status: 401, body: route.blocked, hashes: 1 });
+      expect(unknownAgain).toMatchObject({ status: 401, hashes: 1 });
+      // The project (and a key) was read by the first request only (cached); from there on the paths match statement for statement.
+      expect(wrong.d1).toEqual(['select "id", "status", "password_hash"', 'insert into "audit_logs" ("seq",']);
+      expect(blockedUser.d1).toEqual(wrong.d1);
+      expect(unknownAgain.d1).toEqual(wrong.d1);
+      expect(unknown.d1.slice(-2)).toEqual(wrong.d1);
+    },
+  );
 
   it('a wrong password for a user on an imported md5, sha or bcrypt $2y$08$ hash also runs the argon2id an unknown email runs', async () => {
     const project = await createProject();

@@ -6,7 +6,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { SIGN_IN_ENTRIES_KEPT } from '../../src/db/audit.ts';
 import { database } from '../../src/db/client.ts';
-import { DEFAULT_MAX_SESSIONS, beginSession, maxSessions } from '../../src/domain/sessions.ts';
+import { beginSession } from '../../src/domain/sessions.ts';
+import { DEFAULT_MAX_SESSIONS, maxSessions } from '../../src/domain/session-config.ts';
+import { passwordHashIs } from '../../src/db/sessions.ts';
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
 import { createProject, expectError, expectJson, type TestProject } from '../helpers.ts';
 import { createWebhook, storedEvents } from '../webhooks/support.ts';
@@ -154,7 +156,15 @@ describe('MAX_SESSIONS', () => {
     const db = database(env.DB);
     const stores = { db, kv: env.SESSIONS, primary: () => db, events: { announce() {} } };
     const actor = { ip: '192.0.2.7', device: parseUserAgent(CHROME_UA), country: 'us' };
-    const start = { project: { seq: 0, id: project.id, name: '', origins: [] }, userId, verifiedHash, actor, lifetimeSeconds: 3600, maxSessions: 3 };
+    const project0 = { seq: 0, id: project.id, name: '', origins: [] };
+    const start = {
+      project: project0,
+      userId,
+      guard: passwordHashIs(verifiedHash),
+      provider: 'email' as const,
+      actor,
+      settings: { lifetimeSeconds: 3600, maxSessions: 3 },
+    };
     const begun = await Promise.all(Array.from({ length: 20 }, () => beginSession(stores, { ...start, now: now() })));
     expect(begun.every((b) => b !== null)).toBe(true);
     const live = await liveSessionIds(userId);

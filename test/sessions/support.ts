@@ -85,12 +85,17 @@ export interface Session {
 export async function signIn(project: TestProject, email: string, password = 'password', options: SendOptions = {}): Promise<Session> {
   const { status, body, text, response } = await sendJson('/account/sessions', { ...options, method: 'POST', project, body: { email, password } });
   expect(status, text).toBe(201);
+  return { id: body.$id, projectId: project.id, ...cookieOf(project, response), expire: body.expire, response, body };
+}
+
+/** The session a sign-in response set: its main cookie's value, plain and URL-encoded, and the credentials in it. */
+function cookieOf(project: TestProject, response: Response) {
   const cookie = setCookies(response).find((c) => c.startsWith(`a_session_${project.id}=`));
   expect(cookie, 'main session cookie').toBeDefined();
   const cookieValue = cookie!.slice(`a_session_${project.id}=`.length).split(';')[0]!;
   const rawValue = decodeURIComponent(cookieValue);
   const decoded = JSON.parse(atob(rawValue)) as { id: string; secret: string };
-  return { id: body.$id, userId: decoded.id, projectId: project.id, secret: decoded.secret, cookieValue, rawValue, expire: body.expire, response, body };
+  return { userId: decoded.id, secret: decoded.secret, cookieValue, rawValue };
 }
 
 /** Every Set-Cookie header of a response. */
@@ -236,4 +241,75 @@ export async function insertSessions(project: TestProject, userId: string, count
     );
   }
   return sessions;
+}
+
+// ---------------------------------------------------------------------------
+// The 1.x dialect's sessions (contract §12.4).
+
+export const FORMAT_1X = { 'x-appwrite-response-format': '1.6.0' };
+
+/** Sends in the 1.x dialect. */
+export function send1x(path: string, options: SendOptions = {}): Promise<{ status: number; body: any; text: string; response: Response }> {
+  return sendJson(path, { ...options, headers: { ...FORMAT_1X, ...options.headers } });
+}
+
+/** A 1.x sign-in's session: `rawValue` is also what X-Appwrite-Session and a server's `secret` carry; `body` the 1.x Session. */
+export type Session1x = Omit<Session, 'body' | 'expire'> & { body: any };
+
+/** The session of a 1.x sign-in response (asserting 201), from its main cookie. */
+export function sessionOf(project: TestProject, result: { status: number; body: any; text: string; response: Response }): Session1x {
+  expect(result.status, result.text).toBe(201);
+  return { id: result.body.$id, projectId: project.id, ...cookieOf(project, result.response), body: result.body, response: result.response };
+}
+
+/** POST /v1/account/sessions/email in the 1.x dialect (asserting 201). */
+export async function signIn1x(project: TestProject, email: string, password = 'password', options: SendOptions = {}): Promise<Session1x> {
+  return sessionOf(project, await send1x('/account/sessions/email', { ...options, method: 'POST', project, body: { email, password } }));
+}
+
+/** A 1.x error: status, type and the body's exact keys. */
+export function expect1xError(result: { status: number; body: any; text: string }, status: number, type: string): void {
+  expect({ status: result.status, type: result.body?.type, code: result.body?.code }, result.text).toEqual({ status, type, code: status });
+  expect(Object.keys(result.body).sort()).toEqual(['code', 'message', 'type', 'version']);
+}
+
+/** The keys of the 1.x Session model, in upstream's order. */
+export const SESSION_1X_KEYS = [
+  '$id',
+  '$createdAt',
+  '$updatedAt',
+  'userId',
+  'expire',
+  'provider',
+  'providerUid',
+  'providerAccessToken',
+  'providerAccessTokenExpiry',
+  'providerRefreshToken',
+  'ip',
+  'osCode',
+  'osName',
+  'osVersion',
+  'clientType',
+  'clientCode',
+  'clientName',
+  'clientVersion',
+  'clientEngine',
+  'clientEngineVersion',
+  'deviceName',
+  'deviceBrand',
+  'deviceModel',
+  'countryCode',
+  'countryName',
+  'current',
+  'factors',
+  'secret',
+  'mfaUpdatedAt',
+];
+
+/** POST /v1/users/{userId}/jwts (asserting 201): the JWT. */
+export async function createJwt(project: TestProject, userId: string, body: Record<string, unknown> = {}): Promise<string> {
+  const result = await send1x(`/users/${userId}/jwts`, { method: 'POST', project, key: project.key, body });
+  expect(result.status, result.text).toBe(201);
+  expect(Object.keys(result.body)).toEqual(['jwt']);
+  return result.body.jwt;
 }
