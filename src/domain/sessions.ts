@@ -251,21 +251,17 @@ export async function listOwnSessions({ db }: Stores, project: Project, session:
 }
 
 /** Ends one of the caller's own sessions (`current` names the one in use). */
-export async function endOwnSession({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
+export async function endOwnSession(stores: Stores, project: Project, session: AuthenticatedSession, sessionId: string, actor: Actor) {
+  const { db } = stores;
   const id = sessionId === 'current' ? session.sessionId : sessionId;
   const userId = session.user.id;
   const ending = queries.userHasSession(project.id, userId, id);
-  const [, recorded, deleted] = await db.batch([
-    insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), ending),
-    recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: ending }),
-    queries.deleteUserSession(db, project.id, userId, id),
-  ]);
-  if (deleted.length === 0) throw sessionNotFound();
-  events.announce(recorded);
-  await deleteTokens(
-    kv,
-    deleted.map((row) => row.tokenHash),
-  );
+  const { ended } = await commitEnding(stores, {
+    log: insertLogIf(db, auditEntry(project.id, userId, 'account.sessions.delete', actor, nowSeconds()), ending),
+    record: recordEvent(db, { projectId: project.id, userId, event: 'account.sessions.delete', data: eventData.session(id), when: ending }),
+    end: queries.deleteUserSession(db, project.id, userId, id),
+  });
+  if (ended === 0) throw sessionNotFound();
   return { endedCurrent: id === session.sessionId };
 }
 
@@ -278,20 +274,16 @@ export async function getOwnSession({ db }: Stores, project: Project, session: A
 }
 
 /** Ends every session of the caller (each logged and announced as `account.sessions.delete`). */
-export async function endAllOwnSessions({ db, kv, events }: Stores, project: Project, session: AuthenticatedSession, actor: Actor): Promise<void> {
+export async function endAllOwnSessions(stores: Stores, project: Project, session: AuthenticatedSession, actor: Actor): Promise<void> {
+  const { db } = stores;
   const userId = session.user.id;
   const now = nowSeconds();
   const ending = queries.allSessionsOf(project.id, userId);
-  const [, recorded, deleted] = await db.batch([
-    queries.logEachSession(db, ending, auditEntry(project.id, userId, 'account.sessions.delete', actor, now)),
-    recordSessionEvents(db, ending, 'account.sessions.delete', now),
-    queries.deleteUserSessions(db, project.id, userId),
-  ]);
-  events.announce(recorded);
-  await deleteTokens(
-    kv,
-    deleted.map((row) => row.tokenHash),
-  );
+  await commitEnding(stores, {
+    log: queries.logEachSession(db, ending, auditEntry(project.id, userId, 'account.sessions.delete', actor, now)),
+    record: recordSessionEvents(db, ending, 'account.sessions.delete', now),
+    end: queries.deleteUserSessions(db, project.id, userId),
+  });
 }
 
 export async function listUserSessions({ db }: Stores, project: Project, userId: string): Promise<SessionRecord[]> {
@@ -309,21 +301,42 @@ export async function listUserSessions({ db }: Stores, project: Project, userId:
  * Logged, and announced, only when a session ended, as on the Account API: both are
  * placed before the deletion in the batch, conditional on what it will delete.
  */
-export async function deleteUserSessions({ db, kv, events }: Stores, project: Project, userId: string, actor: Actor, sessionId?: string): Promise<number> {
+export async function deleteUserSessions(stores: Stores, project: Project, userId: string, actor: Actor, sessionId?: string): Promise<number> {
+  const { db } = stores;
   const entry = auditEntry(project.id, userId, 'users.sessions.delete', actor, nowSeconds());
   const ending = queries.userHasSession(project.id, userId, sessionId);
-  const [[user], , recorded, deleted] = await db.batch([
-    findUser(db, project.id, userId),
-    insertLogIf(db, entry, ending),
-    // `data` lists the sessions the next statement deletes.
-    recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: ending }),
-    sessionId === undefined ? queries.deleteUserSessions(db, project.id, userId) : queries.deleteUserSession(db, project.id, userId, sessionId),
-  ]);
-  if (!user) throw userNotFound();
+  const { ended, userExists } = await commitEnding(stores, {
+    ofUser: findUser(db, project.id, userId),
+    log: insertLogIf(db, entry, ending),
+    // `data` lists the sessions the deletion ends.
+    record: recordEvent(db, { projectId: project.id, userId, event: 'users.sessions.delete', data: eventData.endingSessions(sessionId), when: ending }),
+    end: sessionId === undefined ? queries.deleteUserSessions(db, project.id, userId) : queries.deleteUserSession(db, project.id, userId, sessionId),
+  });
+  if (!userExists) throw userNotFound();
+  return ended;
+}
+
+/**
+ * Ends sessions in one batch: the audit entries and events first (conditioned on, or made of,
+ * what the deletion will end), then the deletion; then the events are announced and the ended
+ * tokens leave KV. `ofUser`, read first in the same snapshot, tells whether the user exists.
+ */
+async function commitEnding(
+  { db, kv, events }: Stores,
+  parts: { ofUser?: BatchItem<'sqlite'>; log: BatchItem<'sqlite'>; record: BatchItem<'sqlite'>; end: BatchItem<'sqlite'> },
+): Promise<{ ended: number; userExists: boolean }> {
+  const ending = [parts.log, parts.record, parts.end] as const;
+  const results = (await db.batch(parts.ofUser ? [parts.ofUser, ...ending] : ending)) as unknown[][];
+  const [found, , recorded, deleted] = (parts.ofUser ? results : [[true], ...results]) as [
+    unknown[],
+    unknown,
+    Array<{ id: string }>,
+    Array<{ tokenHash: string }>,
+  ];
   events.announce(recorded);
   await deleteTokens(
     kv,
     deleted.map((row) => row.tokenHash),
   );
-  return deleted.length;
+  return { ended: deleted.length, userExists: found.length > 0 };
 }
