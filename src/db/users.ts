@@ -1,8 +1,8 @@
 // Queries on users. Everything is scoped by project id: a user id from another
 // project behaves exactly like an unknown one.
 import { and, asc, desc, eq, gt, lt, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import { batchRows, type Db } from './client.ts';
-import { batchPrepared, preparedOnce } from './prepared.ts';
+import type { Db } from './client.ts';
+import { batchPrepared, batchRawPrepared, preparedOnce, rawPreparedOnce } from './prepared.ts';
 import { projects, users } from './schema.ts';
 
 export type NewUserRow = typeof users.$inferInsert;
@@ -12,6 +12,7 @@ type Param = string | Placeholder;
 const PROJECT = sql.placeholder('projectId');
 const ID = sql.placeholder('id');
 const CURSOR = sql.placeholder('cursor');
+const MATCH = sql.placeholder('match');
 
 /** The users row of this id in this project: every lookup by id is scoped by project. */
 export const userIs = (projectId: Param, id: Param) => and(eq(users.id, id), eq(users.projectId, projectId));
@@ -151,6 +152,30 @@ function cursorFound(projectId: Param, cursorId: Param | undefined) {
   return cursorId === undefined ? sql<number>`1` : sql<number>`${seqOf(projectId, cursorId)} IS NOT NULL`;
 }
 
+/** The search page's statement for each way of walking, and its count with and without a cursor, built once per isolate. */
+const searchPages = [false, true].flatMap((ascending) =>
+  [false, true].map((cursored) =>
+    rawPreparedOnce(() => {
+      const from = seqOf(PROJECT, CURSOR);
+      const bound = !cursored ? sql`` : ascending ? sql`AND users_fts.rowid > ${from}` : sql`AND users_fts.rowid < ${from}`;
+      return sql`
+      SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
+        ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name,
+        ${users.phone} AS phone, ${users.phoneVerification} AS phone_verification, ${users.labels} AS labels,
+        ${users.passwordUpdate} AS password_update, ${users.updatedAt} AS updated_at, ${users.accessedAt} AS accessed_at, ${users.prefs} AS prefs
+      FROM users_fts CROSS JOIN ${users} ON ${users.seq} = users_fts.rowid
+      WHERE users_fts MATCH ${MATCH} ${bound} AND ${users.projectId} = ${PROJECT}
+      ORDER BY users_fts.rowid ${sql.raw(ascending ? 'ASC' : 'DESC')}
+      LIMIT ${sql.placeholder('limit')} OFFSET ${sql.placeholder('offset')}`;
+    }),
+  ),
+);
+const searchCounts = [false, true].map((cursored) =>
+  rawPreparedOnce(
+    () => sql`SELECT count(*) AS total, ${cursorFound(PROJECT, cursored ? CURSOR : undefined)} AS found FROM users_fts WHERE users_fts MATCH ${MATCH}`,
+  ),
+);
+
 /**
  * One page of full-text matches, their count and the cursor check, in one batch (one
  * round trip, one snapshot: the count always agrees with the page); `match` is built
@@ -161,18 +186,11 @@ function cursorFound(projectId: Param, cursorId: Param | undefined) {
  */
 export async function searchUsers(db: Db, projectId: string, match: string, page: Page): Promise<PageResult> {
   const w = walk(projectId, page);
-  const bound = w.from === undefined ? sql`` : w.ascending ? sql`AND users_fts.rowid > ${w.from}` : sql`AND users_fts.rowid < ${w.from}`;
-  const [rows, [count]] = await batchRows<[SearchRow[], { total: number; found: number }[]]>(db, [
-    sql`
-      SELECT ${users.id} AS id, ${users.email} AS email, ${users.emailVerification} AS email_verification,
-        ${users.status} AS status, ${users.registration} AS registration, ${users.name} AS name,
-        ${users.phone} AS phone, ${users.phoneVerification} AS phone_verification, ${users.labels} AS labels,
-        ${users.passwordUpdate} AS password_update, ${users.updatedAt} AS updated_at, ${users.accessedAt} AS accessed_at, ${users.prefs} AS prefs
-      FROM users_fts CROSS JOIN ${users} ON ${users.seq} = users_fts.rowid
-      WHERE users_fts MATCH ${match} ${bound} AND ${users.projectId} = ${projectId}
-      ORDER BY users_fts.rowid ${sql.raw(w.ascending ? 'ASC' : 'DESC')}
-      LIMIT ${page.limit} OFFSET ${page.offset}`,
-    sql`SELECT count(*) AS total, ${cursorFound(projectId, page.cursor?.id)} AS found FROM users_fts WHERE users_fts MATCH ${match}`,
+  const values = { projectId, match, cursor: page.cursor?.id, limit: page.limit, offset: page.offset };
+  const cursored = page.cursor !== undefined;
+  const [rows, [count]] = await batchRawPrepared<[SearchRow[], { total: number; found: number }[]]>(db, [
+    searchPages[Number(w.ascending) * 2 + Number(cursored)]!(db, values),
+    searchCounts[Number(cursored)]!(db, values),
   ]);
   if (count?.found !== 1) return undefined;
   const found = rows.map(fromSearchRow);
