@@ -80,8 +80,9 @@ async function connect(inspectorPort: number) {
       pending.set(id, (m) => {
         pending.delete(id);
         clearTimeout(timer);
-        if (m.error || m.result === undefined) reject(new Error(`${method}: ${m.error?.message ?? 'no result'}`));
-        else resolve(m.result as T);
+        // wrangler's proxy answers a command without a result (enable, start) by echoing it.
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+        else resolve((m.result ?? {}) as T);
       });
       ws.send(JSON.stringify({ id, method, params }));
     });
@@ -99,7 +100,8 @@ export async function profileWhile(inspectorPort: number, load: () => Promise<nu
     await inspector.send('Profiler.setSamplingInterval', { interval: SAMPLING_US });
     await inspector.send('Profiler.start');
     const requests = await load();
-    const { profile } = await inspector.send<{ profile: CpuProfile }>('Profiler.stop');
+    const { profile } = await inspector.send<{ profile?: CpuProfile }>('Profiler.stop');
+    if (!profile) throw new Error('Profiler.stop: no profile');
     await inspector.send('Profiler.disable');
     return summarize(profile, requests, inspector.scripts);
   } finally {
