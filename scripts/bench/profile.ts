@@ -47,14 +47,22 @@ export interface ProfileSummary {
 
 /** Our code by module folder (src/http, src/db, …), then the libraries a request runs through. */
 function bucketOf(source: string): string {
-  const ours = /(?:^|\/)src\/(http|db|schemas|domain|routes)\//.exec(source);
-  if (ours) return `src/${ours[1]}`;
-  if (/(?:^|\/)src\/index\.ts$/.test(source)) return 'src/index.ts';
-  if (source.includes('node_modules/drizzle-orm/')) return 'drizzle';
-  if (source.includes('node_modules/zod/')) return 'zod';
-  if (source.includes('node_modules/itty-router/')) return 'itty-router';
-  if (source.includes('node_modules/wrangler/') || source.includes('.wrangler/tmp/')) return "wrangler's middleware";
-  return `other: ${source.replace(/^.*node_modules\//, '')}`;
+  const library = /node_modules\/(.*)$/.exec(source)?.[1];
+  if (library === undefined) {
+    const ours = /(?:^|\/)src\/(http|db|schemas|domain|routes)\//.exec(source);
+    if (ours) return `src/${ours[1]}`;
+    if (/(?:^|\/)src\/index\.ts$/.test(source)) return 'src/index.ts';
+    return source.includes('.wrangler/tmp/') ? "wrangler's middleware" : `other: ${source.replace(/^(\.\.\/)+/, '')}`;
+  }
+  // drizzle-orm's own source maps point at its src/, which the bundle's map places right under node_modules.
+  if (library.startsWith('src/') || library.startsWith('drizzle-orm/')) return 'drizzle';
+  if (library.startsWith('zod/')) return 'zod';
+  if (library.startsWith('itty-router/')) return 'itty-router';
+  if (library.startsWith('wrangler/')) return "wrangler's middleware";
+  return `other: ${library
+    .split('/')
+    .slice(0, library.startsWith('@') ? 2 : 1)
+    .join('/')}`;
 }
 
 /** A connection to the isolate's inspector (wrangler's proxy wants an Origin it allows). */
@@ -131,7 +139,8 @@ function summarize(profile: CpuProfile, requests: number, scripts: Map<string, {
     const name = frame.functionName;
     if (name === '(idle)' || name === '(program)' || name === '(root)') return { bucket: 'idle', source: '' };
     if (name === '(garbage collector)') return { bucket: 'GC', source: '' };
-    if (frame.url === '') return { bucket: name === 'stringify' || name === 'parse' ? 'JSON' : 'other: runtime built-ins', source: '(native)' };
+    // Native functions: JSON, and the runtime's own (Request, Response, Headers, the D1 binding's fetch, tracing spans).
+    if (frame.url === '') return { bucket: name === 'stringify' || name === 'parse' ? 'JSON' : 'runtime (native)', source: '(native)' };
     if (frame.url.startsWith('cloudflare-internal:d1') || frame.url === 'cloudflare-internal:tracing-helpers')
       return { bucket: 'D1 client', source: frame.url };
     const map = mapOf(frame.scriptId);
