@@ -180,7 +180,7 @@ function summarize(profile: CpuProfile, requests: number, scripts: Map<string, {
   };
 }
 
-/** Profile buckets as one table: a row per bucket, a column per profiled scenario (µs of self time per request). */
+/** Profile buckets as one table: a row per bucket, a column per profiled scenario (µs of self time per request, share of the busy time). */
 export function profileTable(profiles: Array<{ label: string; summary: ProfileSummary }>): string[][] {
   const order = [
     'src/http',
@@ -195,13 +195,30 @@ export function profileTable(profiles: Array<{ label: string; summary: ProfileSu
     'D1 client',
     "wrangler's middleware",
     'JSON',
+    'runtime (native)',
     'GC',
   ];
   const names = new Set(profiles.flatMap((p) => p.summary.buckets.map((b) => b.bucket)));
   const known = order.filter((b) => names.has(b));
-  const rows = known.map((bucket) => [bucket, ...profiles.map((p) => String(p.summary.buckets.find((b) => b.bucket === bucket)?.usPerRequest ?? 0))]);
-  const otherUs = (p: ProfileSummary) => p.buckets.filter((b) => !order.includes(b.bucket)).reduce((a, b) => a + b.usPerRequest, 0);
-  rows.push(['other', ...profiles.map((p) => otherUs(p.summary).toFixed(1))]);
+  // µs and the share of the busy time: on a loaded machine the µs include time the thread was descheduled, the shares less so.
+  const cell = (us: number, share: number) => `${us.toFixed(0)} (${(share * 100).toFixed(1)} %)`;
+  const rows = known.map((bucket) => [
+    bucket,
+    ...profiles.map((p) => {
+      const b = p.summary.buckets.find((x) => x.bucket === bucket);
+      return b ? cell(b.usPerRequest, b.share) : '0';
+    }),
+  ]);
+  const others = (p: ProfileSummary) => p.buckets.filter((b) => !order.includes(b.bucket));
+  rows.push([
+    'other',
+    ...profiles.map((p) =>
+      cell(
+        others(p.summary).reduce((a, b) => a + b.usPerRequest, 0),
+        others(p.summary).reduce((a, b) => a + b.share, 0),
+      ),
+    ),
+  ]);
   rows.push(['busy JavaScript in all', ...profiles.map((p) => String(p.summary.busyUsPerRequest))]);
   return rows;
 }
