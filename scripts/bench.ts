@@ -1,7 +1,11 @@
 // `npm run bench`: load-tests the service against a floor Worker on this machine.
 //
 //   npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--keep]
-//                    [--storage-users 100] [--storage-only]
+//                    [--storage-users 100] [--storage-only] [--scenarios get,list,…] [--profile get,list,…]
+//
+// --scenarios runs only the named scenarios (all by default). --profile takes a CPU profile
+// of the service's isolate (scripts/bench/profile.ts) during one more run of each named
+// scenario, after its measured rounds, and reports its self time per request by bucket.
 //
 // First, the storage simulation (scripts/bench/storage.ts): a simulated year of sign-ins
 // for --storage-users users (up to 10× that at the rare rates) at each of 0, 2, 12, 52 and
@@ -34,13 +38,14 @@ import { bulkCreate, refusedSignIns } from './bench/hashing.ts';
 import { closeConnections, drive, once, useConnections, type Req } from './bench/load.ts';
 import { bundleSize, consoleSize, deadWebhookLatency, measureBulkImport, measureHash, measureVerifies, platformCosts } from './bench/measures.ts';
 import { report, writeStorageOnly } from './bench/report.ts';
+import { profileWhile, type ProfileSummary } from './bench/profile.ts';
 import { PASSWORD, PROJECT, requests, runScenario, samplePools, scenarioSpecs, type Scenario } from './bench/scenarios.ts';
 import { killAllNow, startBenchServers, stopAll } from './bench/servers.ts';
 import { storageSimulation } from './bench/storage.ts';
 import { ROOT, ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
 
 const USAGE =
-  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only]';
+  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only] [--scenarios a,b] [--profile a,b]';
 /** The whole run is abandoned (and cleaned up) past this. */
 const HARD_TIMEOUT_MS = 20 * 60_000;
 
@@ -62,6 +67,8 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       'storage-users': { type: 'string', default: '100' },
       'storage-only': { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      profile: { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -155,12 +162,27 @@ async function main(): Promise<void> {
     };
 
     const scenarios: Scenario[] = [];
-    for (const spec of scenarioSpecs(pools, key.secret, users)) {
+    const profiles: Array<{ name: string; label: string; summary: ProfileSummary }> = [];
+    const specs = scenarioSpecs(pools, key.secret, users);
+    const only = values.scenarios?.split(',');
+    const profiled = new Set(values.profile.split(',').filter(Boolean));
+    for (const name of [...(only ?? []), ...profiled])
+      if (!specs.some((s) => s.name === name)) throw new Error(`no scenario ${name}: ${specs.map((s) => s.name).join(', ')}`);
+    for (const spec of specs.filter((s) => !only || only.includes(s.name))) {
       if (Date.now() - runStarted > HARD_TIMEOUT_MS - 60_000) {
         step(`skipping ${spec.name}: out of time`);
         continue;
       }
       scenarios.push(await runScenario(spec, { service, floor, floorGet }, { connections, duration, rounds }, step));
+      if (profiled.has(spec.name)) {
+        step(`${spec.label}: CPU profile of the service's isolate`);
+        try {
+          const summary = await profileWhile(service.inspectorPort, async () => (await drive(service, 'service', connections, duration, spec.next)).requests);
+          profiles.push({ name: spec.name, label: spec.label, summary });
+        } catch (err) {
+          step(`${spec.label}: no profile (${err instanceof Error ? err.message : String(err)})`);
+        }
+      }
     }
 
     step('platform costs: get user on the floor bare, through a D1 session, and behind static assets');
@@ -206,6 +228,7 @@ async function main(): Promise<void> {
       loadAfter,
       started: runStarted,
       scenarios,
+      profiles,
       bundle,
       consoleFiles,
       keyCheck: keyCheckReport,

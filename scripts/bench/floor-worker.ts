@@ -6,6 +6,12 @@
 //                    primary key since ids are unique per project); X-D1-Rows-Read as the service
 //   GET /session/users/:id?project=<id>  the same read through a D1 session (`withSession`,
 //                    as the service must for read replicas), its bookmark in X-D1-Bookmark
+//   GET /shape/list?project=<id>  a 25-row page in list order and the project's counter, one batch
+//   GET /shape/search?project=<id>&match=<FTS5 expression>  an FTS5 page and its count, one batch
+//                    (the bench builds the expression with src/domain/search.ts matchExpression)
+//   GET /shape/sessions?project=<id>&user=<id>  the user by primary key and their live sessions, one batch
+//                    (each shape is the least its service route's own queries can cost: the same
+//                    statements, rows and columns, no framework; the JSON is D1's rows as they come)
 //   GET /hash?runs=N the wall time of src/domain/passwords.ts hashPassword in workerd
 //   GET /verify?algorithm=A&runs=N  the same for verifyStoredHash of an imported hash
 //                    (src/domain/password-formats.ts), one case of VERIFY_CASES
@@ -25,6 +31,31 @@ interface FloorEnv {
 }
 
 const USER_COLUMNS = 'id, email, email_verification AS emailVerification, status, registration, name';
+/** The columns the service's user model is rendered from. */
+const MODEL_COLUMNS =
+  'users.id, email, email_verification, status, registration, name, phone, phone_verification, labels, password_update, updated_at, accessed_at, prefs';
+
+/** Each route shape's statements, bound from the query string. */
+const SHAPES: Record<string, (db: D1Database, q: URLSearchParams) => D1PreparedStatement[]> = {
+  list: (db, q) => [
+    db.prepare(`SELECT ${MODEL_COLUMNS} FROM users WHERE project_id = ? ORDER BY seq LIMIT 25`).bind(q.get('project') ?? ''),
+    db.prepare('SELECT user_count FROM projects WHERE id = ?').bind(q.get('project') ?? ''),
+  ],
+  search: (db, q) => [
+    db
+      .prepare(
+        `SELECT ${MODEL_COLUMNS} FROM users_fts CROSS JOIN users ON users.seq = users_fts.rowid WHERE users_fts MATCH ?1 AND users.project_id = ?2 ORDER BY users_fts.rowid LIMIT 25`,
+      )
+      .bind(q.get('match') ?? '', q.get('project') ?? ''),
+    db.prepare('SELECT count(*) AS total FROM users_fts WHERE users_fts MATCH ?').bind(q.get('match') ?? ''),
+  ],
+  sessions: (db, q) => [
+    db.prepare('SELECT id FROM users WHERE project_id = ? AND id = ?').bind(q.get('project') ?? '', q.get('user') ?? ''),
+    db
+      .prepare('SELECT * FROM sessions WHERE user_id = ? AND project_id = ? AND expire > ? ORDER BY created DESC, id DESC LIMIT 10')
+      .bind(q.get('user') ?? '', q.get('project') ?? '', Math.floor(Date.now() / 1000)),
+  ],
+};
 
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
@@ -41,6 +72,15 @@ export default {
       const bookmark = session?.getBookmark();
       if (bookmark) headers['X-D1-Bookmark'] = bookmark;
       return row ? Response.json(row, { headers }) : Response.json({ message: 'User not found', code: 404 }, { status: 404, headers });
+    }
+    const shape = /^\/shape\/([a-z]+)$/.exec(url.pathname)?.[1];
+    if (request.method === 'GET' && shape && Object.hasOwn(SHAPES, shape)) {
+      const results = await env.DB.batch(SHAPES[shape]!(env.DB, url.searchParams));
+      const rowsRead = results.reduce((n, r) => n + (r.meta.rows_read ?? 0), 0);
+      return Response.json(
+        results.map((r) => r.results),
+        { headers: { 'X-D1-Rows-Read': String(rowsRead) } },
+      );
     }
     if (request.method === 'GET' && url.pathname === '/hash') {
       return Response.json(await timeHashes(env, Math.min(Math.max(Number(url.searchParams.get('runs')) || 5, 1), 25)));

@@ -25,6 +25,8 @@ export interface Pools {
   emailFragmentMatches: number;
   /** An ISO date an hour after the first registration: a date range's bound. */
   firstHour: string;
+  /** The project's key in the search index (src/domain/search.ts matchExpression). */
+  projectSeq: number;
 }
 
 /** Random users of the seeded project, read from the sqlite file before the servers start. */
@@ -40,7 +42,7 @@ export async function samplePools(state: string, projectSeq: number): Promise<Po
     const { id: lastId } = db.prepare('SELECT id FROM users WHERE project_id = ? ORDER BY seq DESC LIMIT 1').get(PROJECT) as { id: string };
     const { first } = db.prepare('SELECT min(registration) AS first FROM users WHERE project_id = ?').get(PROJECT) as { first: number };
     const firstHour = new Date((first + 3600) * 1000).toISOString();
-    return { ids, lastId, signIn, emailFragmentMatches: n, firstHour };
+    return { ids, lastId, signIn, emailFragmentMatches: n, firstHour, projectSeq };
   } finally {
     db.close();
   }
@@ -52,6 +54,8 @@ export interface Scenario {
   stats: RunStats;
   floor: RunStats;
   ratio: number;
+  /** Against the floor shaped like the scenario's own queries (floor-worker.ts /shape/*), when it has one. */
+  shape?: { name: string; floor: RunStats; ratio: number; ratios: number[] };
   /** Every round's ratio, in run order (the reported round is the median one). */
   ratios: number[];
   /** Requests whose rows read exceeded their own bound, when there is one. */
@@ -64,6 +68,8 @@ export interface ScenarioSpec {
   name: string;
   label: string;
   next: (i: number) => Req;
+  /** The floor route of the same query shape (floor-worker.ts /shape/*): `name` and its requests. */
+  shape?: { name: string; next: (i: number) => Req };
   /** The rows one answer may read (X-D1-Rows-Read), when there is a bound. */
   bound?: (s: Sample) => number;
   boundText?: string;
@@ -96,12 +102,29 @@ export function scenarioSpecs(pools: Pools, keySecret: string, users: number): S
   let createCounter = 0;
   let signInCounter = 0;
   const runTag = Date.now().toString(36);
+  const signedInUser = () => (signedIn.length ? pick(signedIn) : pick(pools.ids));
+  // Each read's floor of its own shape; get user's is the one-read floor itself.
+  const listShape = { name: 'list', next: (): Req => ({ method: 'GET', path: `/shape/list?project=${PROJECT}` }) };
+  const searchShape = {
+    name: 'search',
+    next: (): Req => ({
+      method: 'GET',
+      path: `/shape/search?project=${PROJECT}&match=${encodeURIComponent(matchExpression(pools.projectSeq, pick(pools.signIn).email)!)}`,
+    }),
+  };
+  const sessionsShape = { name: 'sessions', next: (): Req => ({ method: 'GET', path: `/shape/sessions?project=${PROJECT}&user=${signedInUser()}` }) };
+  const searchExact = (headers: Record<string, string>) => (): Req => ({
+    method: 'GET',
+    path: `/v1/users?search=${encodeURIComponent(pick(pools.signIn).email)}&limit=${LIMIT}`,
+    headers,
+  });
   return [
     { name: 'get', label: 'get user (random id)', next: getUser, bound: () => 3, boundText: '≤ 3' },
     {
       name: 'list',
       label: `list (limit ${LIMIT})`,
       next: () => ({ method: 'GET', path: `/v1/users?limit=${LIMIT}`, headers: auth }),
+      shape: listShape,
       bound: () => LIMIT + 5,
       boundText: `≤ limit+offset+5 = ${LIMIT + 5}`,
     },
@@ -161,7 +184,8 @@ export function scenarioSpecs(pools: Pools, keySecret: string, users: number): S
     {
       name: 'search-exact',
       label: 'search a full email (1 match)',
-      next: () => ({ method: 'GET', path: `/v1/users?search=${encodeURIComponent(pick(pools.signIn).email)}&limit=${LIMIT}`, headers: auth }),
+      next: searchExact(auth),
+      shape: searchShape,
       parseSum: true,
       bound: (s) => (s.sum ?? 0) + LIMIT + 5,
       boundText: '≤ matches+limit+5',
@@ -172,8 +196,18 @@ export function scenarioSpecs(pools: Pools, keySecret: string, users: number): S
       name: 'list-1x',
       label: `list (1.x, limit ${LIMIT})`,
       next: () => ({ method: 'GET', path: `/v1/users?${queries(query('limit', [LIMIT]))}`, headers: auth1x }),
+      shape: listShape,
       bound: () => LIMIT + 5,
       boundText: `≤ limit+5 = ${LIMIT + 5}`,
+    },
+    {
+      name: 'search-exact-1x',
+      label: 'search a full email (1.x, 1 match)',
+      next: searchExact(auth1x),
+      shape: searchShape,
+      parseSum: true,
+      bound: (s) => (s.sum ?? 0) + LIMIT + 5,
+      boundText: '≤ matches+limit+5',
     },
     {
       name: 'equal-email-1x',
@@ -242,7 +276,14 @@ export function scenarioSpecs(pools: Pools, keySecret: string, users: number): S
     {
       name: 'sessions',
       label: "list a user's sessions",
-      next: () => ({ method: 'GET', path: `/v1/users/${signedIn.length ? pick(signedIn) : pick(pools.ids)}/sessions`, headers: auth }),
+      next: () => ({ method: 'GET', path: `/v1/users/${signedInUser()}/sessions`, headers: auth }),
+      shape: sessionsShape,
+    },
+    {
+      name: 'sessions-1x',
+      label: "list a user's sessions (1.x)",
+      next: () => ({ method: 'GET', path: `/v1/users/${signedInUser()}/sessions`, headers: auth1x }),
+      shape: sessionsShape,
     },
   ];
 }
@@ -256,7 +297,7 @@ export async function runScenario(
 ): Promise<Scenario> {
   const { service, floor, floorGet } = servers;
   const { connections, duration, rounds } = load;
-  const runs: Array<{ stats: RunStats; floor: RunStats; ratio: number }> = [];
+  const runs: Array<{ stats: RunStats; floor: RunStats; ratio: number; shape?: RunStats }> = [];
   for (let round = 1; round <= rounds; round++) {
     const of = rounds > 1 ? ` (round ${round}/${rounds})` : '';
     step(`${spec.label}: service${of}`);
@@ -274,9 +315,15 @@ export async function runScenario(
     });
     step(`${spec.label}: floor${of}`);
     const floorRun = await drive(floor, 'floor', connections, duration, floorGet);
-    runs.push({ stats, floor: floorRun, ratio: stats.rps / floorRun.rps });
+    let shape: RunStats | undefined;
+    if (spec.shape) {
+      step(`${spec.label}: floor of its shape (${spec.shape.name})${of}`);
+      shape = await drive(floor, 'floor', connections, duration, spec.shape.next);
+    }
+    runs.push({ stats, floor: floorRun, ratio: stats.rps / floorRun.rps, shape });
   }
-  const { stats, floor: floorStats } = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)]!;
+  const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)]!;
+  const { stats, floor: floorStats } = median;
   const scenario: Scenario = {
     name: spec.name,
     label: spec.label,
@@ -285,6 +332,14 @@ export async function runScenario(
     ratio: stats.rps / floorStats.rps,
     ratios: runs.map((r) => r.ratio),
   };
+  if (spec.shape && median.shape) {
+    scenario.shape = {
+      name: spec.shape.name,
+      floor: median.shape,
+      ratio: stats.rps / median.shape.rps,
+      ratios: runs.map((r) => r.stats.rps / r.shape!.rps),
+    };
+  }
   if (spec.bound) {
     const ok = stats.samples.filter((s) => s.status >= 200 && s.status < 300 && s.rowsRead !== null);
     scenario.rowsOverBound = ok.filter((s) => s.rowsRead! > spec.bound!(s)).length;

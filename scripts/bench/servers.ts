@@ -10,13 +10,15 @@ export interface Server {
   name: string;
   child: ChildProcess;
   port: number;
+  /** The isolate's DevTools inspector (profile.ts). */
+  inspectorPort: number;
   log: string;
 }
 
 const servers: Server[] = [];
 
 /** Starts `wrangler dev` in its own process group, output to a log file. */
-function startWrangler(name: string, args: string[], log: string, port: number): Server {
+function startWrangler(name: string, args: string[], log: string, port: number, inspectorPort: number): Server {
   const out = openSync(log, 'a');
   const child = spawn(bin('wrangler'), ['dev', ...args], {
     cwd: ROOT,
@@ -25,7 +27,7 @@ function startWrangler(name: string, args: string[], log: string, port: number):
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
   });
   closeSync(out);
-  const server = { name, child, port, log };
+  const server = { name, child, port, inspectorPort, log };
   servers.push(server);
   return server;
 }
@@ -137,6 +139,7 @@ export async function startBenchServers(
       [...args, '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo, ...common],
       join(logDir, `${name}.log`),
       port,
+      inspector,
     );
   };
   const service = await start('service', ['--var', 'METER_ROWS_READ:true', '--var', 'LOG_REQUESTS:false'], state.service);

@@ -1,4 +1,3 @@
-import type { SQLWrapper } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 
 export type Db = ReturnType<typeof database>;
@@ -9,19 +8,6 @@ export function database(d1: D1Database | D1DatabaseSession) {
   // session has too; native support is open upstream (drizzle-orm #2226, #4522, PR #4776).
   // No relational schema: its per-instance setup costs as much as a query (docs/benchmark.md).
   return drizzle(d1 as unknown as D1Database);
-}
-
-/**
- * Runs SQL (raw, or built by drizzle) as one D1 batch, one round trip and one snapshot,
- * and returns each statement's rows as plain objects: drizzle's batch() cannot take raw
- * SQL with parameters (its raw queries have no prepared statement to bind).
- */
-export async function batchRows<T extends unknown[][]>(db: Db, queries: SQLWrapper[]): Promise<T> {
-  const statements = queries.map((q) => {
-    const { sql, params } = db.all(q.getSQL()).getQuery();
-    return db.$client.prepare(sql).bind(...params);
-  });
-  return (await db.$client.batch(statements)).map((result) => result.results) as T;
 }
 
 /**

@@ -3,7 +3,7 @@
 // request does (docs/benchmark.md, "Where the CPU went"), and a D1 session cannot be
 // given to a query prepared earlier, so the prepared template is cloned with the
 // session's statement and the request's values.
-import { fillPlaceholders } from 'drizzle-orm';
+import { fillPlaceholders, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { Db } from './client.ts';
 
@@ -34,4 +34,18 @@ export async function batchPrepared<T extends unknown[]>(db: Db, queries: { [K i
   const items = queries as unknown as PreparedInternals[];
   const results = await db.$client.batch(items.map((q) => q.stmt.bind(...q.query.params)));
   return results.map((result, i) => items[i]!.mapAllResult(result, true)) as T;
+}
+
+/** Raw SQL (sql`…` with sql.placeholder() for per-request values), rendered once; each call binds `values` on `db`'s session. */
+export function rawPreparedOnce(build: () => SQL) {
+  let query: { sql: string; params: unknown[] } | undefined;
+  return (db: Db, values: Record<string, unknown>): D1PreparedStatement => {
+    query ??= builder.all(build()).getQuery();
+    return db.$client.prepare(query.sql).bind(...fillPlaceholders(query.params, values));
+  };
+}
+
+/** Raw prepared statements as one D1 batch (one round trip, one snapshot): each statement's rows as plain objects. */
+export async function batchRawPrepared<T extends unknown[][]>(db: Db, statements: D1PreparedStatement[]): Promise<T> {
+  return (await db.$client.batch(statements)).map((result) => result.results) as T;
 }

@@ -8,7 +8,7 @@
 import type { Db } from '../db/client.ts';
 import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.ts';
 import type { Project, Stores } from './context.ts';
-import { sha256Hex } from './crypto.ts';
+import { sha256HexNative } from './crypto.ts';
 import { PROJECT_ID } from './ids.ts';
 import { LookupCache } from './ttl-cache.ts';
 
@@ -37,7 +37,7 @@ export async function findProjectById(stores: Stores, projectId: string): Promis
 export async function findApiKey(stores: Stores, secret: string): Promise<ApiKey | undefined> {
   const normalized = secret.trim().toLowerCase();
   if (normalized.length > 512) return undefined;
-  const hash = sha256Hex(normalized);
+  const hash = await sha256HexNative(normalized);
   return keyCache.get(hash, async () => {
     const row = await confirmedRead(stores, (db) => findApiKeyByHash(db, hash));
     return row && { projectId: row.projectId, scopes: parseList(row.scopes) };

@@ -29,10 +29,24 @@ function regionNamesFor(locale: string | null | undefined): Intl.DisplayNames {
   return names;
 }
 
+// A country's name per locale, as Intl gave it (undefined: none), so that a list of sessions
+// asks Intl once per country instead of once per session; bounded like the locales.
+const MAX_CACHED_NAMES = 4096;
+const countryNames = new Map<string, string | undefined>();
+
+function countryName(isoCode: string, locale: string | null | undefined): string | undefined {
+  const key = `${locale && locale.length <= MAX_LOCALE_LENGTH ? locale : 'en'}|${isoCode}`;
+  if (countryNames.has(key)) return countryNames.get(key);
+  const name = regionNamesFor(locale).of(isoCode.toUpperCase());
+  if (countryNames.size >= MAX_CACHED_NAMES) countryNames.delete(countryNames.keys().next().value!);
+  countryNames.set(key, name);
+  return name;
+}
+
 /** isoCode: lower-case ISO-3166 alpha-2, or "--" with country "Unknown" when unknown. */
 export function geoFor(countryCode: string | null | undefined, locale: string | null | undefined): Geo {
   const isoCode = typeof countryCode === 'string' ? countryCode.toLowerCase() : '';
   if (!/^[a-z]{2}$/.test(isoCode) || NOT_COUNTRIES.has(isoCode)) return { ...UNKNOWN };
-  const country = regionNamesFor(locale).of(isoCode.toUpperCase());
+  const country = countryName(isoCode, locale);
   return country ? { isoCode, country } : { ...UNKNOWN };
 }

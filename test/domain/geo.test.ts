@@ -11,6 +11,14 @@ describe('geoFor', () => {
     expect(geoFor('DE', '')).toEqual({ isoCode: 'de', country: 'Germany' });
   });
 
+  it('names a country per locale however often it is asked (names are remembered per locale)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(geoFor('de', 'de')).toEqual({ isoCode: 'de', country: 'Deutschland' });
+      expect(geoFor('de', 'en')).toEqual({ isoCode: 'de', country: 'Germany' });
+      expect(geoFor('DE', undefined)).toEqual({ isoCode: 'de', country: 'Germany' });
+    }
+  });
+
   it('localises the country name for X-Appwrite-Locale', () => {
     expect(geoFor('US', 'de')).toEqual({ isoCode: 'us', country: 'Vereinigte Staaten' });
     expect(geoFor('us', 'de')).toEqual({ isoCode: 'us', country: 'Vereinigte Staaten' });
