@@ -12,6 +12,11 @@ export const projects = sqliteTable('projects', {
   /** Number of users, maintained in the same batch as every user insert/delete. */
   userCount: integer('user_count').notNull().default(0),
   created: integer('created').notNull(),
+  /**
+   * The directory (read on the control database, DB): the binding of the shard the
+   * project's users live on. A shard's own row of the project carries its own name.
+   */
+  shard: text('shard').notNull().default('DB'),
 });
 
 /** The browser origins a project allows, e.g. http://localhost:3000; keyed by origin for the CORS preflight. */

@@ -33,6 +33,8 @@ export interface Project {
   name: string;
   /** Browser origins allowed to call the project. */
   origins: string[];
+  /** The shard its users live on (the directory, projects.shard; db/shards.ts). */
+  shard: string;
 }
 
 /** Who performed a request: client IP, parsed User-Agent, ISO country code or "--". */

@@ -11,7 +11,7 @@ import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
-import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
+import { BOOKMARK_HEADER, openRequestDb, sessionPlan, type RequestDb } from './d1-session.ts';
 import type { Dialect } from '../schemas/dialect.ts';
 import type { Endpoint, RequestContext } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
@@ -33,9 +33,10 @@ export async function runEndpoint(
   let corsOrigin: string | null = null;
   let response: Response;
   try {
-    const { start, invalidBookmark } = sessionStart(endpoint, request);
-    requestDb = openRequestDb(env, start, meter, exec, requestId);
-    const stores = requestDb.stores;
+    const plan = sessionPlan(endpoint, request);
+    const opened = (requestDb = openRequestDb(env, plan, meter, exec, requestId));
+    // Who is calling is read on the control database; the request's work runs on the project's shard.
+    const control = opened.control;
     // A body larger than the default (bulk import) is read only once the caller is known:
     // its project comes from the query or the header, and a `project` in the body, which
     // overrides them, is checked in turn once read.
@@ -48,12 +49,12 @@ export async function runEndpoint(
     let scopes: readonly string[] = [];
     const access = endpoint.access;
     const identify = async (id: string | undefined) => {
-      project = await resolveProject(stores, id);
+      project = await resolveProject(control, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
-      const key = access.kind === 'key' ? await keyOfProject(stores, project, request.headers.get('X-Appwrite-Key')) : undefined;
+      const key = access.kind === 'key' ? await keyOfProject(control, project, request.headers.get('X-Appwrite-Key')) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') scopes = requireScope(project, key, access.scope, url.host).scopes;
-      if (access.kind === 'session') session = await authenticate(stores, project, readCredentials(request, project.id));
+      if (access.kind === 'session') session = await authenticate(opened.shard(project), project, readCredentials(request, project.id));
     };
     const identified = projectId();
     if (access.kind !== 'open') await identify(identified);
@@ -69,7 +70,7 @@ export async function runEndpoint(
       await enforceRateLimits(env, endpoint.rateLimits, { projectId: project!.id, ip: actorOnce().ip, params: source });
     }
 
-    if (invalidBookmark) throw badRequest('Invalid bookmark');
+    if (plan.invalidBookmark) throw badRequest('Invalid bookmark');
     if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
     const params = validateParams(endpoint.params, source);
     const ctx: RequestContext = {
@@ -78,7 +79,8 @@ export async function runEndpoint(
       exec,
       url,
       requestId,
-      stores,
+      // Open endpoints (health, docs) name no project: theirs is the control database.
+      stores: project ? opened.shard(project) : control,
       path: decodePath(request.params ?? {}),
       // Only 'open' endpoints run without a project, and only 'session' ones read the session.
       project: project as Project,

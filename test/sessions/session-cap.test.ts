@@ -154,7 +154,14 @@ describe('MAX_SESSIONS', () => {
     const db = database(env.DB);
     const stores = { db, kv: env.SESSIONS, primary: () => db, events: { announce() {} } };
     const actor = { ip: '192.0.2.7', device: parseUserAgent(CHROME_UA), country: 'us' };
-    const start = { project: { seq: 0, id: project.id, name: '', origins: [] }, userId, verifiedHash, actor, lifetimeSeconds: 3600, maxSessions: 3 };
+    const start = {
+      project: { seq: 0, id: project.id, name: '', origins: [], shard: 'DB' },
+      userId,
+      verifiedHash,
+      actor,
+      lifetimeSeconds: 3600,
+      maxSessions: 3,
+    };
     const begun = await Promise.all(Array.from({ length: 20 }, () => beginSession(stores, { ...start, now: now() })));
     expect(begun.every((b) => b !== null)).toBe(true);
     const live = await liveSessionIds(userId);

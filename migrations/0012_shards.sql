@@ -1,0 +1,1 @@
+ALTER TABLE `projects` ADD `shard` text DEFAULT 'DB' NOT NULL;

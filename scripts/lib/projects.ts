@@ -1,0 +1,43 @@
+// Projects across shards for the CLI (admin, start, seed): where a project lives (the
+// directory, projects.shard on DB) and creating one where it belongs (src/domain/admin.ts
+// chooses the shard with the most room unless told).
+import { projectRowSql, shardUsersSql } from '../../src/db/admin-sql.ts';
+import { DEFAULT_SHARD } from '../../src/db/shards.ts';
+import { createProjectSql, roomiestShard, shardProjectSql } from '../../src/domain/admin.ts';
+import { configuredShards, execute, type Target } from './tools.ts';
+
+interface ProjectRow {
+  seq: number;
+  id: string;
+  name: string;
+  created: number;
+  shard: string;
+}
+
+/** The project's directory row, if any. */
+export function findProjectRow(projectId: string, target: Target): ProjectRow | undefined {
+  return execute<ProjectRow>(projectRowSql(projectId), target)[0];
+}
+
+/** The shard the project lives on; an error naming the project if there is none. */
+export function projectShard(projectId: string, target: Target): string {
+  const row = findProjectRow(projectId, target);
+  if (!row) throw new Error(`no project ${projectId}`);
+  return row.shard;
+}
+
+/**
+ * Creates the project on `shard`, or on the configured shard with the fewest users: its
+ * directory row on DB, then (another shard) its own row there. Run again after a failure
+ * between the two, it completes the second and creates nothing twice; returns the shard.
+ */
+export async function createProject(projectId: string, name: string, origins: string[], target: Target, shard?: string): Promise<string> {
+  const shards = (await configuredShards(target)).map((s) => s.binding);
+  const existing = findProjectRow(projectId, target);
+  const chosen =
+    existing?.shard ?? shard ?? roomiestShard(new Map(shards.map((s) => [s, Number(execute<{ users: number }>(shardUsersSql, target, s)[0]?.users ?? 0)])));
+  if (!shards.includes(chosen)) throw new Error(`no shard ${chosen} in wrangler.toml (configured: ${shards.join(', ')})`);
+  if (!existing) execute(createProjectSql(projectId, name, origins, chosen), target);
+  if (chosen !== DEFAULT_SHARD) execute(shardProjectSql(findProjectRow(projectId, target)!, chosen), target, chosen);
+  return chosen;
+}
