@@ -92,7 +92,7 @@ async function simulate(file: string, rate: number, sample: number, hash: string
   const sqlite = new DatabaseSync(file);
   sqlite.exec(createProjectSql(PROJECT, 'storage', []));
   const { seq } = sqlite.prepare('SELECT seq FROM projects WHERE id = ?').get(PROJECT) as { seq: number };
-  const project: Project = { seq, id: PROJECT, name: 'storage', origins: [], shard: 'DB' };
+  const project: Project = { seq, id: PROJECT, name: 'storage', origins: [], shard: 'DB', movedAt: 0 };
   const db = database(sqliteD1(sqlite));
   const kv = { put: async () => {}, get: async () => null, delete: async () => {} } as unknown as KVNamespace;
   const stores: Stores = { db, kv, primary: () => db, events: { announce() {} } };

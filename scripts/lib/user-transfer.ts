@@ -62,10 +62,17 @@ async function connect(projectId: string, target: Target): Promise<Connection & 
 
 function findProject(query: Query, projectId: string): Project {
   const [row] = query(
-    `SELECT seq, id, name, shard, (SELECT json_group_array(origin) FROM project_origins WHERE project_id = projects.id) AS origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`,
+    `SELECT seq, id, name, shard, moved_at, (SELECT json_group_array(origin) FROM project_origins WHERE project_id = projects.id) AS origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`,
   );
   if (!row) throw new Error(`no project ${projectId}`);
-  return { seq: Number(row.seq), id: String(row.id), name: String(row.name), origins: JSON.parse(String(row.origins)) as string[], shard: String(row.shard) };
+  return {
+    seq: Number(row.seq),
+    id: String(row.id),
+    name: String(row.name),
+    origins: JSON.parse(String(row.origins)) as string[],
+    shard: String(row.shard),
+    movedAt: Number(row.moved_at),
+  };
 }
 
 /** Writes every user of the project as a JSON line (hash included), in list order; returns how many. */

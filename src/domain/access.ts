@@ -53,7 +53,7 @@ async function confirmedRead<T>(stores: Stores, read: (db: Db) => Promise<T | un
 }
 
 function toProject(row: ProjectRow): Project {
-  return { seq: row.seq, id: row.id, name: row.name, origins: parseList(row.origins), shard: row.shard };
+  return { seq: row.seq, id: row.id, name: row.name, origins: parseList(row.origins), shard: row.shard, movedAt: row.movedAt };
 }
 
 function parseList(json: string): string[] {

@@ -35,6 +35,8 @@ export interface Project {
   origins: string[];
   /** The shard its users live on (the directory, projects.shard; db/shards.ts). */
   shard: string;
+  /** When it arrived on that shard (a move), unix seconds; 0 = never moved. */
+  movedAt: number;
 }
 
 /** Who performed a request: client IP, parsed User-Agent, ISO country code or "--". */

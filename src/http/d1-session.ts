@@ -14,11 +14,13 @@
 // by it unless it is DB's (`shard_1:<D1 bookmark>`; DB's stays a bare D1 bookmark). A
 // bookmark of another shard than the project's (it moved, or the client mixes projects)
 // cannot be waited for there, so that request reads the primary: never older than what
-// the client has seen.
+// the client has seen. For a while after a move (domain/moves.ts), the project's reads go to the
+// primary of its new shard too.
 import { database, type Db } from '../db/client.ts';
 import { meteredSession, type Meter } from '../db/metering.ts';
 import { DEFAULT_SHARD, shardDatabase } from '../db/shards.ts';
 import type { Project, Stores } from '../domain/context.ts';
+import { RECENT_MOVE_SECONDS } from '../domain/moves.ts';
 import type { Endpoint } from './endpoint.ts';
 import { queueAnnouncer } from './events.ts';
 
@@ -50,9 +52,12 @@ export function sessionPlan(endpoint: Endpoint, request: Request): SessionPlan {
   return { primary: false, bookmark: { shard: parsed[1]?.toUpperCase() ?? DEFAULT_SHARD, value: parsed[2]! }, invalidBookmark: false };
 }
 
-/** Where the session on `shard` starts: a bookmark of another shard means the primary. */
-function startOn(plan: SessionPlan, shard: string): Start {
-  if (plan.primary) return 'first-primary';
+/**
+ * Where the session on `shard` starts: a bookmark of another shard means the primary, and
+ * so does a project that arrived there lately (`movedAt`: a replica may lack its rows yet).
+ */
+function startOn(plan: SessionPlan, shard: string, movedAt = 0): Start {
+  if (plan.primary || Date.now() / 1000 - movedAt < RECENT_MOVE_SECONDS) return 'first-primary';
   if (!plan.bookmark) return 'first-unconstrained';
   return plan.bookmark.shard === shard ? plan.bookmark.value : 'first-primary';
 }
@@ -98,7 +103,7 @@ export function openRequestDb(env: Env, plan: SessionPlan, meter: Meter | undefi
     control: control.stores,
     shard(project) {
       if (shard?.name === project.shard) return shard.stores;
-      const start = startOn(plan, project.shard);
+      const start = startOn(plan, project.shard, project.movedAt);
       shard = project.shard === DEFAULT_SHARD && start === control.start ? control : open(project.shard, start);
       return shard.stores;
     },

@@ -155,7 +155,7 @@ describe('MAX_SESSIONS', () => {
     const stores = { db, kv: env.SESSIONS, primary: () => db, events: { announce() {} } };
     const actor = { ip: '192.0.2.7', device: parseUserAgent(CHROME_UA), country: 'us' };
     const start = {
-      project: { seq: 0, id: project.id, name: '', origins: [], shard: 'DB' },
+      project: { seq: 0, id: project.id, name: '', origins: [], shard: 'DB', movedAt: 0 },
       userId,
       verifiedHash,
       actor,
