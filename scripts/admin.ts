@@ -15,7 +15,7 @@ import {
 } from '../src/db/admin-sql.ts';
 import { createKeySql, setOriginsSql } from '../src/domain/admin.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
-import { createProject, findProjectRow, projectShard } from './lib/projects.ts';
+import { createProject, findProjectRow, moveProjectTo, projectShard } from './lib/projects.ts';
 import { exportUsers, importUsers } from './lib/user-transfer.ts';
 import { applyMigrations, execute, webhookSettings, type Target } from './lib/tools.ts';
 
@@ -23,6 +23,7 @@ const USAGE = `usage:
   npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--shard <binding>] [--json]
                     (the shard with the fewest users unless --shard names one: DB or SHARD_<name>)
   npm run admin -- project origins <projectId> [--origin <url>]...   (replaces the project's origins)
+  npm run admin -- project move <projectId> --to <shard>   (while it serves traffic; run again to resume)
   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <name>] [--json]
   npm run admin -- key list <projectId> [--json]
   npm run admin -- key revoke <projectId> <keyId>
@@ -33,7 +34,7 @@ const USAGE = `usage:
   npm run admin -- users export <projectId> [--out <file>]
   npm run admin -- users import <projectId> <file> [--format jsonl|firebase|supabase]
                     [--signer-key <base64> --salt-separator <base64> --rounds <n> --mem-cost <n>]
-flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>`;
+flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>, --config <wrangler.toml>`;
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       name: { type: 'string', default: '' },
       shard: { type: 'string' },
+      to: { type: 'string' },
       origin: { type: 'string', multiple: true, default: [] },
       scopes: { type: 'string' },
       url: { type: 'string' },
@@ -52,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },
       env: { type: 'string' },
+      config: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string', default: 'jsonl' },
       'signer-key': { type: 'string' },
@@ -63,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const [noun, verb, projectId, itemId] = positionals;
   if (values.help || !noun || !verb || !projectId) return fail(USAGE);
-  const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env };
+  const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env, config: values.config };
   if (!target.remote) await applyMigrations(target);
 
   const print = (data: object, text: string) => console.log(values.json ? JSON.stringify(data) : text);
@@ -76,6 +79,12 @@ async function main(argv: string[]): Promise<void> {
     }
     const shard = await createProject(projectId, values.name, values.origin, target, values.shard);
     return print({ id: projectId, name: values.name, origins: values.origin, shard }, `created project ${projectId} on shard ${shard}`);
+  }
+  if (noun === 'project' && verb === 'move') {
+    if (!values.to) return fail(USAGE);
+    const moved = await moveProjectTo(projectId, values.to, target, (line) => console.error(line));
+    const frozen = moved.frozenMs === null ? '' : ` (writes refused for ${(moved.frozenMs / 1000).toFixed(1)} s)`;
+    return print(moved, `moved project ${projectId} from ${moved.source} to ${moved.target}${frozen}`);
   }
   if (noun === 'project' && verb === 'origins') {
     if (execute(projectExistsSql(projectId), target).length === 0) return fail(`no project ${projectId}`);

@@ -4,7 +4,9 @@
 import { projectRowSql, shardUsersSql } from '../../src/db/admin-sql.ts';
 import { DEFAULT_SHARD } from '../../src/db/shards.ts';
 import { createProjectSql, roomiestShard, shardProjectSql } from '../../src/domain/admin.ts';
-import { configuredShards, execute, type Target } from './tools.ts';
+import { moveProject, type MoveResult } from '../../src/domain/moves.ts';
+import { MAX_SQL_BYTES, wranglerD1 } from './d1-shim.ts';
+import { configuredShards, execute, executeAll, type Target } from './tools.ts';
 
 interface ProjectRow {
   seq: number;
@@ -40,4 +42,20 @@ export async function createProject(projectId: string, name: string, origins: st
   if (!existing) execute(createProjectSql(projectId, name, origins, chosen), target);
   if (chosen !== DEFAULT_SHARD) execute(shardProjectSql(findProjectRow(projectId, target)!, chosen), target, chosen);
   return chosen;
+}
+
+/**
+ * `project move`: the Worker's move (src/domain/moves.ts) run through `wrangler d1 execute`
+ * on each database, locally (beside a running `wrangler dev`) or with --remote; every
+ * batch is one wrangler call within D1's 100 KB of SQL. Run again, it resumes.
+ */
+export async function moveProjectTo(projectId: string, to: string, target: Target, report: (line: string) => void): Promise<MoveResult> {
+  const shards = (await configuredShards(target)).map((s) => s.binding);
+  if (!shards.includes(to)) throw new Error(`no shard ${to} in wrangler.toml (configured: ${shards.join(', ')})`);
+  const d1 = (shard: string) => wranglerD1((sql) => executeAll(sql, target, shard));
+  const started = Date.now();
+  return moveProject({ control: d1(DEFAULT_SHARD), shard: d1 }, projectId, to, {
+    batchBytes: MAX_SQL_BYTES - 10_000,
+    onStep: (step) => report(`${((Date.now() - started) / 1000).toFixed(1)} s\t${step}`),
+  });
 }

@@ -40,12 +40,15 @@ export interface Target {
   /** Local state directory (wrangler --persist-to); default .wrangler/state. */
   persistTo?: string;
   env?: string;
+  /** Another wrangler configuration than ./wrangler.toml (wrangler --config). */
+  config?: string;
 }
 
 function targetFlags(target: Target): string[] {
   const flags = [target.remote ? '--remote' : '--local'];
   if (!target.remote && target.persistTo) flags.push('--persist-to', target.persistTo);
   if (target.env) flags.push('--env', target.env);
+  if (target.config) flags.push('--config', target.config);
   return flags;
 }
 
@@ -56,10 +59,10 @@ export interface ShardConfig {
 }
 
 /** The target environment's shards from wrangler.toml: DB first, then every SHARD_* binding by name. */
-export async function configuredShards(target: Pick<Target, 'env'>): Promise<ShardConfig[]> {
+export async function configuredShards(target: Pick<Target, 'env' | 'config'>): Promise<ShardConfig[]> {
   const { unstable_readConfig } = await import('wrangler');
   const databases: Array<{ binding: string; database_id?: string; preview_database_id?: string }> = unstable_readConfig({
-    config: join(ROOT, 'wrangler.toml'),
+    config: target.config ?? join(ROOT, 'wrangler.toml'),
     env: target.env,
   }).d1_databases;
   return databases

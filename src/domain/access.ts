@@ -10,10 +10,10 @@ import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.t
 import type { Project, Stores } from './context.ts';
 import { sha256Hex } from './crypto.ts';
 import { PROJECT_ID } from './ids.ts';
+import { AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS } from './cache-lifetimes.ts';
 import { LookupCache } from './ttl-cache.ts';
 
-export const AUTH_CACHE_TTL_MS = 30_000;
-export const MISS_CACHE_TTL_MS = 5_000;
+export { AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS } from './cache-lifetimes.ts';
 
 export interface ApiKey {
   projectId: string;

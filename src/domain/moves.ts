@@ -45,7 +45,7 @@ import {
   type Row,
 } from '../db/moves.ts';
 import { DEFAULT_SHARD } from '../db/shards.ts';
-import { AUTH_CACHE_TTL_MS } from './access.ts';
+import { AUTH_CACHE_TTL_MS } from './cache-lifetimes.ts';
 import { utf8Bytes } from './chunks.ts';
 import { SECOND } from './ids.ts';
 
