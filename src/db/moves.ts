@@ -57,13 +57,19 @@ export async function lastRowid(db: D1Database, table: MovedTable, projectId: st
   return (await db.prepare(`SELECT coalesce(max(rowid), 0) AS last FROM ${table.name} WHERE project_id = ?1`).bind(projectId).first<number>('last')) ?? 0;
 }
 
-/** The current rows of these keys (a key with no row was deleted). */
-export async function rowsOf(db: D1Database, table: MovedTable, projectId: string, keys: readonly (string | number)[]): Promise<Row[]> {
-  const { results } = await db
-    .prepare(`SELECT * FROM ${table.name} WHERE project_id = ?1 AND ${keyIn(table, 2)}`)
-    .bind(projectId, JSON.stringify(keys))
-    .all<Row>();
-  return results;
+/** The current rows of each table's keys (a key with no row was deleted), in one batch. */
+export async function rowsOf(
+  db: D1Database,
+  projectId: string,
+  wanted: ReadonlyArray<{ table: MovedTable; keys: readonly (string | number)[] }>,
+): Promise<Row[][]> {
+  if (wanted.length === 0) return [];
+  const results = await db.batch(
+    wanted.map(({ table, keys }) =>
+      db.prepare(`SELECT * FROM ${table.name} WHERE project_id = ?1 AND ${keyIn(table, 2)}`).bind(projectId, JSON.stringify(keys)),
+    ),
+  );
+  return results.map((r) => r.results as Row[]);
 }
 
 /** The key of a row, as move_changes holds it. */
@@ -106,32 +112,48 @@ export async function changesAfter(db: D1Database, projectId: string, afterSeq: 
   return results;
 }
 
+/** Staged rows of the project, per table. */
+export async function stagedCounts(db: D1Database, projectId: string): Promise<Record<string, number>> {
+  const counts = MOVED_TABLES.map((t) => `(SELECT count(*) FROM ${staging(t)} WHERE project_id = ?1) AS "${t.name}"`).join(', ');
+  return (await db.prepare(`SELECT ${counts}`).bind(projectId).first<Record<string, number>>())!;
+}
+
+/** The columns of each moved table on this database, in order. */
+export async function tableColumns(db: D1Database): Promise<Record<string, string[]>> {
+  const { results } = await db
+    .prepare(
+      `SELECT m.name AS tbl, p.name AS col FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?1)) ORDER BY m.name, p.cid`,
+    )
+    .bind(JSON.stringify(MOVED_TABLES.map((t) => t.name)))
+    .all<{ tbl: string; col: string }>();
+  const columns: Record<string, string[]> = {};
+  for (const { tbl, col } of results) (columns[tbl] ??= []).push(col);
+  return columns;
+}
+
 /**
- * Moves up to `limit` staged rows into the real table (its triggers index and count them)
- * and out of staging, in one batch: a repeated step installs nothing twice. audit_logs take
- * new seqs (the target numbers its own); a key the target has already is an error, never
- * dropped. Returns how many rows were installed.
+ * Statements moving `pages` pages of `limit` staged rows into the real table (its triggers
+ * index and count them) and out of staging, page by page: in one batch nothing is installed
+ * twice. audit_logs take new seqs (the target numbers its own); a key the target has
+ * already is an error, never dropped.
  */
-export async function installSome(db: D1Database, table: MovedTable, projectId: string, limit: number): Promise<number> {
-  const first = await db
-    .prepare(`SELECT * FROM ${staging(table)} WHERE project_id = ?1 LIMIT 1`)
-    .bind(projectId)
-    .first<Row>();
-  if (!first) return 0;
-  const columns = Object.keys(first)
+export function installStatements(
+  db: D1Database,
+  table: MovedTable,
+  columns: string[],
+  projectId: string,
+  limit: number,
+  pages: number,
+): D1PreparedStatement[] {
+  const list = columns
     .filter((c) => !(table.name === 'audit_logs' && c === 'seq'))
     .map((c) => `"${c}"`)
     .join(', ');
   const page = `SELECT rowid FROM ${staging(table)} WHERE project_id = ?1 ORDER BY rowid LIMIT ?2`;
-  const [installed] = await db.batch([
-    db
-      .prepare(
-        `INSERT INTO ${table.name} (${columns}) SELECT ${columns} FROM ${staging(table)} WHERE rowid IN (${page}) ORDER BY rowid RETURNING 1 AS installed`,
-      )
-      .bind(projectId, limit),
+  return Array.from({ length: pages }, () => [
+    db.prepare(`INSERT INTO ${table.name} (${list}) SELECT ${list} FROM ${staging(table)} WHERE rowid IN (${page}) ORDER BY rowid`).bind(projectId, limit),
     db.prepare(`DELETE FROM ${staging(table)} WHERE rowid IN (${page})`).bind(projectId, limit),
-  ]);
-  return installed!.results.length;
+  ]).flat();
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   findMove,
   flipDirectory,
   insertMove,
-  installSome,
+  installStatements,
   keyOf,
   lastRowid,
   movesInto,
@@ -40,8 +40,11 @@ import {
   rowsOf,
   saveMove,
   setProjectFlags,
+  stagedCounts,
   stagingName,
   stagingSql,
+  tableColumns,
+  type MovedTable,
   type Row,
 } from '../db/moves.ts';
 import { DEFAULT_SHARD } from '../db/shards.ts';
@@ -58,6 +61,8 @@ export type MoveStep = (typeof MOVE_STEPS)[number];
  * of the control database may still name the old shard).
  */
 export const RECENT_MOVE_SECONDS = 300;
+/** Install pages (of 5 × pageRows rows) in one batch: short statements, well within 100 KB. */
+const INSTALL_PAGES_PER_BATCH = 40;
 /** After the flip, writes wait this long beyond the directory caches' lifetime. */
 export const SETTLE_MARGIN_MS = 5_000;
 
@@ -121,23 +126,29 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
   let flipped = move.flipped;
   let frozenMs: number | null = null;
   let renumbered = false;
+  let columns: Record<string, string[]> | undefined;
+  const installRows = pageRows * 5;
   const save = (next: MoveStep, nextProgress: Progress = {}) => {
     step = next;
     progress = nextProgress;
     return saveMove(control, projectId, { step, progress: JSON.stringify(progress), flipped, now: now() }).run();
   };
-  const restage = async (table: (typeof MOVED_TABLES)[number], keys: (string | number)[], rows: Row[]) => {
-    for (const statements of bySize(restageStatements(target, table, projectId, keys, rows), [0, ...rows.map(rowBytes)], batchBytes))
-      await target.batch(statements);
+  /** Replaces the staged rows of each table's keys with `rows`, in as few batches as the size limit allows. */
+  const restage = async (sets: Array<{ table: MovedTable; keys: (string | number)[]; rows: Row[] }>) => {
+    const statements = sets.flatMap(({ table, keys, rows }) => restageStatements(target, table, projectId, keys, rows));
+    const sizes = sets.flatMap(({ rows }) => [0, ...rows.map(rowBytes)]);
+    for (const batch of bySize(statements, sizes, batchBytes)) await target.batch(batch);
   };
   /** Replays one page of logged changes; false once none was left. */
   const replay = async (): Promise<boolean> => {
     const changes = await changesAfter(source, projectId, progress.change ?? 0, pageRows);
     if (changes.length === 0) return false;
-    for (const table of MOVED_TABLES) {
-      const keys = [...new Set(changes.filter((c) => c.table === table.name).map((c) => c.key))].map((k) => (table.numericKey ? Number(k) : k));
-      if (keys.length > 0) await restage(table, keys, await rowsOf(source, table, projectId, keys));
-    }
+    const wanted = MOVED_TABLES.map((table) => ({
+      table,
+      keys: [...new Set(changes.filter((c) => c.table === table.name).map((c) => c.key))].map((k) => (table.numericKey ? Number(k) : k)),
+    })).filter((w) => w.keys.length > 0);
+    const current = await rowsOf(source, projectId, wanted);
+    await restage(wanted.map((w, i) => ({ ...w, rows: current[i]! })));
     await save(step, { ...progress, change: changes.at(-1)!.seq });
     return changes.length === pageRows;
   };
@@ -169,12 +180,7 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
           break;
         }
         const rows = (await rowsAfter(source, table, projectId, progress.rowid ?? 0, pageRows)).filter((r) => (r._rowid as number) <= progress.upto!);
-        if (rows.length > 0)
-          await restage(
-            table,
-            rows.map((r) => keyOf(table, r)),
-            rows,
-          );
+        if (rows.length > 0) await restage([{ table, keys: rows.map((r) => keyOf(table, r)), rows }]);
         if (rows.length < pageRows) await save('copy', { table: (progress.table ?? 0) + 1, rowid: 0 });
         else await save('copy', { table: progress.table ?? 0, rowid: rows.at(-1)!._rowid as number, upto: progress.upto });
         break;
@@ -192,24 +198,34 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
       }
       case 'final': {
         while (await replay());
-        await save('install', { table: 0, frozenAt: progress.frozenAt });
+        await save('install', { frozenAt: progress.frozenAt });
         break;
       }
       case 'install': {
-        const table = MOVED_TABLES[progress.table ?? 0];
-        if (!table) {
-          await setProjectFlags(target, projectId, { moving: false, frozen: 1 }).run();
-          await save('flip', { frozenAt: progress.frozenAt });
-          break;
-        }
         // Once a run (a user of another project may take a seq meanwhile: that insert fails, and the resumed run renumbers again).
-        if (table.name === 'users' && !renumbered) {
+        if (!renumbered) {
           await renumberTakenSeqs(target, projectId, SECOND);
           renumbered = true;
         }
-        // Each page leaves staging as it lands, so the step resumes by itself.
-        if ((await installSome(target, table, projectId, pageRows * 5)) === 0)
-          await save('install', { table: (progress.table ?? 0) + 1, frozenAt: progress.frozenAt });
+        columns ??= await tableColumns(target);
+        // As many pages as one batch takes, table after table; a table is whole before the next begins (foreign keys).
+        const counts = await stagedCounts(target, projectId);
+        const statements: D1PreparedStatement[] = [];
+        let budget = INSTALL_PAGES_PER_BATCH;
+        for (const table of MOVED_TABLES) {
+          const pages = Math.ceil(counts[table.name]! / installRows);
+          const taken = Math.min(pages, budget);
+          if (taken > 0) statements.push(...installStatements(target, table, columns[table.name]!, projectId, installRows, taken));
+          budget -= taken;
+          if (taken < pages || budget === 0) break;
+        }
+        if (statements.length > 0) {
+          // Each page leaves staging as it lands, in the same batch: the step resumes by itself.
+          await target.batch(statements);
+          break;
+        }
+        await setProjectFlags(target, projectId, { moving: false, frozen: 1 }).run();
+        await save('flip', { frozenAt: progress.frozenAt });
         break;
       }
       case 'flip': {

@@ -87,6 +87,7 @@ const sortRows = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
 describe('project move', () => {
   it('moves a project to the second shard and back: the same rows, an exact counter, a sound search index, the API unchanged', async () => {
     const project = await populated();
+    const signedIn = await signIn(project, (await sendJson('/users?limit=1', { project })).body.users[0].email);
     const listed = (await sendJson('/users?limit=100', { project })).body;
     const logs = (await sendJson(`/users/${listed.users[0].$id}/logs`, { project })).body;
     const before = await contents(env.DB, project.id);
@@ -98,6 +99,8 @@ describe('project move', () => {
     const search = await sendJson(`/users?search=${encodeURIComponent('Person')}`, { project });
     expect(search.body.sum).toBe(5);
     expect((await sendJson(`/users/${listed.users[0].$id}/logs`, { project })).body).toEqual(logs);
+    // A session made before the move goes on working after it.
+    expect((await sendJson('/account', { project: project.id, cookie: signedIn.cookie })).status).toBe(200);
 
     await moveProject(dbs, project.id, 'DB', options());
     await expectMovedWhole(before, project, env.SHARD_1, env.DB);
