@@ -45,8 +45,10 @@ export default defineConfig(async () => {
         main: GUARDED_WORKER,
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          // A second database for the stale-replica double (test/replicas/stale-replica.ts).
-          d1Databases: { REPLICA: 'stale-replica' },
+          // A second database for the stale-replica double (test/replicas/stale-replica.ts), and
+          // a second shard (src/db/shards.ts) for the shard tests (test/shards/): the Worker
+          // under test has both DB and SHARD_1, as a deployment with one shard added.
+          d1Databases: { REPLICA: 'stale-replica', SHARD_1: 'shard-1' },
           bindings: {
             TEST_MIGRATIONS: migrations,
             LOG_REQUESTS: 'false',

@@ -13,14 +13,17 @@ import {
   revokeKeySql,
   webhookExistsSql,
 } from '../src/db/admin-sql.ts';
-import { createKeySql, createProjectSql, setOriginsSql } from '../src/domain/admin.ts';
+import { createKeySql, setOriginsSql } from '../src/domain/admin.ts';
 import { createWebhookSql } from '../src/domain/webhooks.ts';
+import { createProject, findProjectRow, moveProjectTo, projectShard } from './lib/projects.ts';
 import { exportUsers, importUsers } from './lib/user-transfer.ts';
 import { applyMigrations, execute, webhookSettings, type Target } from './lib/tools.ts';
 
 const USAGE = `usage:
-  npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--json]
+  npm run admin -- project create <projectId> [--name <name>] [--origin <url>]... [--shard <binding>] [--json]
+                    (the shard with the fewest users unless --shard names one: DB or SHARD_<name>)
   npm run admin -- project origins <projectId> [--origin <url>]...   (replaces the project's origins)
+  npm run admin -- project move <projectId> --to <shard>   (while it serves traffic; run again to resume)
   npm run admin -- key create <projectId> --scopes users.read,users.write [--name <name>] [--json]
   npm run admin -- key list <projectId> [--json]
   npm run admin -- key revoke <projectId> <keyId>
@@ -31,7 +34,7 @@ const USAGE = `usage:
   npm run admin -- users export <projectId> [--out <file>]
   npm run admin -- users import <projectId> <file> [--format jsonl|firebase|supabase]
                     [--signer-key <base64> --salt-separator <base64> --rounds <n> --mem-cost <n>]
-flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>`;
+flags: --remote (deployed database), --persist-to <dir> (local state), --env <environment>, --config <wrangler.toml>`;
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string', default: '' },
+      shard: { type: 'string' },
+      to: { type: 'string' },
       origin: { type: 'string', multiple: true, default: [] },
       scopes: { type: 'string' },
       url: { type: 'string' },
@@ -49,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },
       env: { type: 'string' },
+      config: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string', default: 'jsonl' },
       'signer-key': { type: 'string' },
@@ -60,17 +66,25 @@ async function main(argv: string[]): Promise<void> {
   });
   const [noun, verb, projectId, itemId] = positionals;
   if (values.help || !noun || !verb || !projectId) return fail(USAGE);
-  const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env };
-  if (!target.remote) applyMigrations(target);
+  const target: Target = { remote: values.remote, persistTo: values['persist-to'], env: values.env, config: values.config };
+  if (!target.remote) await applyMigrations(target);
 
   const print = (data: object, text: string) => console.log(values.json ? JSON.stringify(data) : text);
 
   if (noun === 'project' && verb === 'create') {
-    if (execute(projectExistsSql(projectId), target).length > 0) {
+    // A project whose shard lacks its row (a create cut short) is completed, not refused.
+    const existing = findProjectRow(projectId, target);
+    if (existing && execute(projectExistsSql(projectId), target, existing.shard).length > 0) {
       return fail(`project ${projectId} already exists`);
     }
-    execute(createProjectSql(projectId, values.name, values.origin), target);
-    return print({ id: projectId, name: values.name, origins: values.origin }, `created project ${projectId}`);
+    const shard = await createProject(projectId, values.name, values.origin, target, values.shard);
+    return print({ id: projectId, name: values.name, origins: values.origin, shard }, `created project ${projectId} on shard ${shard}`);
+  }
+  if (noun === 'project' && verb === 'move') {
+    if (!values.to) return fail(USAGE);
+    const moved = await moveProjectTo(projectId, values.to, target, (line) => console.error(line));
+    const frozen = moved.frozenMs === null ? '' : ` (writes refused for ${(moved.frozenMs / 1000).toFixed(1)} s)`;
+    return print(moved, `moved project ${projectId} from ${moved.source} to ${moved.target}${frozen}`);
   }
   if (noun === 'project' && verb === 'origins') {
     if (execute(projectExistsSql(projectId), target).length === 0) return fail(`no project ${projectId}`);
@@ -112,23 +126,29 @@ async function main(argv: string[]): Promise<void> {
       .filter(Boolean);
     const { secretKey, allowPrivate } = await webhookSettings(target);
     const { sql, id, secret } = await createWebhookSql({ projectId, url: values.url ?? '', events, name: values.name }, secretKey, allowPrivate);
-    execute(sql, target);
-    if (execute(webhookExistsSql(projectId, id), target).length === 0) return fail(`no project ${projectId}`);
+    const shard = projectShard(projectId, target);
+    execute(sql, target, shard);
+    if (execute(webhookExistsSql(projectId, id), target, shard).length === 0) return fail(`no project ${projectId}`);
     return print(
       { id, projectId, name: values.name, url: values.url, events, secret },
       `created webhook ${id} for ${projectId} (${events.join(', ')} → ${values.url})\nsigning secret (shown once, stored encrypted):\n${secret}`,
     );
   }
   if (noun === 'webhook' && verb === 'list') {
-    const hooks = execute<{ id: string; name: string; url: string; events: string; created: number }>(listWebhooksSql(projectId), target).map((w) => ({
+    const hooks = execute<{ id: string; name: string; url: string; events: string; created: number }>(
+      listWebhooksSql(projectId),
+      target,
+      projectShard(projectId, target),
+    ).map((w) => ({
       ...w,
       events: JSON.parse(w.events) as string[],
     }));
     return print(hooks, hooks.map((w) => `${w.id}\t${w.url}\t${w.events.join(',')}\t${w.name}`).join('\n') || 'no webhooks');
   }
   if (noun === 'webhook' && verb === 'delete' && itemId) {
-    if (execute(webhookExistsSql(projectId, itemId), target).length === 0) return fail(`no webhook ${itemId} in project ${projectId}`);
-    execute(deleteWebhookSql(projectId, itemId), target);
+    const shard = projectShard(projectId, target);
+    if (execute(webhookExistsSql(projectId, itemId), target, shard).length === 0) return fail(`no webhook ${itemId} in project ${projectId}`);
+    execute(deleteWebhookSql(projectId, itemId), target, shard);
     return print({ id: itemId, deleted: true }, `deleted webhook ${itemId}`);
   }
   if (noun === 'webhook' && verb === 'deliveries') {
@@ -145,7 +165,7 @@ async function main(argv: string[]): Promise<void> {
       lastStatus: number | null;
       lastError: string | null;
       updated: number;
-    }>(listDeliveriesSql(projectId, values.failed, limit), target);
+    }>(listDeliveriesSql(projectId, values.failed, limit), target, projectShard(projectId, target));
     const line = (d: (typeof rows)[number]) =>
       `${d.eventId}\t${d.webhookId}\t${d.event}\t${d.userId}\t${d.status}\t${d.attempts} attempt(s)\t${d.lastStatus ?? '-'}\t${d.lastError ?? ''}`;
     return print(rows, rows.map(line).join('\n') || 'no deliveries');

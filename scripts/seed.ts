@@ -446,7 +446,7 @@ interface SeedResult {
 async function seed(options: SeedOptions): Promise<SeedResult> {
   const target: Target = { remote: false, persistTo: options.persistTo };
   const log = (message: string) => (options.json ? console.error(message) : console.log(message));
-  applyMigrations(target);
+  await applyMigrations(target);
   if (execute(projectExistsSql(options.projectId), target).length === 0) {
     execute(createProjectSql(options.projectId, options.projectId, []), target);
     log(`created project ${options.projectId}`);

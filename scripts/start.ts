@@ -35,7 +35,7 @@ function devCredentials(target: Target): Credentials {
 }
 
 const target: Target = { remote: false };
-applyMigrations(target);
+await applyMigrations(target);
 // Webhook signing secrets are stored encrypted with it; wrangler dev reads it from .dev.vars.
 await ensureDevSecretKey();
 // JWTs (POST /v1/users/{userId}/jwts) are signed with it.

@@ -2,9 +2,10 @@
 // the router, and leaves one structured log line (never secrets: no keys, cookies
 // or bodies). Requests outside /v1 are 404 too. The same Worker consumes the webhook
 // queue, and the Cron Triggers (wrangler.toml) run the scheduled jobs.
-import { database } from './db/client.ts';
-import { sweepOutbox, type EventMessage } from './domain/events.ts';
-import { logRetentionDays, sweepExpired } from './domain/retention.ts';
+import { database, type Db } from './db/client.ts';
+import { shardDatabase, shardDatabases } from './db/shards.ts';
+import { SWEEP_ROUNDS, sweepOutbox, type EventMessage } from './domain/events.ts';
+import { SWEEP_BOUNDS, logRetentionDays, sweepExpired } from './domain/retention.ts';
 import { deliverBatch } from './domain/webhook-delivery.ts';
 import { routeNotFound, toErrorResponse } from './http/errors.ts';
 import { buildRouter } from './http/router.ts';
@@ -13,12 +14,42 @@ import { endpoints, endpoints1x } from './routes/index.ts';
 
 const router = buildRouter({ '0.6': endpoints, '1.x': endpoints1x });
 
-/** What each Cron Trigger run does: independent jobs, each a line here; `now` is the run's time in unix seconds. */
+/**
+ * What each Cron Trigger run does: independent jobs, each a line here; `now` is the run's time
+ * in unix seconds. Each job walks every shard in turn (one D1 connection at a time per job),
+ * each shard with an equal part of the job's rounds and time, so one run stays within one
+ * invocation's 1,000 queries however many shards there are (README, Shards).
+ */
 const scheduledJobs: Record<string, (env: Env, now: number) => Promise<unknown>> = {
-  retention: async (env, now) => sweepExpired(database(env.DB), now, logRetentionDays(env.LOG_RETENTION_DAYS)),
+  retention: async (env, now) => {
+    const days = logRetentionDays(env.LOG_RETENTION_DAYS);
+    return eachShard(env, (db, _shard, share) =>
+      sweepExpired(db, now, days, { ...SWEEP_BOUNDS, rounds: share(SWEEP_BOUNDS.rounds), budgetMs: share(SWEEP_BOUNDS.budgetMs) }),
+    );
+  },
   // Events committed but never handed to the queue (at-least-once delivery).
-  outbox: async (env) => sweepOutbox(database(env.DB), env.WEBHOOK_EVENTS),
+  outbox: async (env) => eachShard(env, (db, shard, share) => sweepOutbox(db, env.WEBHOOK_EVENTS, undefined, { shard, rounds: share(SWEEP_ROUNDS) })),
 };
+
+/**
+ * Runs `job` on every shard, one after the other, each to the end even when another fails
+ * (then the job fails, naming them); its result per shard name. `share(n)` is a shard's part of n (at least 1).
+ */
+async function eachShard<T>(env: Env, job: (db: Db, shard: string, share: (n: number) => number) => Promise<T>): Promise<Record<string, T>> {
+  const shards = shardDatabases(env);
+  const share = (n: number) => Math.max(1, Math.floor(n / shards.size));
+  const results: Record<string, T> = {};
+  const failed: string[] = [];
+  for (const [name, d1] of shards) {
+    try {
+      results[name] = await job(database(d1), name, share);
+    } catch (err) {
+      failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (failed.length > 0) throw new Error(`failed on ${failed.join('; ')} (done: ${JSON.stringify(results)})`);
+  return results;
+}
 
 export default {
   async fetch(request, env, exec): Promise<Response> {
@@ -48,7 +79,7 @@ export default {
   /** Webhook deliveries (domain/webhook-delivery.ts): one message per event, retried while an endpoint fails. */
   async queue(batch: MessageBatch<EventMessage>, env): Promise<void> {
     await deliverBatch(batch, {
-      db: database(env.DB),
+      db: (shard) => database(shard === undefined ? env.DB : shardDatabase(env, shard)),
       secretKey: env.WEBHOOK_SECRET_KEY,
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === 'true',
       fetch: (input, init) => fetch(input, init),

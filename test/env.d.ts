@@ -5,6 +5,8 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       REPLICA: D1Database;
+      /** The second shard (vitest.config.ts). */
+      SHARD_1: D1Database;
     }
   }
 }

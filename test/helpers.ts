@@ -2,7 +2,8 @@
 // sent through the Worker's real fetch handler.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { createKeySql, createProjectSql } from '../src/domain/admin.ts';
+import { projectRowSql } from '../src/db/admin-sql.ts';
+import { createKeySql, createProjectSql, shardProjectSql } from '../src/domain/admin.ts';
 import { SECOND, userKey, type UserKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
 import { SERVICE_VERSION } from '../src/http/errors.ts';
@@ -17,9 +18,15 @@ export interface TestProject {
   writeKey: string;
 }
 
-export async function createProject(options: { origins?: string[] } = {}): Promise<TestProject> {
+/** A project on `shard` (DB by default), made as `project create --shard` makes it. */
+export async function createProject(options: { origins?: string[]; shard?: 'DB' | 'SHARD_1' } = {}): Promise<TestProject> {
   const id = `p${Date.now().toString(36)}${(counter++).toString(36)}`;
-  await env.DB.prepare(createProjectSql(id, `Project ${id}`, options.origins ?? [])).run();
+  const shard = options.shard ?? 'DB';
+  await env.DB.prepare(createProjectSql(id, `Project ${id}`, options.origins ?? [], shard)).run();
+  if (shard !== 'DB') {
+    const row = await env.DB.prepare(projectRowSql(id)).first<{ seq: number; id: string; name: string; created: number }>();
+    await env[shard].prepare(shardProjectSql(row!, shard)).run();
+  }
   const key = async (scopes: string[]) => {
     const { sql, secret } = createKeySql(id, scopes.join(' '), scopes);
     await env.DB.prepare(sql).run();

@@ -72,7 +72,7 @@ function measure(db: DatabaseSync): Record<string, number> {
 /** A migrated, empty local D1 database under `scratch`, as a plain sqlite file to copy. */
 async function template(scratch: string): Promise<string> {
   const persistTo = join(scratch, 'storage-state');
-  applyMigrations({ remote: false, persistTo });
+  await applyMigrations({ remote: false, persistTo });
   const { db } = await openLocalD1(persistTo);
   const file = join(scratch, 'storage-template.sqlite');
   db.exec(`VACUUM INTO '${file}'`);
@@ -94,7 +94,7 @@ async function simulate(file: string, rate: number, sample: number, hash: string
   const sqlite = new DatabaseSync(file);
   sqlite.exec(createProjectSql(PROJECT, 'storage', []));
   const { seq } = sqlite.prepare('SELECT seq FROM projects WHERE id = ?').get(PROJECT) as { seq: number };
-  const project: Project = { seq, id: PROJECT, name: 'storage', origins: [] };
+  const project: Project = { seq, id: PROJECT, name: 'storage', origins: [], shard: 'DB', movedAt: 0 };
   const db = database(sqliteD1(sqlite));
   const kv = { put: async () => {}, get: async () => null, delete: async () => {} } as unknown as KVNamespace;
   const stores: Stores = { db, kv, primary: () => db, events: { announce() {} } };

@@ -36,6 +36,12 @@ class Statement {
     return { results: results as T[], success: true, meta: {} };
   }
 
+  async first<T = Row>(column?: string): Promise<T | null> {
+    const [row] = (await this.all<Row>()).results;
+    if (row === undefined) return null;
+    return (column === undefined ? row : row[column]) as T;
+  }
+
   async run<T = Row>() {
     const result = await this.all<T>();
     return { ...result, meta: { changes: this.runner.changes?.() } };

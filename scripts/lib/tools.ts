@@ -1,12 +1,14 @@
 // Shared by the npm scripts: dependency install on a fresh clone, and wrangler calls
 // against the local (default) or deployed D1 database.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { SHARD_NAME } from '../../src/db/shards.ts';
 import { commandSql } from './d1-shim.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,27 +40,51 @@ export interface Target {
   /** Local state directory (wrangler --persist-to); default .wrangler/state. */
   persistTo?: string;
   env?: string;
+  /** Another wrangler configuration than ./wrangler.toml (wrangler --config). */
+  config?: string;
 }
 
 function targetFlags(target: Target): string[] {
   const flags = [target.remote ? '--remote' : '--local'];
   if (!target.remote && target.persistTo) flags.push('--persist-to', target.persistTo);
   if (target.env) flags.push('--env', target.env);
+  if (target.config) flags.push('--config', target.config);
   return flags;
 }
 
-export function applyMigrations(target: Target): void {
-  run(bin('wrangler'), ['d1', 'migrations', 'apply', DATABASE, ...targetFlags(target)], { CI: 'true' });
+/** A shard as wrangler.toml configures it (src/db/shards.ts): its binding and the id Miniflare keeps its local file under. */
+export interface ShardConfig {
+  binding: string;
+  localId: string;
 }
 
-/** Runs SQL through `wrangler d1 execute --json` and returns the rows of the last statement. */
-export function execute<T = Record<string, unknown>>(sql: string, target: Target): T[] {
-  return (executeAll(sql, target).at(-1) ?? []) as T[];
+/** The target environment's shards from wrangler.toml: DB first, then every SHARD_* binding by name. */
+export async function configuredShards(target: Pick<Target, 'env' | 'config'>): Promise<ShardConfig[]> {
+  const { unstable_readConfig } = await import('wrangler');
+  const databases: Array<{ binding: string; database_id?: string; preview_database_id?: string }> = unstable_readConfig({
+    config: target.config ?? join(ROOT, 'wrangler.toml'),
+    env: target.env,
+  }).d1_databases;
+  return databases
+    .filter((d) => SHARD_NAME.test(d.binding))
+    .map((d): ShardConfig => ({ binding: d.binding, localId: d.preview_database_id ?? d.database_id ?? d.binding }))
+    .sort((a, b) => (a.binding === DATABASE ? -1 : b.binding === DATABASE ? 1 : a.binding.localeCompare(b.binding)));
+}
+
+/** Applies pending migrations to every shard (each keeps its own d1_migrations record). */
+export async function applyMigrations(target: Target): Promise<void> {
+  for (const { binding } of await configuredShards(target))
+    run(bin('wrangler'), ['d1', 'migrations', 'apply', binding, ...targetFlags(target)], { CI: 'true' });
+}
+
+/** Runs SQL through `wrangler d1 execute --json` on a shard (the control database DB by default) and returns the rows of the last statement. */
+export function execute<T = Record<string, unknown>>(sql: string, target: Target, shard = DATABASE): T[] {
+  return (executeAll(sql, target, shard).at(-1) ?? []) as T[];
 }
 
 /** Runs SQL through `wrangler d1 execute --json` and returns the rows of each statement; SQL over MAX_SQL_BYTES is refused unsent (SqlTooLarge). */
-export function executeAll(sql: string, target: Target): Array<Record<string, unknown>[]> {
-  const out = execFileSync(bin('wrangler'), ['d1', 'execute', DATABASE, ...targetFlags(target), '--json', '--yes', '--command', commandSql(sql)], {
+export function executeAll(sql: string, target: Target, shard = DATABASE): Array<Record<string, unknown>[]> {
+  const out = execFileSync(bin('wrangler'), ['d1', 'execute', shard, ...targetFlags(target), '--json', '--yes', '--command', commandSql(sql)], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,16 +102,22 @@ export function localStateDir(persistTo?: string): string {
 /**
  * Opens the local D1 database's sqlite file (the one Miniflare keeps under
  * <state>/v3/d1/miniflare-D1DatabaseObject/) directly with node:sqlite. The file is
- * the one holding `projectId`, or else the only one with the migrated schema.
+ * the shard's when `options.shard` is given, else the one holding `projectId`, or else
+ * the only one with the migrated schema.
  * No `wrangler dev` may be writing to the same state while it is open.
  */
 export async function openLocalD1(
   persistTo: string | undefined,
   projectId?: string,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; shard?: ShardConfig } = {},
 ): Promise<{ db: DatabaseSync; path: string }> {
   const { DatabaseSync } = await importSqlite();
   const dir = join(localStateDir(persistTo), 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  if (options.shard) {
+    const path = join(dir, `${localObjectId(options.shard.localId)}.sqlite`);
+    if (!existsSync(path)) throw new Error(`no local database of shard ${options.shard.binding} at ${path} (apply the migrations first)`);
+    return { db: new DatabaseSync(path, { readOnly: options.readOnly ?? false }), path };
+  }
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite') : [];
   const candidates: Array<{ path: string; hasProject: boolean; mtime: number }> = [];
   for (const file of files) {
@@ -106,6 +138,16 @@ export async function openLocalD1(
   if (pool.length > 1 && withProject.length === 0) throw new Error(`several local D1 databases under ${dir}; pass a project id`);
   const path = pool.sort((a, b) => b.mtime - a.mtime)[0]!.path;
   return { db: new DatabaseSync(path, { readOnly: options.readOnly ?? false }), path };
+}
+
+/**
+ * The name Miniflare gives a local D1 database's file: workerd's Durable Object id for the
+ * database id in the namespace `miniflare-D1DatabaseObject` (two truncated HMAC-SHA256 rounds).
+ */
+function localObjectId(databaseId: string): string {
+  const key = createHash('sha256').update('miniflare-D1DatabaseObject').digest();
+  const name = createHmac('sha256', key).update(databaseId).digest().subarray(0, 16);
+  return Buffer.concat([name, createHmac('sha256', key).update(name).digest().subarray(0, 16)]).toString('hex');
 }
 
 /** node:sqlite (Node ≥ 22.13 without a flag), without its "experimental" warning. */

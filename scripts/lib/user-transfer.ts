@@ -17,7 +17,7 @@ import { importUsers as importChecked, toExportRecord, type CheckedRecord } from
 import { parseUserAgent } from '../../src/domain/user-agent.ts';
 import { checkImportRecord } from '../../src/schemas/imports.ts';
 import { sqliteD1, wranglerD1 } from './d1-shim.ts';
-import { execute, executeAll, openLocalD1, type Target } from './tools.ts';
+import { configuredShards, execute, executeAll, openLocalD1, type ShardConfig, type Target } from './tools.ts';
 import { importInChunks } from './import-chunks.ts';
 import { readRecords, type FirebaseParams, type Format } from './user-files.ts';
 
@@ -26,18 +26,53 @@ const EXPORT_PAGE = 1000;
 /** Runs `sql` (no bound values) and returns its rows, locally or through wrangler. */
 type Query = (sql: string) => Record<string, unknown>[];
 
-async function connect(projectId: string, target: Target): Promise<{ query: Query; d1: D1Database; close(): void }> {
-  if (target.remote) return { query: (sql) => execute(sql, target), d1: wranglerD1((sql) => executeAll(sql, target)), close: () => {} };
-  const { db } = await openLocalD1(target.persistTo, projectId);
-  return { query: (sql) => db.prepare(sql).all() as Record<string, unknown>[], d1: sqliteD1(db as DatabaseSync), close: () => db.close() };
+interface Connection {
+  query: Query;
+  d1: D1Database;
+  close(): void;
 }
 
-async function findProject(query: Query, projectId: string): Promise<Project> {
+function connectTo(shard: ShardConfig, target: Target): Promise<Connection> | Connection {
+  if (target.remote)
+    return { query: (sql) => execute(sql, target, shard.binding), d1: wranglerD1((sql) => executeAll(sql, target, shard.binding)), close: () => {} };
+  return openLocalD1(target.persistTo, undefined, { shard }).then(({ db }) => ({
+    query: (sql: string) => db.prepare(sql).all() as Record<string, unknown>[],
+    d1: sqliteD1(db as DatabaseSync),
+    close: () => db.close(),
+  }));
+}
+
+/** The project (from the directory on DB) and a connection to the shard it lives on. */
+async function connect(projectId: string, target: Target): Promise<Connection & { project: Project }> {
+  const shards = await configuredShards(target);
+  const control = await connectTo(shards[0]!, target);
+  let project: Project;
+  try {
+    project = findProject(control.query, projectId);
+  } catch (err) {
+    control.close();
+    throw err;
+  }
+  if (project.shard === shards[0]!.binding) return { ...control, project };
+  control.close();
+  const shard = shards.find((s) => s.binding === project.shard);
+  if (!shard) throw new Error(`project ${projectId} lives on shard ${project.shard}, which wrangler.toml does not configure`);
+  return { ...(await connectTo(shard, target)), project };
+}
+
+function findProject(query: Query, projectId: string): Project {
   const [row] = query(
-    `SELECT seq, id, name, (SELECT json_group_array(origin) FROM project_origins WHERE project_id = projects.id) AS origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`,
+    `SELECT seq, id, name, shard, moved_at, (SELECT json_group_array(origin) FROM project_origins WHERE project_id = projects.id) AS origins FROM projects WHERE id = '${projectId.replaceAll("'", "''")}'`,
   );
   if (!row) throw new Error(`no project ${projectId}`);
-  return { seq: Number(row.seq), id: String(row.id), name: String(row.name), origins: JSON.parse(String(row.origins)) as string[] };
+  return {
+    seq: Number(row.seq),
+    id: String(row.id),
+    name: String(row.name),
+    origins: JSON.parse(String(row.origins)) as string[],
+    shard: String(row.shard),
+    movedAt: Number(row.moved_at),
+  };
 }
 
 /** Writes every user of the project as a JSON line (hash included), in list order; returns how many. */
@@ -46,7 +81,6 @@ export async function exportUsers(projectId: string, target: Target, outPath?: s
   const out: Writable = outPath ? createWriteStream(outPath) : process.stdout;
   let count = 0;
   try {
-    await findProject(query, projectId);
     let after: number | null = null;
     for (let more = true; more;) {
       const page = pageOf(query(pageAfterSql(projectId, after, EXPORT_PAGE)) as unknown as PageRow[]);
@@ -75,13 +109,12 @@ export async function importUsers(projectId: string, path: string, format: Forma
   if (format === 'firebase' && (!firebase.signerKey || firebase.saltSeparator === undefined)) {
     throw new Error('--format firebase needs --signer-key and --salt-separator (Firebase console: password hash parameters)');
   }
-  const { query, d1, close } = await connect(projectId, target);
+  const { project, d1, close } = await connect(projectId, target);
   const db = database(d1);
   // Imported users' events stay in the outbox: the Worker's scheduled sweep hands them to the queue.
   const stores: Stores = { db, kv: undefined as unknown as KVNamespace, primary: () => db, events: { announce: () => {} } };
   const actor: Actor = { ip: '', device: parseUserAgent(null), country: '--' };
   try {
-    const project = await findProject(query, projectId);
     async function* checked(): AsyncGenerator<CheckedRecord> {
       for await (const item of readRecords(path, format, firebase)) yield item.ok ? (checkImportRecord(item.value) as CheckedRecord) : item;
     }

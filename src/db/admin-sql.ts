@@ -1,11 +1,31 @@
 // SQL for the operator's actions (scripts/admin.ts): projects, their origins and API keys. The CLI
 // runs it through `wrangler d1 execute`, which takes no bound parameters, so every
 // value is quoted here; src/domain/admin.ts validates and generates the values.
+import { DEFAULT_SHARD } from './shards.ts';
+
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-export function insertProjectSql(row: { id: string; name: string; origins: string[]; created: number }): string {
-  return `INSERT INTO projects (id, name, created) VALUES (${quote(row.id)}, ${quote(row.name)}, ${row.created});` + insertOriginsSql(row.id, row.origins);
+/** The project's directory row on the control database (DB), with its origins; the column's default says DB. */
+export function insertProjectSql(row: { id: string; name: string; origins: string[]; created: number; shard: string }): string {
+  const [shardColumn, shardValue] = row.shard === DEFAULT_SHARD ? ['', ''] : [', shard', `, ${quote(row.shard)}`];
+  return (
+    `INSERT INTO projects (id, name, created${shardColumn}) VALUES (${quote(row.id)}, ${quote(row.name)}, ${row.created}${shardValue});` +
+    insertOriginsSql(row.id, row.origins)
+  );
 }
+
+/** The directory row the shard's own row is made from (same seq: search tokens are namespaced by it). */
+export function projectRowSql(projectId: string): string {
+  return `SELECT seq, id, name, created, shard FROM projects WHERE id = ${quote(projectId)};`;
+}
+
+/** The project's own row on a shard other than DB (what users' foreign keys and counters need); a second run changes nothing. */
+export function insertShardProjectSql(row: { seq: number; id: string; name: string; created: number; shard: string }): string {
+  return `INSERT OR IGNORE INTO projects (seq, id, name, created, shard) VALUES (${Math.trunc(row.seq)}, ${quote(row.id)}, ${quote(row.name)}, ${row.created}, ${quote(row.shard)});`;
+}
+
+/** Users on the shard: every project row's counter (on DB, rows of projects living elsewhere count 0). */
+export const shardUsersSql = 'SELECT coalesce(sum(user_count), 0) AS users FROM projects;';
 
 /** Replaces the project's allowed browser origins (the caller checks with projectExistsSql). */
 export function replaceOriginsSql(projectId: string, origins: string[]): string {

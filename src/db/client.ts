@@ -22,3 +22,9 @@ export function isConstraintError(err: unknown, kind: 'UNIQUE' | 'CHECK', column
     return at >= 0 && (column === undefined || m.slice(at).split('\n')[0]!.includes(column));
   });
 }
+
+/** A write refused by a moving project's freeze (the `project_frozen` triggers of migrations/0013_shards.sql). */
+export function isFrozenWrite(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e.message.includes('project_frozen')) return true;
+  return false;
+}

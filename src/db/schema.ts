@@ -12,6 +12,21 @@ export const projects = sqliteTable('projects', {
   /** Number of users, maintained in the same batch as every user insert/delete. */
   userCount: integer('user_count').notNull().default(0),
   created: integer('created').notNull(),
+  /**
+   * The directory (read on the control database, DB): the binding of the shard the
+   * project's users live on. A shard's own row of the project carries its own name.
+   */
+  shard: text('shard').notNull().default('DB'),
+  /** When the project last arrived on its shard (a move's flip), unix seconds; 0 = never moved. */
+  movedAt: integer('moved_at').notNull().default(0),
+  /** A move copies from here (domain/moves.ts): triggers log every change of the project's rows in move_changes. */
+  moving: integer('moving', { mode: 'boolean' }).notNull().default(false),
+  /**
+   * A move's write freeze, enforced by triggers on this database (so no isolate, however
+   * stale its directory cache, writes here): 1 refuses every write of the project's data,
+   * 2 (the source being emptied after the move) refuses inserts and updates only.
+   */
+  frozen: integer('frozen').notNull().default(0),
 });
 
 /** The browser origins a project allows, e.g. http://localhost:3000; keyed by origin for the CORS preflight. */
@@ -257,6 +272,36 @@ export const webhookEvents = sqliteTable(
     index('webhook_events_time').on(t.time),
   ],
 );
+
+/**
+ * A moving project's changes (domain/moves.ts), written by triggers while projects.moving is
+ * set: which row of which table changed (its key, as text); the move copies its current state.
+ */
+export const moveChanges = sqliteTable(
+  'move_changes',
+  {
+    seq: integer('seq').primaryKey(),
+    projectId: text('project_id').notNull(),
+    table: text('tbl').notNull(),
+    key: text('key').notNull(),
+  },
+  (t) => [index('move_changes_project').on(t.projectId, t.seq)],
+);
+
+/** Project moves under way (control database): each step's progress, so a move resumes where it stopped. */
+export const projectMoves = sqliteTable('project_moves', {
+  projectId: text('project_id').primaryKey(),
+  source: text('source').notNull(),
+  target: text('target').notNull(),
+  /** The step reached (domain/moves.ts MOVE_STEPS). */
+  step: text('step').notNull(),
+  /** JSON: the step's cursor (rowids copied, changes applied). */
+  progress: text('progress').notNull().default('{}'),
+  /** When the directory was flipped, unix ms; 0 until then. */
+  flipped: integer('flipped').notNull().default(0),
+  started: integer('started').notNull(),
+  updated: integer('updated').notNull(),
+});
 
 /** One event for one webhook: its state, attempts and last outcome. */
 export const webhookDeliveries = sqliteTable(

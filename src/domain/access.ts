@@ -10,10 +10,10 @@ import { findApiKeyByHash, findProject, type ProjectRow } from '../db/projects.t
 import type { Project, Stores } from './context.ts';
 import { sha256HexNative } from './crypto.ts';
 import { PROJECT_ID } from './ids.ts';
+import { AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS } from './cache-lifetimes.ts';
 import { LookupCache } from './ttl-cache.ts';
 
-export const AUTH_CACHE_TTL_MS = 30_000;
-export const MISS_CACHE_TTL_MS = 5_000;
+export { AUTH_CACHE_TTL_MS, MISS_CACHE_TTL_MS } from './cache-lifetimes.ts';
 
 export interface ApiKey {
   projectId: string;
@@ -53,7 +53,7 @@ async function confirmedRead<T>(stores: Stores, read: (db: Db) => Promise<T | un
 }
 
 function toProject(row: ProjectRow): Project {
-  return { seq: row.seq, id: row.id, name: row.name, origins: parseList(row.origins) };
+  return { seq: row.seq, id: row.id, name: row.name, origins: parseList(row.origins), shard: row.shard, movedAt: row.movedAt };
 }
 
 function parseList(json: string): string[] {

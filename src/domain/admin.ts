@@ -1,6 +1,7 @@
 // The operator's actions on projects, their origins and API keys (scripts/admin.ts, npm start, tests):
 // validation and generated values here, the SQL in src/db/admin-sql.ts.
-import { insertKeySql, insertProjectSql, replaceOriginsSql } from '../db/admin-sql.ts';
+import { insertKeySql, insertProjectSql, insertShardProjectSql, replaceOriginsSql } from '../db/admin-sql.ts';
+import { DEFAULT_SHARD, SHARD_NAME } from '../db/shards.ts';
 import { SCOPES } from './scopes.ts';
 import { nowSeconds } from './context.ts';
 import { randomHex, sha256Hex } from './crypto.ts';
@@ -13,9 +14,33 @@ function checkProjectId(id: string): void {
 // new URL() refuses what is not a URL; .origin drops any path a user typed.
 const toOrigin = (url: string) => new URL(url).origin;
 
-export function createProjectSql(id: string, name: string, origins: string[]): string {
+function checkShard(shard: string): void {
+  if (!SHARD_NAME.test(shard)) throw new Error(`shard must be DB or SHARD_<name> (capitals, digits, _), not ${shard}`);
+}
+
+/** The project's directory row (control database); a shard other than DB then needs shardProjectSql too. */
+export function createProjectSql(id: string, name: string, origins: string[], shard = DEFAULT_SHARD): string {
   checkProjectId(id);
-  return insertProjectSql({ id, name, origins: origins.map(toOrigin), created: nowSeconds() });
+  checkShard(shard);
+  return insertProjectSql({ id, name, origins: origins.map(toOrigin), created: nowSeconds(), shard });
+}
+
+/** The project's own row on `shard`, from its directory row. */
+export function shardProjectSql(row: { seq: number; id: string; name: string; created: number }, shard: string): string {
+  checkShard(shard);
+  return insertShardProjectSql({ ...row, shard });
+}
+
+/**
+ * Where a new project goes: the shard with the most room, which is the fewest users (what
+ * grows a shard: a user's sessions and logs are bounded, contract §13.1); ties go to the
+ * first in `users`' order (DB first).
+ */
+export function roomiestShard(users: ReadonlyMap<string, number>): string {
+  let best: [string, number] | undefined;
+  for (const entry of users) if (!best || entry[1] < best[1]) best = entry;
+  if (!best) throw new Error('no shard configured');
+  return best[0];
 }
 
 /** Replaces the project's allowed browser origins with `origins` (none: no browser may call it). */

@@ -33,6 +33,10 @@ export interface Project {
   name: string;
   /** Browser origins allowed to call the project. */
   origins: string[];
+  /** The shard its users live on (the directory, projects.shard; db/shards.ts). */
+  shard: string;
+  /** When it arrived on that shard (a move), unix seconds; 0 = never moved. */
+  movedAt: number;
 }
 
 /** Who performed a request: client IP, parsed User-Agent, ISO country code or "--". */

@@ -8,7 +8,8 @@ export type DomainErrorKind =
   | 'unauthenticated' // credentials missing, wrong, or of a blocked user
   | 'not-found'
   | 'conflict' // the thing exists already
-  | 'busy'; // the service refuses more work now; retrying later may succeed
+  | 'busy' // the service refuses more work now; retrying later may succeed
+  | 'unavailable'; // the project cannot take writes for a moment (a move's freeze); retry after the delay
 
 /** A failure in the 1.x dialect's words: Appwrite 1.6's error type and its message. */
 export interface Typed {
@@ -18,7 +19,7 @@ export interface Typed {
 
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
-  /** For 'busy': when a retry may succeed, in seconds. */
+  /** For 'busy' and 'unavailable': when a retry may succeed, in seconds. */
   readonly retryAfterSeconds?: number;
   readonly typed: Typed;
 
@@ -89,4 +90,18 @@ export const tooBusy = (retryAfterSeconds?: number) =>
     'Too many requests',
     { type: 'general_rate_limit_exceeded', message: 'Rate limit for the current endpoint has been exceeded. Please try again after some time.' },
     retryAfterSeconds,
+  );
+
+/** Seconds a client waits before retrying a write refused by a move's freeze (which lasts about the directory caches' 30 s). */
+export const FROZEN_RETRY_SECONDS = 5;
+/** A write refused during a move's freeze (domain/moves.ts): nothing was written; the same request succeeds once it ends. */
+export const projectMoving = () =>
+  new DomainError(
+    'unavailable',
+    'The project is moving to another database; retry shortly',
+    {
+      type: 'general_service_unavailable',
+      message: 'The project is being moved to another database and takes no writes for a few seconds. Please retry shortly.',
+    },
+    FROZEN_RETRY_SECONDS,
   );

@@ -5,6 +5,7 @@
 // hands over whatever an announcement lost. Delivery is domain/webhook-delivery.ts.
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { DEFAULT_SHARD } from '../db/shards.ts';
 import { eventData, insertEventIf, insertSessionEventsIf, markQueued, stalledEvents, unqueuedEvents } from '../db/webhooks.ts';
 
 export { eventData } from '../db/webhooks.ts';
@@ -42,6 +43,8 @@ export function subscriptionsOf(event: string): string[] {
 /** The body of a queue message: the outbox row to deliver. */
 export interface EventMessage {
   eventId: string;
+  /** The shard the event lives on (db/shards.ts); absent means DB (messages sent before shards). */
+  shard?: string;
 }
 
 export interface RecordedEvent {
@@ -89,10 +92,10 @@ export function recordSessionEvents(db: Db, sessionIds: SQL, event: WebhookEvent
 const SEND_BATCH = 100;
 
 /** Sends committed events to the queue, then marks them handed over (the sweep skips those). */
-export async function handOver(db: Db, queue: Queue<EventMessage>, ids: string[]): Promise<void> {
+export async function handOver(db: Db, shard: string, queue: Queue<EventMessage>, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   for (let at = 0; at < ids.length; at += SEND_BATCH) {
-    await queue.sendBatch(ids.slice(at, at + SEND_BATCH).map((eventId) => ({ body: { eventId }, contentType: 'json' as const })));
+    await queue.sendBatch(ids.slice(at, at + SEND_BATCH).map((eventId) => ({ body: messageOf(eventId, shard), contentType: 'json' as const })));
   }
   // Marked once all are sent: a failure part-way leaves all unmarked, and the sweep re-sends (at least once).
   await markQueued(db, ids, nowSeconds());
@@ -109,21 +112,28 @@ export const SWEEP_GRACE_SECONDS = 60;
 export const STALL_SECONDS = 24 * 3600;
 /** Events per round (one sendBatch), rounds per run: a backlog drains over several runs. */
 const SWEEP_BATCH = SEND_BATCH;
-const SWEEP_ROUNDS = 10;
+export const SWEEP_ROUNDS = 10;
 
 /**
  * Re-sends events that were committed but never handed over (the isolate died after
  * the response, or the send failed) and events the queue gave up on before they were
- * settled: delivery is at least once. Returns how many.
+ * settled: delivery is at least once. Returns how many. `shard` names the database
+ * (db/shards.ts); `rounds` bounds the queries, shared when one run sweeps several shards.
  */
-export async function sweepOutbox(db: Db, queue: Queue<EventMessage>, now = nowSeconds()): Promise<number> {
+export async function sweepOutbox(
+  db: Db,
+  queue: Queue<EventMessage>,
+  now = nowSeconds(),
+  { shard = DEFAULT_SHARD, rounds = SWEEP_ROUNDS }: { shard?: string; rounds?: number } = {},
+): Promise<number> {
   const sources = [() => unqueuedEvents(db, now - SWEEP_GRACE_SECONDS, SWEEP_BATCH), () => stalledEvents(db, now - STALL_SECONDS, SWEEP_BATCH)];
   let sent = 0;
   for (const pick of sources) {
-    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       const rows = await pick();
       await handOver(
         db,
+        shard,
         queue,
         rows.map((row) => row.id),
       );
@@ -132,4 +142,9 @@ export async function sweepOutbox(db: Db, queue: Queue<EventMessage>, now = nowS
     }
   }
   return sent;
+}
+
+/** DB's messages stay `{eventId}` as before shards. */
+function messageOf(eventId: string, shard: string): EventMessage {
+  return shard === DEFAULT_SHARD ? { eventId } : { eventId, shard };
 }

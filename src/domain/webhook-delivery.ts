@@ -16,7 +16,8 @@ export const RETRY_DELAYS = [5, 30, 120, 600, 1800, 3600, 14400];
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
 export interface DeliveryEnv {
-  db: Db;
+  /** The database of a message's event: its shard (db/shards.ts; DB when the message names none). */
+  db(shard: string | undefined): Db;
   /** WEBHOOK_SECRET_KEY */
   secretKey: string;
   /** WEBHOOK_ALLOW_PRIVATE: loopback and private destinations allowed (local development). */
@@ -33,7 +34,7 @@ export async function deliverBatch(batch: MessageBatch<EventMessage>, env: Deliv
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        const attempts = await deliverEvent(env, message.body.eventId);
+        const attempts = await deliverEvent(env, message.body.eventId, env.db(message.body.shard));
         if (attempts === null) message.ack();
         else message.retry({ delaySeconds: retryDelay(attempts) });
       } catch (err) {
@@ -50,11 +51,11 @@ export async function deliverBatch(batch: MessageBatch<EventMessage>, env: Deliv
  * pending (the event is then marked settled, so the sweep leaves it alone), else the
  * fewest attempts made by one still pending (for the next delay).
  */
-export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<number | null> {
-  const event = await findEvent(env.db, eventId);
+export async function deliverEvent(env: DeliveryEnv, eventId: string, db: Db): Promise<number | null> {
+  const event = await findEvent(db, eventId);
   if (!event) return null;
-  await insertDeliveries(env.db, event, subscriptionsOf(event.event), nowSeconds());
-  const pending = await pendingDeliveries(env.db, eventId);
+  await insertDeliveries(db, event, subscriptionsOf(event.event), nowSeconds());
+  const pending = await pendingDeliveries(db, eventId);
   const body = deliveryBody(event);
   // Every delivery runs to its recorded end before a failure of one fails the message:
   // a sibling's POST is never left unrecorded (and so sent again).
@@ -63,7 +64,7 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
       const outcome = await attempt(env, event, body, delivery);
       const attempts = delivery.attempts + 1;
       const status = outcome.ok ? 'delivered' : outcome.final || attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
-      await recordAttempt(env.db, { eventId, webhookId: delivery.webhookId, status, httpStatus: outcome.httpStatus, error: outcome.error, now: nowSeconds() });
+      await recordAttempt(db, { eventId, webhookId: delivery.webhookId, status, httpStatus: outcome.httpStatus, error: outcome.error, now: nowSeconds() });
       return status === 'pending' ? attempts : null;
     }),
   );
@@ -73,7 +74,7 @@ export async function deliverEvent(env: DeliveryEnv, eventId: string): Promise<n
   });
   const stillPending = left.filter((n) => n !== null);
   if (stillPending.length > 0) return Math.min(...stillPending);
-  await markSettled(env.db, eventId, nowSeconds());
+  await markSettled(db, eventId, nowSeconds());
   return null;
 }
 

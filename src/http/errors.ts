@@ -2,14 +2,15 @@
 // becomes a bare 500 that never carries SQL, bound values, stacks or secrets. The 1.x
 // dialect adds Appwrite 1.6's `type` and speaks its message (contract §12.2).
 import pkg from '../../package.json' with { type: 'json' };
-import { DomainError, invalidArgument, type DomainErrorKind, type Typed } from '../domain/errors.ts';
+import { isFrozenWrite } from '../db/client.ts';
+import { DomainError, invalidArgument, projectMoving, type DomainErrorKind, type Typed } from '../domain/errors.ts';
 import type { Dialect } from '../schemas/dialect.ts';
 import { JSON_CONTENT_TYPE } from './respond.ts';
 
 export const SERVICE_VERSION: string = pkg.version;
 
 /** Statuses whose own message reaches the client (contract §2). */
-const SHOWN = new Set([400, 401, 403, 404, 409, 412, 413, 429]);
+const SHOWN = new Set([400, 401, 403, 404, 409, 412, 413, 429, 503]);
 
 const SERVER_ERROR: Typed = { type: 'general_unknown', message: 'Server Error' };
 
@@ -45,6 +46,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   busy: 429,
+  unavailable: 503,
 };
 
 export function statusOf(err: DomainError): number {
@@ -76,6 +78,8 @@ export function errorResponse(status: number, message: string, headers: Record<s
 /** Maps a thrown value to a response in the request's dialect; unexpected errors are logged with the request id only. */
 export function toErrorResponse(err: unknown, requestId: string, dialect: Dialect = '0.6'): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.message, err.headers, dialect, err.typed);
+  // A write the freeze triggers of a moving project refused (migrations/0013_shards.sql): a 503 to retry, not a failure.
+  if (isFrozenWrite(err)) return toErrorResponse(projectMoving(), requestId, dialect);
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(err.retryAfterSeconds)) };
     return errorResponse(statusOf(err), err.message, headers, dialect, err.typed);

@@ -15,7 +15,7 @@ import { actorOf, localeOf } from './actor.ts';
 import { keyOfProject, requireScope, requireValidKey, resolveProject } from './auth.ts';
 import { MAX_BODY_BYTES, readBody, type Body } from './body.ts';
 import { checkOrigin, corsHeaders } from './cors.ts';
-import { BOOKMARK_HEADER, openRequestDb, sessionStart, type RequestDb } from './d1-session.ts';
+import { BOOKMARK_HEADER, openRequestDb, sessionPlan, type RequestDb } from './d1-session.ts';
 import type { Dialect } from '../schemas/dialect.ts';
 import type { Access, AccessContext, Endpoint } from './endpoint.ts';
 import { badRequest, toErrorResponse } from './errors.ts';
@@ -37,9 +37,10 @@ export async function runEndpoint(
   let corsOrigin: string | null = null;
   let response: Response;
   try {
-    const { start, invalidBookmark } = sessionStart(endpoint, request);
-    requestDb = openRequestDb(env, start, meter, exec, requestId);
-    const stores = requestDb.stores;
+    const plan = sessionPlan(endpoint, request);
+    const opened = (requestDb = openRequestDb(env, plan, meter, exec, requestId));
+    // Who is calling is read on the control database; the request's work runs on the project's shard.
+    const control = opened.control;
     // A body larger than the default (bulk import) is read only once the caller is known:
     // its project comes from the query or the header, and a `project` in the body, which
     // overrides them, is checked in turn once read.
@@ -51,17 +52,18 @@ export async function runEndpoint(
     const checksKey = access.kind === 'key' || (access.kind === 'public' && access.appKey === true);
     // The handler's context for its access kind (endpoint.ts AccessContext).
     const identify = async (id: string | undefined): Promise<AccessContext<Access>> => {
-      const project = await resolveProject(stores, id);
+      const project = await resolveProject(control, id);
       // Only a route that checks keys lets a valid one lift the origin rule (contract §7).
       const secret = request.headers.get('X-Appwrite-Key');
-      const key = checksKey ? await keyOfProject(stores, project, secret) : undefined;
+      const key = checksKey ? await keyOfProject(control, project, secret) : undefined;
       corsOrigin = checkOrigin(request, url, project, key !== undefined);
       if (access.kind === 'key') return { project, scopes: requireScope(project, key, access.scope, url.host).scopes, hashBudgetMs: SERVER_BUDGET_MS };
       if (access.kind === 'session') {
         const jwt = request.headers.get('X-Appwrite-JWT');
+        const shard = opened.shard(project);
         const session = jwt
-          ? await authenticateJwt(stores, project, env.JWT_SECRET, jwt)
-          : await authenticate(stores, project, readCredentials(request, project.id));
+          ? await authenticateJwt(shard, project, env.JWT_SECRET, jwt)
+          : await authenticate(shard, project, readCredentials(request, project.id));
         return { project, session };
       }
       const app = checksKey && requireValidKey(key, secret) !== undefined;
@@ -83,9 +85,11 @@ export async function runEndpoint(
       await enforceRateLimits(env, endpoint.rateLimits, { projectId: 'project' in who ? who.project.id : '', ip: actorOnce().ip, params: source, app });
     }
 
-    if (invalidBookmark) throw badRequest('Invalid bookmark');
+    if (plan.invalidBookmark) throw badRequest('Invalid bookmark');
     if (body.kind === 'invalid') throw badRequest('Invalid request body: expected a JSON object');
     const params = validateParams(endpoint.params, source);
+    // Open endpoints (health, docs) name no project: theirs is the control database.
+    const stores = 'project' in who ? opened.shard(who.project) : control;
     const base = { request, env, exec, url, requestId, stores, path: decodePath(request.params ?? {}), actor: actorOnce, locale: localeOf(request), dialect };
     response = await endpoint.handle({ ...base, ...who }, params);
   } catch (err) {

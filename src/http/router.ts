@@ -24,6 +24,7 @@ function tableRouter(endpoints: Endpoint<any>[], dialect: Dialect) {
       runEndpoint(endpoint, request, env, exec, requestId, dialect),
     );
   }
+  // Origins are configuration: the control database (DB) holds them for every shard's projects.
   router.options('*', (request, env) => preflight(request, database(env.DB)));
   // Unknown routes, and known paths with another method (upstream), are 404.
   router.all('*', (_request, _env, _exec, requestId) => toErrorResponse(routeNotFound(), requestId, dialect));

@@ -76,7 +76,7 @@ beforeAll(async () => {
     other.key = keys[2]!.secret;
     hook = hooks[0]!;
     flaky = hooks[1]!;
-    applyMigrations(target);
+    await applyMigrations(target);
     execute(
       [createProjectSql(project.projectId, 'E2E', []), createProjectSql(other.projectId, 'Other', []), ...keys, ...hooks]
         .map((x) => (typeof x === 'string' ? x : x.sql))

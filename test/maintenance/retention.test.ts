@@ -232,10 +232,12 @@ describe('the scheduled retention job', () => {
 
     const line = lines.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.job === 'retention');
     vi.restoreAllMocks();
-    expect(line.result.sessions).toEqual({ deleted: expect.any(Number), remaining: 0 });
-    expect(line.result.sessions.deleted).toBeGreaterThanOrEqual(30_000);
-    expect(line.result.logs.deleted).toBeGreaterThanOrEqual(30_000);
-    expect(line.result.logs.remaining).toBe(0);
+    // One result per shard (the project lives on DB; the suite's SHARD_1 shares the run's queries).
+    expect(Object.keys(line.result)).toEqual(['DB', 'SHARD_1']);
+    expect(line.result.DB.sessions).toEqual({ deleted: expect.any(Number), remaining: 0 });
+    expect(line.result.DB.sessions.deleted).toBeGreaterThanOrEqual(30_000);
+    expect(line.result.DB.logs.deleted).toBeGreaterThanOrEqual(30_000);
+    expect(line.result.DB.logs.remaining).toBe(0);
     expect(await sessionsOf(project)).toBe(2);
     expect(await logsOf(project)).toBe(2);
   });

@@ -22,13 +22,13 @@ export class StaleReplica {
     private readonly replica: D1Database,
   ) {}
 
-  /** A double over env.DB whose replica holds the primary as it is now. */
-  static async create(): Promise<StaleReplica> {
+  /** A double over `primary` (env.DB, or a shard) whose replica holds the primary as it is now. */
+  static async create(primary: D1Database = env.DB): Promise<StaleReplica> {
     await applyD1Migrations(env.REPLICA, env.TEST_MIGRATIONS);
     // The copy brings the triggers' effects (counters, index); they must not run twice.
     const triggers = await env.REPLICA.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all<{ name: string }>();
     for (const { name } of triggers.results) await env.REPLICA.prepare(`DROP TRIGGER "${name}"`).run();
-    const double = new StaleReplica(env.DB, env.REPLICA);
+    const double = new StaleReplica(primary, env.REPLICA);
     await double.snapshot();
     return double;
   }

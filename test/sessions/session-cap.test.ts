@@ -156,7 +156,7 @@ describe('MAX_SESSIONS', () => {
     const db = database(env.DB);
     const stores = { db, kv: env.SESSIONS, primary: () => db, events: { announce() {} } };
     const actor = { ip: '192.0.2.7', device: parseUserAgent(CHROME_UA), country: 'us' };
-    const project0 = { seq: 0, id: project.id, name: '', origins: [] };
+    const project0 = { seq: 0, id: project.id, name: '', origins: [], shard: 'DB', movedAt: 0 };
     const start = {
       project: project0,
       userId,
