@@ -93,9 +93,24 @@ const CALLS: Record<string, (dialect: Dialect) => Call> = {
   'GET /account': () => ({ session: true }),
   'GET /account/sessions': () => ({ session: true }),
   'DELETE /account/sessions/:sessionId': () => ({ session: true, sessionId: 'current' }),
+  'POST /users/:userId/sessions': () => ({}),
+  'POST /users/:userId/tokens': () => ({ body: {} }),
+  'POST /users/:userId/jwts': () => ({ body: { sessionId: 'recent' } }),
+  'POST /account/sessions/email': () => ({ session: true }),
+  'POST /account/sessions/token': () => ({ session: true }),
+  'GET /account/sessions/:sessionId': () => ({ session: true, sessionId: 'current' }),
+  'DELETE /account/sessions': () => ({ session: true }),
   'GET /docs': () => ({}),
   'GET /openapi.json': () => ({}),
 };
+
+/** A sign-in's body: the password, or a token made for the user just before. */
+async function signInWith(path: string, project: TestProject, user: Fixture['user']): Promise<unknown> {
+  if (path !== '/account/sessions/token') return { email: user.email, password: 'password' };
+  const token = await sendJson(`/users/${user.id}/tokens`, { method: 'POST', project, headers: FORMAT, body: {} });
+  expect(token.status).toBe(201);
+  return { userId: user.id, secret: token.body.secret };
+}
 
 /** The answer's structure: keys and value types, not values (ids and times differ between projects). */
 function shape(value: unknown): unknown {
@@ -115,7 +130,7 @@ async function run(dialect: Dialect, endpoint: Endpoint, project: TestProject) {
   const call = CALLS[`${endpoint.method} ${endpoint.path}`]!(dialect);
   const { user, session } = await fixture(project);
   const path = endpoint.path.replace(':userId', user.id).replace(':sessionId', call.sessionId ?? session.id);
-  const signInBody = endpoint.method === 'POST' && endpoint.path === '/account/sessions' ? { email: user.email, password: 'password' } : undefined;
+  const signInBody = endpoint.method === 'POST' && endpoint.path.startsWith('/account/sessions') ? await signInWith(endpoint.path, project, user) : undefined;
   const answer = await sendJson(path + (call.query ? `?${call.query}` : ''), {
     method: endpoint.method,
     project: call.session ? project.id : project,
@@ -126,7 +141,7 @@ async function run(dialect: Dialect, endpoint: Endpoint, project: TestProject) {
   return { status: answer.status, shape: answer.body === undefined ? answer.text.slice(0, 15) : shape(answer.body), body: answer.body };
 }
 
-const TABLES = ['users', 'sessions', 'audit_logs', 'webhook_events', 'usage_counts', 'user_labels', 'webhooks'];
+const TABLES = ['users', 'sessions', 'tokens', 'audit_logs', 'webhook_events', 'usage_counts', 'user_labels', 'webhooks'];
 
 async function rowsOf(db: D1Database, projectId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
