@@ -8,6 +8,7 @@ import type { Endpoint } from '../../src/http/endpoint.ts';
 import { endpoints, endpoints1x } from '../../src/routes/index.ts';
 import { createWebhookSql } from '../../src/domain/webhooks.ts';
 import { createProject, type TestProject } from '../helpers.ts';
+import { ARGON2, BCRYPT, FIREBASE, MD5, PHPASS, SCRYPT, SHA256_ABC } from '../fixtures/imported-hashes.ts';
 import { CHEAP, sendJson, setHashCost, signIn, type Session } from '../hardening/support.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -29,26 +30,6 @@ interface Call {
   sessionId?: 'current';
 }
 
-const BCRYPT = '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a';
-const ARGON2 = '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4';
-const PHPASS = '$P$B12345678L6Lpt4BxNotVIMILOa9u81';
-const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
-const SHA256 = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
-const SCRYPT = {
-  password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
-  passwordSalt: 'salt',
-  passwordCpu: 2,
-  passwordMemory: 1,
-  passwordParallel: 1,
-  passwordLength: 32,
-};
-const FIREBASE = {
-  password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  passwordSalt: '42xEC+ixf3L2lw==',
-  passwordSaltSeparator: 'Bw==',
-  passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-};
-
 let n = 0;
 const email = () => `sweep${n++}@example.com`;
 const imported = (extra: Record<string, unknown>) => ({
@@ -67,7 +48,7 @@ const CALLS: Record<string, (dialect: Dialect) => Call> = {
   'POST /users/argon2': () => ({ body: imported({ password: ARGON2 }) }),
   'POST /users/scrypt': () => ({ body: imported(SCRYPT) }),
   'POST /users/scrypt-modified': () => ({ body: imported(FIREBASE) }),
-  'POST /users/sha': () => ({ body: imported({ password: SHA256, passwordVersion: 'sha256' }) }),
+  'POST /users/sha': () => ({ body: imported({ password: SHA256_ABC, passwordVersion: 'sha256' }) }),
   'POST /users/md5': () => ({ body: imported({ password: MD5 }) }),
   'POST /users/phpass': () => ({ body: imported({ password: PHPASS }) }),
   'POST /users/import': () => ({ body: { users: [{ email: email(), name: 'Bulk' }] } }),

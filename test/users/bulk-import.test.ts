@@ -7,10 +7,9 @@ import { EXPORT_PAGE_BYTES } from '../../src/db/imports.ts';
 import { createKeySql } from '../../src/domain/admin.ts';
 import { matchExpression, searchText } from '../../src/domain/search.ts';
 import { call, createProject, databaseSnapshot, expectError, expectJson, projectSeq, storedUserCount, storedUsers, type TestProject } from '../helpers.ts';
+import { BCRYPT, MD5 } from '../fixtures/imported-hashes.ts';
 
 const bulk = (project: TestProject, body: unknown) => call('/users/import', { method: 'POST', project, body });
-const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
-const BCRYPT = '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a';
 
 function records(count: number, prefix: string, registration?: number) {
   return Array.from({ length: count }, (_, i) => ({

@@ -16,28 +16,9 @@ import {
   storedUserCount,
   type TestProject,
 } from '../helpers.ts';
+import { ARGON2, BCRYPT, FIREBASE, MD5, PHPASS, SCRYPT, SHA256_ABC } from '../fixtures/imported-hashes.ts';
 
 const post = (project: TestProject, route: string, body: unknown, key?: string) => call(`/users/${route}`, { method: 'POST', project, body, key });
-
-const BCRYPT = '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a';
-const ARGON2 = '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4';
-const PHPASS = '$P$B12345678L6Lpt4BxNotVIMILOa9u81';
-const FIREBASE = {
-  password: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  passwordSalt: '42xEC+ixf3L2lw==',
-  passwordSaltSeparator: 'Bw==',
-  passwordSignerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-};
-const SCRYPT = {
-  password: '87f0bb203a374842dc6c58348be45b7e83d4a37b0fb916544531817af4536f48',
-  passwordSalt: 'sälz$,=',
-  passwordCpu: 2,
-  passwordMemory: 1,
-  passwordParallel: 1,
-  passwordLength: 32,
-};
-const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
-const SHA256_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
 
 // Each route, a valid body for it, and the stored hash it must produce.
 const ROUTES: Array<[string, Record<string, unknown>, string]> = [
