@@ -1,7 +1,11 @@
 // `npm run bench`: load-tests the service against a floor Worker on this machine.
 //
 //   npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--keep]
-//                    [--storage-users 100] [--storage-only] [--scenarios get,list,…] [--profile get,list,…]
+//                    [--storage-users 100] [--storage-only] [--scenarios get,list,…] [--profile get,list,…] [--shards]
+//
+// --shards runs only the shard comparison (scripts/bench/shards.ts): the service with four
+// shards, reads of a project on SHARD_1 against one on DB, writes spread over four shards
+// against four projects on DB; its results go to bench-results/<timestamp>-shards.json.
 //
 // --scenarios runs only the named scenarios (all by default). --profile takes a CPU profile
 // of the service's isolate (scripts/bench/profile.ts) during one more run of each named
@@ -28,7 +32,6 @@
 // and the rows read by the API-key check. The table
 // goes to stdout, everything to bench-results/<timestamp>.json. Every process
 // started here is ended (by process group) before it exits, also on Ctrl-C.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +44,13 @@ import { report, writeStorageOnly } from './bench/report.ts';
 import { profileWhile, type ProfileSummary } from './bench/profile.ts';
 import { PASSWORD, PROJECT, requests, runScenario, samplePools, scenarioSpecs, type Scenario } from './bench/scenarios.ts';
 import { killAllNow, startBenchServers, stopAll } from './bench/servers.ts';
+import { seedProject } from './bench/seeding.ts';
+import { runShardBench } from './bench/shards.ts';
 import { storageSimulation } from './bench/storage.ts';
-import { ROOT, ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
+import { ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
 
 const USAGE =
-  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only] [--scenarios a,b] [--profile a,b]';
+  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only] [--scenarios a,b] [--profile a,b] [--shards]';
 /** The whole run is abandoned (and cleaned up) past this. */
 const HARD_TIMEOUT_MS = 20 * 60_000;
 
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
       'storage-only': { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       profile: { type: 'string', default: '' },
+      shards: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -107,22 +113,13 @@ async function main(): Promise<void> {
   }
 
   try {
+    if (values.shards) return step(`results written to ${await runShardBench(tmp, state, { users, connections, duration, rounds }, step)}`);
     mkdirSync(join(tmp, 'storage'));
     const storage = await storageSimulation(join(tmp, 'storage'), storageUsers, step);
     if (values['storage-only']) return writeStorageOnly(storage, storageUsers, step);
 
     step(`seeding ${users.toLocaleString('en')} users into ${state}`);
-    const seeded = spawnSync(
-      process.execPath,
-      [join(ROOT, 'scripts', 'seed.ts'), '--project', PROJECT, '--users', String(users), '--persist-to', state, '--password', PASSWORD, '--json'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    if (seeded.status !== 0) throw new Error('seeding failed');
-    const seed = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { projectSeq: number; usersPerSecond: number; seconds: number; userCount: number };
+    const seed = seedProject(state, PROJECT, users, PASSWORD);
     step(`seeded in ${seed.seconds.toFixed(1)} s (${seed.usersPerSecond.toLocaleString('en')} users/s)`);
     const key = createKeySql(PROJECT, 'bench', ['users.read', 'users.write']);
     execute(key.sql, target);

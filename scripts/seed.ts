@@ -1,25 +1,27 @@
 // `npm run seed -- --project <id> --users <N>`: fills the LOCAL D1 database with N
-// realistic users, fast. Pending migrations are applied and the project is created
-// (admin-sql) through wrangler; the users then go straight into the local D1 sqlite
-// file (node:sqlite) in large transactions of multi-row INSERTs, so the users_fts and
-// user_count triggers fire for every row exactly as they do for the Worker's inserts.
-// Stop `npm start` / `wrangler dev` on the same state first: two processes must not
-// write the file at once.
+// realistic users, fast. Pending migrations are applied (to every shard) and the project
+// is created through wrangler where `project create` would put it (--shard chooses, as
+// there; scripts/lib/projects.ts); the users then go straight into the local sqlite file
+// of the project's shard (node:sqlite) in large transactions of multi-row INSERTs, so the
+// users_fts and user_count triggers fire for every row exactly as they do for the
+// Worker's inserts. Stop `npm start` / `wrangler dev` on the same state first: two
+// processes must not write the file at once.
 //
 //   npm run seed -- --project <id> --users <N> [--persist-to <dir>] [--password <pw>] [--json]
+//                   [--shard <binding>] [--config <wrangler.toml>]
 //
 // Every seeded user gets the same password (default "password123"; its argon2id hash is
 // computed once with src/domain/passwords.ts), a first+last name from small word lists,
 // an email first.last<n>@<one of a few domains>, and a registration time spread evenly
 // over the last three years; ids are time-ordered lower hex like src/domain/ids.ts.
 import { parseArgs } from 'node:util';
-import { projectExistsSql } from '../src/db/admin-sql.ts';
-import { createProjectSql } from '../src/domain/admin.ts';
 import { SECOND, userKey } from '../src/domain/ids.ts';
 import { searchText } from '../src/domain/search.ts';
-import { applyMigrations, execute, openLocalD1, type Target } from './lib/tools.ts';
+import { createProject, findProjectRow } from './lib/projects.ts';
+import { applyMigrations, configuredShards, openLocalD1, type Target } from './lib/tools.ts';
 
-const USAGE = 'usage: npm run seed -- --project <id> --users <N> [--persist-to <dir>] [--password <pw>] [--json]';
+const USAGE =
+  'usage: npm run seed -- --project <id> --users <N> [--persist-to <dir>] [--password <pw>] [--json] [--shard <binding>] [--config <wrangler.toml>]';
 
 const FIRST_NAMES = [
   'james',
@@ -429,11 +431,15 @@ interface SeedOptions {
   persistTo?: string;
   password: string;
   json: boolean;
+  /** The shard of a new project (default: the one `project create` chooses). */
+  shard?: string;
+  config?: string;
 }
 
 interface SeedResult {
   projectId: string;
   projectSeq: number;
+  shard: string;
   inserted: number;
   userCount: number;
   seconds: number;
@@ -444,19 +450,21 @@ interface SeedResult {
 }
 
 async function seed(options: SeedOptions): Promise<SeedResult> {
-  const target: Target = { remote: false, persistTo: options.persistTo };
+  const target: Target = { remote: false, persistTo: options.persistTo, config: options.config };
   const log = (message: string) => (options.json ? console.error(message) : console.log(message));
   await applyMigrations(target);
-  if (execute(projectExistsSql(options.projectId), target).length === 0) {
-    execute(createProjectSql(options.projectId, options.projectId, []), target);
-    log(`created project ${options.projectId}`);
-  }
+  const existing = findProjectRow(options.projectId, target)?.shard;
+  if (existing && options.shard && existing !== options.shard) throw new Error(`project ${options.projectId} lives on shard ${existing}, not ${options.shard}`);
+  // Also completes a project whose shard lacks its own row (a create cut short).
+  const shard = await createProject(options.projectId, options.projectId, [], target, options.shard);
+  if (!existing) log(`created project ${options.projectId} on shard ${shard}`);
 
   const hashStarted = performance.now();
   const passwordHash = await hashOnce(options.password);
   const hashSeconds = (performance.now() - hashStarted) / 1000;
 
-  const { db, path } = await openLocalD1(options.persistTo, options.projectId);
+  const shardConfig = (await configuredShards(target)).find((s) => s.binding === shard)!;
+  const { db, path } = await openLocalD1(options.persistTo, options.projectId, { shard: shardConfig });
   try {
     const project = db.prepare('SELECT seq, user_count AS userCount FROM projects WHERE id = ?').get(options.projectId) as
       { seq: number; userCount: number } | undefined;
@@ -541,6 +549,7 @@ async function seed(options: SeedOptions): Promise<SeedResult> {
     return {
       projectId: options.projectId,
       projectSeq: project.seq,
+      shard,
       inserted: done,
       userCount: after.userCount,
       seconds,
@@ -569,6 +578,8 @@ async function main(argv: string[]): Promise<void> {
       'persist-to': { type: 'string' },
       password: { type: 'string', default: 'password123' },
       json: { type: 'boolean', default: false },
+      shard: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -578,12 +589,20 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const result = await seed({ projectId: values.project, users, persistTo: values['persist-to'], password: values.password, json: values.json });
+  const result = await seed({
+    projectId: values.project,
+    users,
+    persistTo: values['persist-to'],
+    password: values.password,
+    json: values.json,
+    shard: values.shard,
+    config: values.config,
+  });
   if (values.json) {
     console.log(JSON.stringify(result));
   } else {
     console.log(
-      `seeded ${result.inserted.toLocaleString('en')} users into project ${result.projectId} in ${result.seconds.toFixed(1)} s ` +
+      `seeded ${result.inserted.toLocaleString('en')} users into project ${result.projectId} (shard ${result.shard}) in ${result.seconds.toFixed(1)} s ` +
         `(${result.usersPerSecond.toLocaleString('en')} users/s); project now has ${result.userCount.toLocaleString('en')} users\n` +
         `password of every seeded user: ${result.password}\ndatabase: ${result.database}`,
     );

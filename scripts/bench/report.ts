@@ -130,17 +130,7 @@ export function report(run: BenchRun): string {
   targets.push({ target: 'bundle ≤ 400 KiB gzip', measured: `${(bundle.gzipBytes / 1024).toFixed(1)} KiB`, ok: bundle.gzipBytes <= 400 * 1024 });
   targets.push({ target: 'console ≤ 100 KiB gzip', measured: `${(consoleFiles.gzipBytes / 1024).toFixed(1)} KiB`, ok: consoleFiles.gzipBytes <= 100 * 1024 });
 
-  const machine = {
-    date: new Date().toISOString(),
-    nproc: os.availableParallelism(),
-    cpu: os.cpus()[0]?.model ?? '',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    wrangler: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version as string,
-    commit: gitDescribe(),
-    loadavgBefore: loadBefore.map((x) => round(x, 2)),
-    loadavgAfter: loadAfter.map((x) => round(x, 2)),
-  };
+  const machine = machineInfo(loadBefore, loadAfter);
 
   const header = [
     'scenario',
@@ -207,7 +197,7 @@ export function report(run: BenchRun): string {
     targets.map((t) => [mark(t.ok), t.target, t.measured]),
   );
   const summary = [
-    `Machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}, wrangler ${machine.wrangler}, commit ${machine.commit}, ${machine.date}; load average before/after ${machine.loadavgBefore.join(' ')} / ${machine.loadavgAfter.join(' ')}`,
+    machineLine(machine),
     `Users: ${seed.userCount.toLocaleString('en')} (seeded in ${seed.seconds.toFixed(1)} s, ${seed.usersPerSecond.toLocaleString('en')} users/s); load: ${connections} keep-alive connections × ${duration} s per run, ${rounds} round(s) per scenario (median ratio reported, all in parentheses)`,
     '',
     table,
@@ -240,20 +230,7 @@ export function report(run: BenchRun): string {
   ].join('\n');
   console.log(summary);
 
-  const resultsDir = join(ROOT, 'bench-results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const stripSamples = (r: RunStats) => {
-    const { samples: _samples, ...rest } = r;
-    return {
-      ...rest,
-      rps: round(rest.rps),
-      p50: round(rest.p50, 2),
-      p99: round(rest.p99, 2),
-      rowsAvg: round(rest.rowsAvg, 2),
-      cpuMsPerRequest: round(rest.cpuMsPerRequest, 3),
-    };
-  };
+  const file = resultsFile('');
   writeFileSync(
     file,
     JSON.stringify(
@@ -303,6 +280,46 @@ export function report(run: BenchRun): string {
   return file;
 }
 
+/** bench-results/<timestamp><suffix>.json (the directory made if missing). */
+export function resultsFile(suffix: string): string {
+  const resultsDir = join(ROOT, 'bench-results');
+  mkdirSync(resultsDir, { recursive: true });
+  return join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}${suffix}.json`);
+}
+
+/** A run's figures for the JSON, without its samples. */
+export function stripSamples(r: RunStats) {
+  const { samples: _samples, ...rest } = r;
+  return {
+    ...rest,
+    rps: round(rest.rps),
+    p50: round(rest.p50, 2),
+    p99: round(rest.p99, 2),
+    rowsAvg: round(rest.rowsAvg, 2),
+    cpuMsPerRequest: round(rest.cpuMsPerRequest, 3),
+  };
+}
+
+/** The machine, the versions and the commit measured, and the load average around the run. */
+export function machineInfo(loadBefore: number[], loadAfter: number[]) {
+  return {
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? '',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    wrangler: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version as string,
+    commit: gitDescribe(),
+    loadavgBefore: loadBefore.map((x) => round(x, 2)),
+    loadavgAfter: loadAfter.map((x) => round(x, 2)),
+  };
+}
+
+/** One line naming the machine (machineInfo) above each table. */
+export function machineLine(machine: ReturnType<typeof machineInfo>): string {
+  return `Machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}, wrangler ${machine.wrangler}, commit ${machine.commit}, ${machine.date}; load average before/after ${machine.loadavgBefore.join(' ')} / ${machine.loadavgAfter.join(' ')}`;
+}
+
 export function storageSummary(storage: StorageResult[], sample: number): string {
   const daily = storage.find((r) => r.signInsPerYear === 365)!;
   return [
@@ -314,9 +331,7 @@ export function storageSummary(storage: StorageResult[], sample: number): string
 /** --storage-only: the simulation's table to stdout, its results to bench-results/<timestamp>-storage.json. */
 export function writeStorageOnly(storage: StorageResult[], sample: number, step: (message: string) => void): void {
   console.log(storageSummary(storage, sample));
-  const resultsDir = join(ROOT, 'bench-results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-storage.json`);
+  const file = resultsFile('-storage');
   writeFileSync(file, JSON.stringify({ commit: gitDescribe(), options: { storageUsers: sample }, storage }, null, 2) + '\n');
   step(`results written to ${file}`);
 }
@@ -336,7 +351,7 @@ function gitDescribe(): string {
   }
 }
 
-function markdownTable(header: string[], rows: string[][]): string {
+export function markdownTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

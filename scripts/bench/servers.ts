@@ -73,7 +73,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(server: Server, path: string, expect: number, timeoutMs = 90_000): Promise<void> {
+export async function waitReady(server: Server, path: string, expect: number, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) break;
@@ -121,30 +121,35 @@ export function groupCpuSeconds(pgid: number | undefined): number | null {
   return ticks / CLK_TCK;
 }
 
+/** One `wrangler dev` on free 127.0.0.1 ports (its own state directory, its log in `logDir`), not yet ready. */
+export async function startDev(logDir: string, name: string, args: string[], persistTo: string): Promise<Server> {
+  const common = ['--ip', '127.0.0.1', '--log-level', 'warn', '--show-interactive-dev-session=false'];
+  const [port, inspector] = [await freePort(), await freePort()];
+  return startWrangler(
+    name,
+    [...args, '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo, ...common],
+    join(logDir, `${name}.log`),
+    port,
+    inspector,
+  );
+}
+
+/** The service's arguments: every response metered (X-D1-Rows-Read), no request log lines. */
+export const SERVICE_ARGS = ['--var', 'METER_ROWS_READ:true', '--var', 'LOG_REQUESTS:false'];
+
 /**
- * The three servers of a run, on free 127.0.0.1 ports, each with its own state directory:
- * the service (every response metered: X-D1-Rows-Read), the floor Worker of scripts/bench/,
- * and the same floor behind the service's static assets (platform costs).
+ * The three servers of a run, each with its own state directory: the service, the floor
+ * Worker of scripts/bench/, and the same floor behind the service's static assets
+ * (platform costs).
  */
 export async function startBenchServers(
   logDir: string,
   state: { service: string; floor: string; floorAssets: string },
   step: (message: string) => void,
 ): Promise<{ service: Server; floor: Server; floorAssets: Server }> {
-  const common = ['--ip', '127.0.0.1', '--log-level', 'warn', '--show-interactive-dev-session=false'];
-  const start = async (name: string, args: string[], persistTo: string) => {
-    const [port, inspector] = [await freePort(), await freePort()];
-    return startWrangler(
-      name,
-      [...args, '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo, ...common],
-      join(logDir, `${name}.log`),
-      port,
-      inspector,
-    );
-  };
-  const service = await start('service', ['--var', 'METER_ROWS_READ:true', '--var', 'LOG_REQUESTS:false'], state.service);
-  const floor = await start('floor', ['-c', join('scripts', 'bench', 'wrangler.toml')], state.floor);
-  const floorAssets = await start('floor-assets', ['-c', join('scripts', 'bench', 'wrangler-assets.toml')], state.floorAssets);
+  const service = await startDev(logDir, 'service', SERVICE_ARGS, state.service);
+  const floor = await startDev(logDir, 'floor', ['-c', join('scripts', 'bench', 'wrangler.toml')], state.floor);
+  const floorAssets = await startDev(logDir, 'floor-assets', ['-c', join('scripts', 'bench', 'wrangler-assets.toml')], state.floorAssets);
   step(`started the service on :${service.port} and the floor on :${floor.port}`);
   await Promise.all([
     waitReady(service, '/v1/health', 200),
