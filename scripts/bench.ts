@@ -6,6 +6,8 @@
 // --shards runs only the shard comparison (scripts/bench/shards.ts): the service with four
 // shards, reads of a project on SHARD_1 against one on DB, writes spread over four shards
 // against four projects on DB; its results go to bench-results/<timestamp>-shards.json.
+// --move runs only the move under load (scripts/bench/move.ts): a project of --users users
+// moved from DB to SHARD_1 by the CLI while it is read and written; bench-results/<timestamp>-move.json.
 //
 // --scenarios runs only the named scenarios (all by default). --profile takes a CPU profile
 // of the service's isolate (scripts/bench/profile.ts) during one more run of each named
@@ -45,12 +47,13 @@ import { profileWhile, type ProfileSummary } from './bench/profile.ts';
 import { PASSWORD, PROJECT, requests, runScenario, samplePools, scenarioSpecs, type Scenario } from './bench/scenarios.ts';
 import { killAllNow, startBenchServers, stopAll } from './bench/servers.ts';
 import { seedProject } from './bench/seeding.ts';
+import { runMoveBench } from './bench/move.ts';
 import { runShardBench } from './bench/shards.ts';
 import { storageSimulation } from './bench/storage.ts';
 import { ensureDevSecretKey, execute, type Target } from './lib/tools.ts';
 
 const USAGE =
-  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only] [--scenarios a,b] [--profile a,b] [--shards]';
+  'usage: npm run bench -- [--users 100000] [--connections 10] [--duration 5] [--rounds 3] [--bulk 300] [--keep] [--storage-users 100] [--storage-only] [--scenarios a,b] [--profile a,b] [--shards] [--move]';
 /** The whole run is abandoned (and cleaned up) past this. */
 const HARD_TIMEOUT_MS = 20 * 60_000;
 
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       profile: { type: 'string', default: '' },
       shards: { type: 'boolean', default: false },
+      move: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
   }
 
   try {
+    if (values.move) return step(`results written to ${await runMoveBench(tmp, state, { users }, step)}`);
     if (values.shards) return step(`results written to ${await runShardBench(tmp, state, { users, connections, duration, rounds }, step)}`);
     mkdirSync(join(tmp, 'storage'));
     const storage = await storageSimulation(join(tmp, 'storage'), storageUsers, step);

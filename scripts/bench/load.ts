@@ -4,7 +4,7 @@ import http from 'node:http';
 import { groupCpuSeconds, type Server } from './servers.ts';
 
 export interface Req {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   headers?: Record<string, string>;
   body?: unknown;

@@ -6,7 +6,7 @@ import { DEFAULT_SHARD } from '../../src/db/shards.ts';
 import { createProjectSql, roomiestShard, shardProjectSql } from '../../src/domain/admin.ts';
 import { moveProject, type MoveResult } from '../../src/domain/moves.ts';
 import { MAX_SQL_BYTES, wranglerD1 } from './d1-shim.ts';
-import { configuredShards, execute, executeAll, type Target } from './tools.ts';
+import { configuredShards, execute, executeAll, executeLocalFile, type Target } from './tools.ts';
 
 interface ProjectRow {
   seq: number;
@@ -45,17 +45,27 @@ export async function createProject(projectId: string, name: string, origins: st
 }
 
 /**
+ * Rows a page of a local move carries, and the most SQL of one local call: each call is
+ * a `wrangler d1 execute` of about 2 s whatever its size, so pages are as large as memory
+ * allows. Deployed, a call is one `--command` within D1's 100 KB, pages of 200 rows.
+ */
+const LOCAL_PAGE_ROWS = 5000;
+const LOCAL_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
  * `project move`: the Worker's move (src/domain/moves.ts) run through `wrangler d1 execute`
- * on each database, locally (beside a running `wrangler dev`) or with --remote; every
- * batch is one wrangler call within D1's 100 KB of SQL. Run again, it resumes.
+ * on each database, locally (beside a running `wrangler dev`; a batch is one --file call)
+ * or with --remote (a batch is one --command within D1's 100 KB of SQL). Run again, it resumes.
  */
 export async function moveProjectTo(projectId: string, to: string, target: Target, report: (line: string) => void): Promise<MoveResult> {
   const shards = (await configuredShards(target)).map((s) => s.binding);
   if (!shards.includes(to)) throw new Error(`no shard ${to} in wrangler.toml (configured: ${shards.join(', ')})`);
-  const d1 = (shard: string) => wranglerD1((sql) => executeAll(sql, target, shard));
+  const local = !target.remote;
+  const d1 = (shard: string) => wranglerD1((sql) => (local ? executeLocalFile(sql, target, shard) : executeAll(sql, target, shard)));
   const started = Date.now();
   return moveProject({ control: d1(DEFAULT_SHARD), shard: d1 }, projectId, to, {
-    batchBytes: MAX_SQL_BYTES - 10_000,
+    pageRows: local ? LOCAL_PAGE_ROWS : undefined,
+    batchBytes: local ? LOCAL_BATCH_BYTES : MAX_SQL_BYTES - 10_000,
     onStep: (step) => report(`${((Date.now() - started) / 1000).toFixed(1)} s\t${step}`),
   });
 }

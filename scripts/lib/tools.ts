@@ -2,7 +2,8 @@
 // against the local (default) or deployed D1 database.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
@@ -84,14 +85,54 @@ export function execute<T = Record<string, unknown>>(sql: string, target: Target
 
 /** Runs SQL through `wrangler d1 execute --json` and returns the rows of each statement; SQL over MAX_SQL_BYTES is refused unsent (SqlTooLarge). */
 export function executeAll(sql: string, target: Target, shard = DATABASE): Array<Record<string, unknown>[]> {
-  const out = execFileSync(bin('wrangler'), ['d1', 'execute', shard, ...targetFlags(target), '--json', '--yes', '--command', commandSql(sql)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true' },
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  return wranglerExecute(shard, target, ['--command', commandSql(sql)]);
+}
+
+/**
+ * Runs SQL of any length on the local database, through `wrangler d1 execute --file` (one
+ * transaction, as --command: one call of 2 s carries a page of thousands of rows). Only
+ * locally: with --remote a file is D1's bulk import, which answers no rows.
+ */
+export function executeLocalFile(sql: string, target: Target, shard = DATABASE): Array<Record<string, unknown>[]> {
+  if (target.remote) throw new Error('executeLocalFile runs on the local database only');
+  const dir = mkdtempSync(join(tmpdir(), 'edge-users-sql-'));
+  try {
+    writeFileSync(join(dir, 'batch.sql'), sql);
+    return wranglerExecute(shard, target, ['--file', join(dir, 'batch.sql')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function wranglerExecute(shard: string, target: Target, source: string[]): Array<Record<string, unknown>[]> {
+  let out: string | undefined;
+  // Locally the CLI and a running `wrangler dev` write the same sqlite file: a call that
+  // meets the other's write lock (SQLITE_BUSY) ran nothing (a call is one transaction) and is sent again.
+  for (let attempt = 1; out === undefined; attempt++) {
+    try {
+      out = runWrangler(shard, target, source);
+    } catch (err) {
+      if (target.remote || attempt >= 20 || !String((err as Error).message).includes('SQLITE_BUSY')) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250 * attempt);
+    }
+  }
   return (JSON.parse(out) as Array<{ results: Record<string, unknown>[] }>).map((r) => r.results);
+}
+
+function runWrangler(shard: string, target: Target, source: string[]): string {
+  try {
+    return execFileSync(bin('wrangler'), ['d1', 'execute', shard, ...targetFlags(target), '--json', '--yes', ...source], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch (err) {
+    // With --json wrangler reports D1's error on stdout: say what it was, not only that the call failed.
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    throw new Error(`wrangler d1 execute ${shard} failed: ${`${stdout ?? ''}\n${stderr ?? ''}`.trim().slice(-1500)}`);
+  }
 }
 
 /** The local state directory wrangler uses for --persist-to (default .wrangler/state). */

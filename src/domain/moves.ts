@@ -136,7 +136,7 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
   /** Replaces the staged rows of each table's keys with `rows`, in as few batches as the size limit allows. */
   const restage = async (sets: Array<{ table: MovedTable; keys: (string | number)[]; rows: Row[] }>) => {
     const statements = sets.flatMap(({ table, keys, rows }) => restageStatements(target, table, projectId, keys, rows));
-    const sizes = sets.flatMap(({ rows }) => [0, ...rows.map(rowBytes)]);
+    const sizes = sets.flatMap(({ keys, rows }) => [utf8Bytes(JSON.stringify(keys)) + 200, ...rows.map(rowBytes)]);
     for (const batch of bySize(statements, sizes, batchBytes)) await target.batch(batch);
   };
   /** Replays one page of logged changes; false once none was left. */
@@ -263,8 +263,15 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
   }
 }
 
-/** A row's share of inlined SQL: its values, quotes doubled at worst, and the statement around them. */
-const rowBytes = (row: Row) => 2 * utf8Bytes(JSON.stringify(row)) + 200;
+/**
+ * A row's share of inlined SQL (d1-shim's literals), at most: its JSON (each column's
+ * name and value, escapes only making it longer than the literal), one more byte per
+ * apostrophe (doubled in a literal), and the statement around them.
+ */
+export const rowBytes = (row: Row) => {
+  const json = JSON.stringify(row);
+  return utf8Bytes(json) + (json.length - json.replaceAll("'", '').length) + 200;
+};
 
 /** `statements` cut into batches of at most `limit` estimated bytes (`sizes[i]` is statement i's). */
 function bySize<T>(statements: T[], sizes: number[], limit: number): T[][] {

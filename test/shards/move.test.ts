@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MOVED_TABLES } from '../../src/db/moves.ts';
 import { MOVE_STEPS, moveProject, type MoveOptions, type MoveStep } from '../../src/domain/moves.ts';
 import { createWebhookSql } from '../../src/domain/webhooks.ts';
+import { utf8Bytes } from '../../src/domain/chunks.ts';
+import { MAX_SQL_BYTES, commandSql, wranglerD1 } from '../../scripts/lib/d1-shim.ts';
 import { createProject, type TestProject } from '../helpers.ts';
 import { CHEAP, sendJson, setHashCost, signIn } from '../hardening/support.ts';
 
@@ -248,5 +250,30 @@ describe('project move', () => {
     await expect(moveProject(dbs, project.id, 'DB', options())).rejects.toThrow(`project ${project.id} is moving to SHARD_1 already`);
     await moveProject(dbs, project.id, 'SHARD_1', options());
     await expect(moveProject(dbs, 'nope', 'SHARD_1', options())).rejects.toThrow('no project nope');
+  });
+
+  it("through the CLI's inlined SQL, keeps every call within D1's 100 KB however many apostrophes its rows hold", async () => {
+    const project = await populated(3);
+    // 20,000 apostrophes a user: each doubles in a literal, so three users' rows are over 100 KB of SQL.
+    const listed = (await sendJson('/users?limit=100', { project })).body.users as Array<{ $id: string }>;
+    for (const user of listed) {
+      const patched = await sendJson(`/users/${user.$id}/prefs`, { method: 'PATCH', project, body: { prefs: { note: "'".repeat(20_000) } } });
+      expect(patched.status).toBe(200);
+    }
+    const before = await contents(env.DB, project.id);
+    const calls: number[] = [];
+    // As scripts/lib/projects.ts moveProjectTo with --remote: one --command per batch (the rows hold no ";\n").
+    const cli = (db: D1Database) =>
+      wranglerD1(async (sql) => {
+        calls.push(utf8Bytes(commandSql(sql)));
+        const results = await db.batch(sql.split(';\n').map((statement) => db.prepare(statement)));
+        return results.map((r) => r.results as Record<string, unknown>[]);
+      });
+    const viaCli = { control: cli(env.DB), shard: (name: string) => cli(shards[name]!) };
+    await moveProject(viaCli, project.id, 'SHARD_1', options({ batchBytes: MAX_SQL_BYTES - 10_000 }));
+    await expectMovedWhole(before, project, env.DB, env.SHARD_1);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(MAX_SQL_BYTES);
+    // The page of three users needed more than one call, and more than half of 100 KB went in one.
+    expect(Math.max(...calls)).toBeGreaterThan(MAX_SQL_BYTES / 2);
   });
 });
