@@ -202,7 +202,10 @@ function moveReport(r: {
       String(of.length - ok.length),
     ];
   };
-  const failed = r.outcomes.filter((o) => o.status < 200 || o.status >= 300).length;
+  const failures = r.outcomes.filter((o) => o.status < 200 || o.status >= 300);
+  const failed = failures.length;
+  // Which answers failed (0: no answer, the connection failed or timed out).
+  const failedStatuses = Object.fromEntries([...new Set(failures.map((o) => o.status))].map((s) => [s, failures.filter((o) => o.status === s).length]));
   console.log(
     [
       machineLine(r.machine),
@@ -215,7 +218,7 @@ function moveReport(r: {
       markdownTable(
         ['', 'target', 'measured'],
         [
-          [failed === 0 ? '✓' : '✗', 'no request failed', String(failed)],
+          [failed === 0 ? '✓' : '✗', 'no request failed', `${failed}${failed === 0 ? '' : ` (by status: ${JSON.stringify(failedStatuses)})`}`],
           [r.counted === r.expectedUsers ? '✓' : '✗', 'users counted after = seeded + created', `${r.counted} of ${r.expectedUsers}`],
           [r.unreadable === 0 ? '✓' : '✗', 'every created user reads back with its last name', `${r.unreadable} not`],
           [r.integrity === 'ok' ? '✓' : '✗', "the target's search index passes integrity-check", r.integrity],
@@ -224,6 +227,6 @@ function moveReport(r: {
     ].join('\n'),
   );
   const file = resultsFile('-move');
-  writeFileSync(file, JSON.stringify({ ...r, outcomes: undefined, tally: [tally('read'), tally('write')] }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ ...r, outcomes: undefined, tally: [tally('read'), tally('write')], failedStatuses }, null, 2) + '\n');
   return file;
 }

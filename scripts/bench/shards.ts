@@ -89,6 +89,21 @@ const V1X = { 'X-Appwrite-Response-Format': '1.6.0' };
 function loads(runTag: string) {
   let n = 0;
   const auth = (p: Project) => ({ 'X-Appwrite-Project': p.id, 'X-Appwrite-Key': p.key });
+  /** Creates in turn over `projects`: with a password (0.6, one hash each), or without one (1.x: no hash). */
+  const creates =
+    (projects: Project[], password: boolean) =>
+    (i: number): Req => {
+      const k = n++;
+      const headers = auth(projects[i % projects.length]!);
+      return password
+        ? { method: 'POST', path: '/v1/users', headers, body: { email: `shards.${runTag}.${k}@bench.test`, password: PASSWORD, name: `Shard User ${k}` } }
+        : {
+            method: 'POST',
+            path: '/v1/users',
+            headers: { ...headers, ...V1X },
+            body: { userId: 'unique()', email: `shards.np.${runTag}.${k}@bench.test`, name: `Shard User ${k}` },
+          };
+    };
   return {
     get: (projects: Project[]) => (): Req => {
       const p = pick(projects);
@@ -98,28 +113,8 @@ function loads(runTag: string) {
       const p = pick(projects);
       return { method: 'GET', path: `/v1/users/${pick(p.ids)}`, headers: { ...auth(p), ...V1X } };
     },
-    create:
-      (projects: Project[]) =>
-      (i: number): Req => {
-        const k = n++;
-        return {
-          method: 'POST',
-          path: '/v1/users',
-          headers: auth(projects[i % projects.length]!),
-          body: { email: `shards.${runTag}.${k}@bench.test`, password: PASSWORD, name: `Shard User ${k}` },
-        };
-      },
-    createNoPassword:
-      (projects: Project[]) =>
-      (i: number): Req => {
-        const k = n++;
-        return {
-          method: 'POST',
-          path: '/v1/users',
-          headers: { ...auth(projects[i % projects.length]!), ...V1X },
-          body: { userId: 'unique()', email: `shards.np.${runTag}.${k}@bench.test`, name: `Shard User ${k}` },
-        };
-      },
+    create: (projects: Project[]) => creates(projects, true),
+    createNoPassword: (projects: Project[]) => creates(projects, false),
     signIn:
       (projects: Project[]) =>
       (i: number): Req => {

@@ -268,7 +268,7 @@ export async function moveProject(dbs: MoveDatabases, projectId: string, to: str
  * name and value, escapes only making it longer than the literal), one more byte per
  * apostrophe (doubled in a literal), and the statement around them.
  */
-export const rowBytes = (row: Row) => {
+const rowBytes = (row: Row) => {
   const json = JSON.stringify(row);
   return utf8Bytes(json) + (json.length - json.replaceAll("'", '').length) + 200;
 };
